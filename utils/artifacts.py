@@ -1,0 +1,129 @@
+"""Upstream artifacts (a prepared dataset, a trained model) by name, built when missing.
+
+A stage module registers how to build an artifact and which settings produce it; a notebook
+asks for it by name with :func:`get`. Names are ``"<stage>.<thing>"`` (``"training.model"``), and
+``get`` imports ``utils.<stage>`` on first use, so every notebook stands alone.
+
+Each artifact is a folder, ``build/artifacts/<profile>/<name>-<key>/``, where ``key`` is a hash
+of the settings that produced it: change a setting and a new copy is built instead of a stale
+one loaded. A build writes into a temporary folder that is renamed into place only once the
+build has finished, so an interrupted run (Ctrl-C mid-training, a crash) never leaves a
+half-written artifact that later loads as if whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+from utils import config
+
+MANIFEST = "artifact.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class Artifact:
+    name: str
+    build: Callable[[Path, dict], None]  # writes the artifact's files into an empty folder
+    settings: Callable[[], dict]  # the settings that produce it, read when it is requested
+
+
+_REGISTRY: dict[str, Artifact] = {}
+
+
+def register(name: str, settings: Callable[[], dict]):
+    """Decorator: ``build(folder, settings)`` makes the artifact ``name``."""
+
+    def decorate(build: Callable[[Path, dict], None]):
+        _REGISTRY[name] = Artifact(name, build, settings)
+        return build
+
+    return decorate
+
+
+def settings_key(settings: dict) -> str:
+    """A short, stable hash of the settings (JSON with sorted keys)."""
+    text = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _lookup(name: str) -> Artifact:
+    if name not in _REGISTRY and "." in name:
+        stage = name.split(".", 1)[0]
+        try:
+            importlib.import_module(f"utils.{stage}")
+        except ModuleNotFoundError as error:
+            if error.name != f"utils.{stage}":
+                raise
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none yet"
+        raise KeyError(f"Unknown artifact {name!r}; known artifacts: {known}.")
+    return _REGISTRY[name]
+
+
+def path(name: str) -> Path:
+    """Where the artifact ``name`` lives for the active profile and its current settings."""
+    artifact = _lookup(name)
+    folder = config.artifacts_dir() / config.profile_name()
+    return folder / f"{name}-{settings_key(artifact.settings())}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_abandoned(final: Path) -> None:
+    """Delete temporary folders left by builds whose process is gone (killed, crashed)."""
+    for tmp in final.parent.glob(f".{final.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def get(name: str, *, rebuild: bool = False) -> Path:
+    """The folder holding artifact ``name``, built first if it is missing (or ``rebuild``)."""
+    artifact = _lookup(name)
+    final = path(name)
+    if (final / MANIFEST).is_file() and not rebuild:
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(final)
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    settings = artifact.settings()
+    print(f"Building {name!r} for profile {config.profile_name()!r} (not cached yet)...")
+    start = time.perf_counter()
+    try:
+        artifact.build(tmp, settings)
+        manifest = {
+            "name": name,
+            "profile": config.profile_name(),
+            "settings": settings,
+            "build_seconds": round(time.perf_counter() - start, 2),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        if rebuild and final.exists():
+            shutil.rmtree(final)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not (final / MANIFEST).is_file():  # not another process's finished copy
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"Built {name!r} in {time.perf_counter() - start:.1f} s: {final}")
+    return final

@@ -1,0 +1,118 @@
+"""Profiles, settings and paths: the one place every notebook reads its configuration from.
+
+The environment variable ``COURSE_PROFILE`` picks a profile: ``full`` (the default, what a
+student runs) or ``smoke`` (tiny data and one epoch, what the tests run). Nothing else differs
+between the two.
+
+Importing this module also sets ``TF_USE_LEGACY_KERAS=1``. It must happen before TensorFlow
+builds ``tf.keras``: tensorflow-model-optimization only works with Keras 2 (tf-keras).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # hide TensorFlow's INFO chatter
+
+PROFILE_VARIABLE = "COURSE_PROFILE"
+BUILD_VARIABLE = "COURSE_BUILD_DIR"
+DEFAULT_PROFILE = "full"
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+DATA_DIR = ROOT / "data"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a profile decides. Notebooks read these instead of hard-coding numbers."""
+
+    profile: str
+    image_size: int  # images are image_size x image_size x 3
+    train_size: int  # images per split
+    validation_size: int
+    test_size: int
+    novel_size: int
+    epochs: int
+    batch_size: int
+    timing_runs: int  # timed invocations behind every median / p95
+    timing_warmup: int  # untimed invocations first (tracing, caches)
+    seed: int = 1234
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PROFILES = {
+    "full": Settings(
+        profile="full",
+        image_size=64,
+        train_size=6000,
+        validation_size=1000,
+        test_size=1000,
+        novel_size=600,
+        epochs=15,
+        batch_size=64,
+        timing_runs=50,
+        timing_warmup=5,
+    ),
+    "smoke": Settings(
+        profile="smoke",
+        image_size=64,
+        train_size=300,
+        validation_size=60,
+        test_size=60,
+        novel_size=60,
+        epochs=1,
+        batch_size=32,
+        timing_runs=10,
+        timing_warmup=2,
+    ),
+}
+
+
+def _checked(name: str) -> str:
+    if name not in PROFILES:
+        valid = ", ".join(repr(p) for p in PROFILES)
+        raise ValueError(
+            f"Unknown course profile {name!r} in {PROFILE_VARIABLE}; use one of {valid}."
+        )
+    return name
+
+
+def profile_name() -> str:
+    """The active profile's name, from ``COURSE_PROFILE`` (``full`` when unset)."""
+    return _checked(os.environ.get(PROFILE_VARIABLE, "").strip() or DEFAULT_PROFILE)
+
+
+def settings() -> Settings:
+    """The active profile's settings."""
+    return PROFILES[profile_name()]
+
+
+def use_profile(name: str | None = None) -> Settings:
+    """Make ``name`` the active profile (None keeps ``COURSE_PROFILE``) and return its settings.
+
+    Notebooks call this in their setup cell with the papermill parameter ``PROFILE``.
+    """
+    if name is not None:
+        os.environ[PROFILE_VARIABLE] = _checked(name)
+    return settings()
+
+
+def build_dir() -> Path:
+    """Where everything generated goes: ``build/`` (or ``COURSE_BUILD_DIR``)."""
+    return Path(os.environ.get(BUILD_VARIABLE) or ROOT / "build")
+
+
+def artifacts_dir() -> Path:
+    """Cached upstream artifacts (datasets, models), one folder per profile inside."""
+    return build_dir() / "artifacts"
+
+
+def results_path() -> Path:
+    """The file every measured number is recorded in."""
+    return build_dir() / "results.json"
