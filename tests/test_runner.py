@@ -1,0 +1,56 @@
+"""``make run``'s driver: executes in order, renders, summarises, and stops at a failure."""
+
+import json
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from utils import config, runner
+
+KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+
+
+def write_notebook(folder, name, *sources, heading="A notebook"):
+    cells = [new_markdown_cell(f"# {heading}"), new_code_cell("PROFILE = None", metadata={"tags": ["parameters"]})]
+    cells += [new_code_cell(s) for s in sources]
+    nbformat.write(new_notebook(cells=cells, metadata=KERNEL), folder / name)
+
+
+def test_runs_every_notebook_in_order_and_writes_html_summary_and_results(tmp_path):
+    series = tmp_path / "series"
+    series.mkdir()
+    record = "from utils import config, results\nconfig.use_profile(PROFILE)\n"
+    write_notebook(series, "01_second.ipynb", record + "results.record('01_second', 'answer', 42, 'things')",
+                   heading="Second")
+    write_notebook(series, "00_first.ipynb", record + "results.record('00_first', 'pi', 3.25, 'units')",
+                   heading="First")
+
+    index = runner.run("smoke", series)
+
+    build = config.build_dir()
+    assert sorted(p.name for p in (build / "executed").iterdir()) == ["00_first.ipynb", "01_second.ipynb"]
+    page = index.read_text()
+    assert page.index("00_first.html") < page.index("01_second.html")
+    assert ">First<" in page and ">Second<" in page and "3.25" in page
+    assert (build / "html" / "00_first.html").read_text().count("3.25") >= 1
+    summary = (build / "summary.md").read_text()
+    assert "| 00_first | pi | 3.25 | units |" in summary and "| 01_second | answer | 42 | things |" in summary
+    entries = json.loads(config.results_path().read_text())["entries"]
+    assert {(e["profile"], e["key"]) for e in entries} == {("smoke", "pi"), ("smoke", "answer")}
+
+
+def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path, capsys):
+    series = tmp_path / "series"
+    series.mkdir()
+    write_notebook(series, "00_ok.ipynb", "x = 1")
+    write_notebook(series, "01_broken.ipynb", "y = 2", "raise RuntimeError('the dataset is missing')")
+    write_notebook(series, "02_never.ipynb", "z = 3")
+
+    status = runner.main(["--profile", "smoke", "--notebooks", str(series)])
+
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "01_broken.ipynb failed in the cell starting `raise RuntimeError(" in error
+    assert "cell [4] of the executed copy" in error  # after the parameters, injected ones and y = 2
+    assert "RuntimeError: the dataset is missing" in error
+    assert not (config.build_dir() / "executed" / "02_never.ipynb").exists()
