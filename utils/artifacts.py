@@ -68,11 +68,13 @@ def _lookup(name: str) -> Artifact:
     return _REGISTRY[name]
 
 
+def _folder(name: str, settings: dict) -> Path:
+    return config.artifacts_dir() / config.profile_name() / f"{name}-{settings_key(settings)}"
+
+
 def path(name: str) -> Path:
     """Where the artifact ``name`` lives for the active profile and its current settings."""
-    artifact = _lookup(name)
-    folder = config.artifacts_dir() / config.profile_name()
-    return folder / f"{name}-{settings_key(artifact.settings())}"
+    return _folder(name, _lookup(name).settings())
 
 
 def _alive(pid: int) -> bool:
@@ -93,10 +95,19 @@ def _remove_abandoned(final: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _discard(folder: Path) -> None:
+    """Remove an old or incomplete copy; renamed aside first, so no half-deleted copy stays."""
+    if folder.exists():
+        aside = folder.parent / f".{folder.name}.tmp-old-{os.getpid()}"
+        folder.rename(aside)
+        shutil.rmtree(aside, ignore_errors=True)
+
+
 def get(name: str, *, rebuild: bool = False) -> Path:
     """The folder holding artifact ``name``, built first if it is missing (or ``rebuild``)."""
     artifact = _lookup(name)
-    final = path(name)
+    settings = artifact.settings()
+    final = _folder(name, settings)
     if (final / MANIFEST).is_file() and not rebuild:
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +115,6 @@ def get(name: str, *, rebuild: bool = False) -> Path:
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    settings = artifact.settings()
     print(f"Building {name!r} for profile {config.profile_name()!r} (not cached yet)...")
     start = time.perf_counter()
     try:
@@ -116,8 +126,7 @@ def get(name: str, *, rebuild: bool = False) -> Path:
             "build_seconds": round(time.perf_counter() - start, 2),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
-        if rebuild and final.exists():
-            shutil.rmtree(final)
+        _discard(final)
         try:
             tmp.rename(final)
         except OSError:

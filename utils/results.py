@@ -38,12 +38,15 @@ def load(path: Path | None = None) -> list[dict]:
     if not path.exists():
         return []
     try:
-        return json.loads(path.read_text())["entries"]
-    except (ValueError, KeyError) as error:
+        entries = json.loads(path.read_text())["entries"]
+        if not isinstance(entries, list):
+            raise TypeError("'entries' is not a list")
+    except (ValueError, KeyError, TypeError) as error:
         raise ValueError(
             f"{path} is not a results file this course wrote ({error}); "
             "delete it and re-run the notebooks."
         ) from None
+    return entries
 
 
 def _save(entries: list[dict], path: Path) -> None:
@@ -83,7 +86,9 @@ def clear(profile: str) -> None:
 def _format(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
-    return f"{value:,.4g}" if abs(value) >= 1 else f"{value:.3g}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.4g}" if abs(value) >= 1 else f"{value:.3g}"
 
 
 def table(profile: str | None = None, notebook: str | None = None) -> str:

@@ -1,0 +1,132 @@
+import json
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from utils import artifacts
+
+
+def make_artifact(fail_with=None):
+    """Register a throwaway artifact; return its name, its mutable settings and a call log."""
+    name = f"test.{uuid.uuid4().hex}"
+    settings = {"size": 1}
+    calls = []
+
+    @artifacts.register(name, settings=lambda: dict(settings))
+    def build(folder, used):
+        calls.append(dict(used))
+        (folder / "data.txt").write_text(str(used["size"]))
+        if fail_with:
+            raise fail_with
+
+    return name, settings, calls
+
+
+def leftovers(folder):
+    return [p.name for p in folder.iterdir() if ".tmp-" in p.name]
+
+
+def test_first_get_builds_folder_with_file_and_manifest():
+    name, _, calls = make_artifact()
+    folder = artifacts.get(name)
+    assert len(calls) == 1
+    assert (folder / "data.txt").read_text() == "1"
+    manifest = json.loads((folder / artifacts.MANIFEST).read_text())
+    assert manifest["name"] == name
+    assert manifest["settings"] == {"size": 1}
+    assert leftovers(folder.parent) == []
+
+
+def test_second_get_is_a_cache_hit():
+    name, _, calls = make_artifact()
+    first = artifacts.get(name)
+    assert artifacts.get(name) == first
+    assert len(calls) == 1
+
+
+def test_changed_settings_build_a_new_copy():
+    name, settings, calls = make_artifact()
+    old = artifacts.get(name)
+    settings["size"] = 2
+    new = artifacts.get(name)
+    assert new != old
+    assert len(calls) == 2
+    assert (new / "data.txt").read_text() == "2"
+    assert (old / "data.txt").read_text() == "1"
+
+
+def test_path_depends_on_profile(monkeypatch):
+    name, _, _ = make_artifact()
+    full = artifacts.path(name)
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    smoke = artifacts.path(name)
+    assert full != smoke
+    assert "full" in full.parts and "smoke" in smoke.parts
+
+
+def test_rebuild_builds_again():
+    name, _, calls = make_artifact()
+    first = artifacts.get(name)
+    again = artifacts.get(name, rebuild=True)
+    assert again == first
+    assert len(calls) == 2
+    assert (again / artifacts.MANIFEST).is_file()
+
+
+def test_interrupted_build_leaves_nothing_behind():
+    name, _, calls = make_artifact(fail_with=KeyboardInterrupt())
+    final = artifacts.path(name)
+    with pytest.raises(KeyboardInterrupt):
+        artifacts.get(name)
+    assert not final.exists()
+    assert leftovers(final.parent) == []
+
+    # Same settings, a builder that now succeeds: the next get() builds cleanly.
+    artifacts.register(name, settings=lambda: {"size": 1})(
+        lambda folder, used: (folder / "data.txt").write_text("ok")
+    )
+    assert artifacts.get(name) == final
+    assert (final / "data.txt").read_text() == "ok"
+    assert leftovers(final.parent) == []
+
+
+def test_temp_folder_of_dead_process_is_removed():
+    name, _, _ = make_artifact()
+    final = artifacts.path(name)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = final.parent / f".{final.name}.tmp-{dead.pid}"
+    stale.mkdir(parents=True)
+    (stale / "data.txt").write_text("half-written")
+
+    folder = artifacts.get(name)
+    assert folder == final
+    assert not stale.exists()
+    assert (folder / "data.txt").read_text() == "1"
+
+
+def test_unknown_name_lists_known_artifacts():
+    name, _, _ = make_artifact()
+    with pytest.raises(KeyError) as excinfo:
+        artifacts.get("test.does-not-exist")
+    assert "test.does-not-exist" in str(excinfo.value)
+    assert name in str(excinfo.value)
+
+
+def test_missing_stage_module_is_a_key_error():
+    with pytest.raises(KeyError, match=re.escape("nosuchstage.x")):
+        artifacts.get("nosuchstage.x")
+
+
+def test_a_copy_without_manifest_is_replaced_not_trusted():
+    name, _, calls = make_artifact()
+    half = artifacts.path(name)
+    half.mkdir(parents=True)
+    (half / "data.txt").write_text("half-deleted")
+    folder = artifacts.get(name)
+    assert folder == half and len(calls) == 1
+    assert (folder / "data.txt").read_text() == "1" and (folder / artifacts.MANIFEST).is_file()
+    assert leftovers(folder.parent) == []

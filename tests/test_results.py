@@ -1,0 +1,129 @@
+import math
+import re
+import multiprocessing
+import os
+
+import pytest
+
+from utils import config, results
+
+KEYS_PER_WORKER = 15
+
+
+def _record_many(build_dir, worker):
+    os.environ["COURSE_BUILD_DIR"] = build_dir
+    for i in range(KEYS_PER_WORKER):
+        results.record("concurrent", f"w{worker}-k{i}", i, "n")
+
+
+def keys(entries):
+    return [(e["profile"], e["notebook"], e["key"]) for e in entries]
+
+
+def test_record_then_load():
+    assert results.record("01_data", "images", 300, "count") == 300.0
+    [entry] = results.load()
+    assert entry["profile"] == "full"
+    assert entry["notebook"] == "01_data"
+    assert entry["key"] == "images"
+    assert entry["value"] == 300.0
+    assert entry["unit"] == "count"
+    assert config.results_path().is_file()
+
+
+def test_same_key_is_replaced():
+    results.record("01_data", "images", 300, "count")
+    results.record("01_data", "images", 400, "count")
+    [entry] = results.load()
+    assert entry["value"] == 400.0
+
+
+def test_other_notebooks_are_kept():
+    results.record("01_data", "images", 300, "count")
+    results.record("02_train", "images", 400, "count")
+    assert sorted(e["notebook"] for e in results.load()) == ["01_data", "02_train"]
+
+
+def test_profiles_are_kept_apart_and_cleared_separately(monkeypatch):
+    results.record("01_data", "images", 6000, "count")
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    results.record("01_data", "images", 300, "count")
+    assert sorted(keys(results.load())) == [
+        ("full", "01_data", "images"),
+        ("smoke", "01_data", "images"),
+    ]
+    results.clear("smoke")
+    [entry] = results.load()
+    assert entry["profile"] == "full"
+    assert entry["value"] == 6000.0
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_value_is_rejected(bad):
+    results.record("01_data", "images", 300, "count")
+    before = config.results_path().read_text()
+    with pytest.raises(ValueError):
+        results.record("01_data", "accuracy", bad, "%")
+    assert config.results_path().read_text() == before
+
+
+def test_non_finite_value_creates_no_file():
+    with pytest.raises(ValueError):
+        results.record("01_data", "accuracy", math.nan, "%")
+    assert not config.results_path().exists()
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_record_many, args=(str(tmp_path), w)) for w in range(3)
+    ]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    recorded = {e["key"] for e in results.load()}
+    expected = {f"w{w}-k{i}" for w in range(3) for i in range(KEYS_PER_WORKER)}
+    assert recorded == expected
+
+
+def test_table_formats_and_filters(monkeypatch):
+    results.record("01_data", "images", 6000, "count")
+    results.record("02_train", "accuracy", 0.8134, "fraction")
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    results.record("01_data", "smoke_only", 300, "count")
+
+    full = results.table(profile="full")
+    assert "| 01_data | images | 6,000 | count |" in full
+    assert "| 02_train | accuracy | 0.813 | fraction |" in full
+    assert "smoke_only" not in full
+
+    only_data = results.table(profile="full", notebook="01_data")
+    assert "images" in only_data and "accuracy" not in only_data
+
+    smoke = results.table()  # the active profile
+    assert "smoke_only" in smoke and "images" not in smoke
+
+
+def test_corrupt_file_names_its_path():
+    path = config.results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        results.load()
+
+
+@pytest.mark.parametrize("value, shown", [(12345.678, "12,345.7"), (42.123456, "42.12"), (0.000123456, "0.000123")])
+def test_table_keeps_large_and_small_numbers_readable(value, shown):
+    results.record("03_x", "v", value, "u")
+    assert f"| 03_x | v | {shown} | u |" in results.table()
+
+
+@pytest.mark.parametrize("content", ["[]", '{"entries": 3}', "{}"])
+def test_a_results_file_of_the_wrong_shape_names_its_path(content):
+    path = config.results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    with pytest.raises(ValueError, match=re.escape(str(path))):
+        results.load()
