@@ -3,6 +3,7 @@
 
 PYTHON ?= python3
 PROFILE ?= full
+LAB_ARGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
@@ -43,7 +44,7 @@ test: $(READY)
 	COURSE_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
 
 lab: $(READY)
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 student: $(READY)
 	$(PY) -m utils.exercises
