@@ -18,8 +18,12 @@ os.environ["TF_USE_LEGACY_KERAS"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # hide TensorFlow's INFO chatter
 
 PROFILE_VARIABLE = "COURSE_PROFILE"
+DATASET_VARIABLE = "COURSE_DATASET"
+MY_IMAGES_VARIABLE = "COURSE_MY_IMAGES"
 BUILD_VARIABLE = "COURSE_BUILD_DIR"
 DEFAULT_PROFILE = "full"
+# generated: drawn by utils.imagegen; my_images: your photos; cifar10: a tfds catalogue dataset
+DATASETS = ("generated", "my_images", "cifar10")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
@@ -41,6 +45,9 @@ class Settings:
     timing_runs: int  # timed invocations behind every median / p95
     timing_warmup: int  # untimed invocations first (tracing, caches)
     seed: int = 1234
+    # of the generated images, 0 (clean) to 1 (hard); at 0.9 a small CNN gets about 90 % of the
+    # test split right (benchmarks/dataset_difficulty.py): hard enough to show trade-offs
+    difficulty: float = 0.9
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -101,6 +108,20 @@ def use_profile(name: str | None = None) -> Settings:
     if name is not None:
         os.environ[PROFILE_VARIABLE] = _checked(name)
     return settings()
+
+
+def dataset_name() -> str:
+    """Which dataset the series runs on, from ``COURSE_DATASET`` (``generated`` when unset)."""
+    name = os.environ.get(DATASET_VARIABLE, "").strip() or DATASETS[0]
+    if name not in DATASETS:
+        valid = ", ".join(repr(d) for d in DATASETS)
+        raise ValueError(f"Unknown dataset {name!r} in {DATASET_VARIABLE}; use one of {valid}.")
+    return name
+
+
+def my_images_dir() -> Path:
+    """The folder of your own photos: ``data/my_images`` (or ``COURSE_MY_IMAGES``)."""
+    return Path(os.environ.get(MY_IMAGES_VARIABLE) or DATA_DIR / "my_images")
 
 
 def build_dir() -> Path:
