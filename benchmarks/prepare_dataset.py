@@ -39,12 +39,12 @@ def main() -> None:
                 for prefetch in (False, True):
                     ds = data.pipeline(train, cfg.batch_size, training=True, augmented=True,
                                        cache=cache, prefetch=prefetch, seed=cfg.seed)
-                    rates[cache, prefetch] = data.images_per_second(ds)
+                    rates[cache, prefetch] = data.images_per_second(ds, epochs=6)
     print(f"\nprofile {args.profile}: {total:,} images of {cfg.image_size}x{cfg.image_size}, "
           f"{os.cpu_count()} CPU cores")
     print("prepare seconds: " + ", ".join(f"{s:.1f}" for s in seconds)
           + f"; median {statistics.median(seconds):.1f} s ({total / statistics.median(seconds):,.0f} images/s)")
-    print("training pipeline, images/s of the second epoch (last repeat):")
+    print("training pipeline, median images/s of epochs 2-6 (last repeat):")
     for (cache, prefetch), rate in rates.items():
         print(f"  cache={cache!s:5} prefetch={prefetch!s:5} {rate:9,.0f}")
 
