@@ -72,3 +72,27 @@ def test_import_sets_legacy_keras_guard():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
+
+
+def test_dataset_defaults_to_generated_and_use_dataset_switches(monkeypatch):
+    monkeypatch.delenv("COURSE_DATASET", raising=False)
+    assert config.dataset_name() == "generated"
+    assert config.use_dataset("my_images") == "my_images"
+    assert config.dataset_name() == "my_images"
+
+
+def test_unknown_dataset_names_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("COURSE_DATASET", "imagenet")
+    with pytest.raises(ValueError) as error:
+        config.dataset_name()
+    assert all(repr(name) in str(error.value) for name in config.DATASETS)
+    with pytest.raises(ValueError):
+        config.use_dataset("imagenet")
+    assert os.environ["COURSE_DATASET"] == "imagenet"  # unchanged by the refused switch
+
+
+def test_my_images_folder_is_data_my_images_unless_overridden(monkeypatch, tmp_path):
+    monkeypatch.delenv("COURSE_MY_IMAGES", raising=False)
+    assert config.my_images_dir() == config.DATA_DIR / "my_images"
+    monkeypatch.setenv("COURSE_MY_IMAGES", str(tmp_path))
+    assert config.my_images_dir() == tmp_path

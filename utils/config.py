@@ -110,12 +110,21 @@ def use_profile(name: str | None = None) -> Settings:
     return settings()
 
 
-def dataset_name() -> str:
-    """Which dataset the series runs on, from ``COURSE_DATASET`` (``generated`` when unset)."""
-    name = os.environ.get(DATASET_VARIABLE, "").strip() or DATASETS[0]
+def _checked_dataset(name: str) -> str:
     if name not in DATASETS:
         valid = ", ".join(repr(d) for d in DATASETS)
         raise ValueError(f"Unknown dataset {name!r} in {DATASET_VARIABLE}; use one of {valid}.")
+    return name
+
+
+def dataset_name() -> str:
+    """Which dataset the series runs on, from ``COURSE_DATASET`` (``generated`` when unset)."""
+    return _checked_dataset(os.environ.get(DATASET_VARIABLE, "").strip() or DATASETS[0])
+
+
+def use_dataset(name: str) -> str:
+    """Make ``name`` the active dataset for this process (and the helpers it calls)."""
+    os.environ[DATASET_VARIABLE] = _checked_dataset(name)
     return name
 
 
