@@ -102,13 +102,14 @@ def test_photo_split_is_deterministic(photos):
 
 
 def test_split_folders_are_used_and_validation_carved_from_train(tmp_path):
-    for split, n in (("train", 5), ("test", 2)):
+    for split, n in (("train", 5), ("test", 2), ("novel", 1)):
         for name in ("dog", "car"):
             for i in range(n):
                 save(tmp_path / split / name / f"{i}.png")
     photos = data.scan_photos(tmp_path)
     assert [p.parent.parent.name for p in photos.files["test"]["dog"]] == ["test", "test"]
     assert len(photos.files["validation"]["dog"]) == 1 and len(photos.files["train"]["dog"]) == 4
+    assert [p.parent.parent.name for p in photos.files["novel"]["car"]] == ["novel"]
 
 
 def test_an_empty_class_folder_is_named(photos):

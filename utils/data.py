@@ -132,12 +132,9 @@ def _usable(path: Path) -> str | None:
     return None
 
 
-def _stable_order(files: list[Path]) -> list[Path]:
-    return sorted(files, key=lambda p: hashlib.sha1(p.name.encode()).hexdigest())
-
-
 def _hold_out(files: list[Path], count: int) -> tuple[list[Path], list[Path]]:
-    ordered = _stable_order(files)
+    """Set ``count`` files aside, chosen by a hash of their names: the same ones every time."""
+    ordered = sorted(files, key=lambda p: hashlib.sha1(p.name.encode()).hexdigest())
     return ordered[count:], ordered[:count]
 
 
@@ -179,8 +176,8 @@ def _split(found: dict[str, dict[str, list[Path]]], split_layout: bool) -> dict:
     if split_layout and "train" not in found:
         raise ValueError("A photo folder with split folders needs a train/ folder.")
     pool = found["train"] if split_layout else found["all"]
-    files = {"train": {}, "validation": dict(found.get("validation", {})),
-             "test": dict(found.get("test", {}))}
+    files = {"train": {}, "validation": {}, "test": {},
+             **{split: classes for split, classes in found.items() if split not in ("train", "all")}}
     carve = [split for split in ("test", "validation") if split not in found]
     for name, paths in pool.items():
         if len(paths) <= len(carve):
