@@ -19,8 +19,8 @@ MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
 
 
-def small_cnn(num_classes: int, image_size: int) -> keras.Model:
-    """The course's model: three Conv-BatchNorm-ReLU-MaxPool blocks (32, 64, 128 filters),
+def small_cnn(num_classes: int, image_size: int, filters: tuple[int, ...] = (32, 64, 128)) -> keras.Model:
+    """The course's model: Conv-BatchNorm-ReLU-MaxPool blocks (by default 32, 64, 128 filters),
     global average pooling, dropout and a softmax over the classes.
 
     Every layer is one that tfmot can prune and the TFLite converter can quantize to int8.
@@ -29,8 +29,8 @@ def small_cnn(num_classes: int, image_size: int) -> keras.Model:
     layers = keras.layers
     inputs = keras.Input((image_size, image_size, 3), name="image")
     x = inputs
-    for filters in (32, 64, 128):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+    for width in filters:
+        x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
         x = layers.BatchNormalization(momentum=0.9)(x)
         x = layers.ReLU()(x)
         x = layers.MaxPooling2D()(x)
@@ -117,7 +117,7 @@ def train(folder: Path) -> dict:
         timer,
     ]
     history = model.fit(train_ds, validation_data=validation_ds, epochs=cfg.epochs,
-                        callbacks=callbacks, verbose=2)
+                        callbacks=callbacks)
     model.save(folder / MODEL_FILE)
     record = {**{k: [float(v) for v in vs] for k, vs in history.history.items()},
               "epoch_seconds": timer.seconds, "steps_per_epoch": steps_per_epoch,
@@ -139,8 +139,8 @@ def _build_model(folder: Path, settings: dict) -> None:
     train(folder)
 
 
-def trained_model() -> tuple[keras.Model, dict]:
-    """The trained model and its training history (trained first if it is missing)."""
-    folder = artifacts.get("training.model")
+def trained_model(retrain: bool = False) -> tuple[keras.Model, dict]:
+    """The trained model and its training history (trained first if missing, or ``retrain``)."""
+    folder = artifacts.get("training.model", rebuild=retrain)
     model = keras.models.load_model(folder / MODEL_FILE)
     return model, json.loads((folder / HISTORY_FILE).read_text())
