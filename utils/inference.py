@@ -1,0 +1,207 @@
+"""Stage 3: what inference costs, against training — memory, latency vs throughput, compute.
+
+Three pure calculations and one measurement, used by notebook 03:
+
+- :func:`memory_budget`: the bytes a model needs for one training step and for one inference on
+  a batch (parameters, gradients, optimizer state, activations), computed from its layers;
+- :func:`batch_sweep`: latency and throughput of a prediction call at growing batch sizes;
+- :func:`training_flops`, :func:`inference_flops` and :func:`break_even_days`: when the compute
+  spent answering requests overtakes the compute spent training the model once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+import tf_keras as keras
+
+from utils import measure
+
+BYTES_PER_FLOAT = 4  # float32
+ADAM_SLOTS = 2  # Adam keeps two running averages (first and second moment) per trainable weight
+BACKWARD_FACTOR = 3  # a training step ≈ forward + 2 × forward (gradients for weights and inputs)
+
+
+# ---------------------------------------------------------------- memory
+
+
+def _values(shape) -> int:
+    """Values per example in a layer output of ``shape`` (the batch dimension left out)."""
+    return int(np.prod([d for d in shape[1:]], dtype=np.int64))
+
+
+def activation_sizes(model: keras.Model) -> list[tuple[str, int]]:
+    """``(name, values per example)`` of the model's input and of every layer's output, in order.
+
+    Layers of a nested model are listed one by one. Input layers are listed once, as the input.
+    """
+    sizes = [(tensor.name.split(":")[0], _values(tensor.shape)) for tensor in model.inputs]
+
+    def walk(m: keras.Model):
+        for layer in m.layers:
+            if isinstance(layer, keras.layers.InputLayer):
+                continue
+            if isinstance(layer, keras.Model):
+                yield from walk(layer)
+                continue
+            outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+            yield layer.name, sum(_values(o.shape) for o in outputs)
+
+    return sizes + list(walk(model))
+
+
+def memory_budget(model: keras.Model, batch_size: int) -> dict[str, dict[str, int]]:
+    """Bytes of float32 memory for one training step and one inference on a batch.
+
+    Returns ``{"training": {...}, "inference": {...}}``, each with the same four keys:
+
+    - ``parameters``: every weight, trainable or not (``count_params() × 4``);
+    - ``gradients``: one gradient per trainable weight (training only);
+    - ``optimizer state``: Adam's two running averages per trainable weight (training only);
+    - ``activations``: training keeps the input and every layer's output of the whole batch for
+      the backward pass; inference only needs a layer's input and output at one time, so it
+      holds the largest *consecutive pair* of activations (exact for a chain of layers like the
+      course's models; a network with skip connections holds a little more).
+
+    An estimate from the layer shapes: a runtime may fuse layers or reuse buffers, and adds
+    workspace of its own, but the proportions are what a framework really faces.
+    """
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}: a batch holds at least 1 example; "
+                         "pass a whole number of 1 or more.")
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    per_example = [values for _, values in activation_sizes(model)]
+    held_in_training = sum(per_example)
+    pairs = [a + b for a, b in zip(per_example, per_example[1:])]
+    held_in_inference = max(pairs) if pairs else per_example[0]
+    parameters = model.count_params() * BYTES_PER_FLOAT
+    return {
+        "training": {
+            "parameters": parameters,
+            "gradients": trainable * BYTES_PER_FLOAT,
+            "optimizer state": ADAM_SLOTS * trainable * BYTES_PER_FLOAT,
+            "activations": held_in_training * batch_size * BYTES_PER_FLOAT,
+        },
+        "inference": {
+            "parameters": parameters,
+            "gradients": 0,
+            "optimizer state": 0,
+            "activations": held_in_inference * batch_size * BYTES_PER_FLOAT,
+        },
+    }
+
+
+# ---------------------------------------------------------------- latency vs throughput
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepPoint:
+    """One batch size of a sweep: the timing of one call on a whole batch."""
+
+    batch_size: int
+    timing: measure.Timing
+
+    @property
+    def latency_ms(self) -> float:
+        """Median time for one call on the whole batch: what each request in it waits."""
+        return self.timing.median_ms
+
+    @property
+    def images_per_s(self) -> float:
+        return self.batch_size / (self.timing.median_ms / 1000)
+
+
+def runs_for(batch_size: int, runs: int, warmup: int, images: int = 8) -> tuple[int, int]:
+    """Timed and warm-up calls for one batch size: all of them up to ``images`` per batch, then
+    fewer as batches grow (a big batch's time varies less and costs more), at least 3 and 1."""
+    scale = images / batch_size
+    return (max(3, min(runs, math.ceil(runs * scale))),
+            max(1, min(warmup, round(warmup * scale))))
+
+
+def batch_sweep(call: Callable[[np.ndarray], object], batch_sizes: Sequence[int], image_size: int,
+                runs: int, warmup: int, seed: int = 0) -> list[SweepPoint]:
+    """Time ``call(images)`` on batches of random ``image_size`` x ``image_size`` x 3 float images.
+
+    For timing, the pixel values do not matter, only the shape. Each batch size gets its own
+    warm-up calls (a compiled function traces each new shape); big batches get fewer timed runs
+    (:func:`runs_for`). Returns one :class:`SweepPoint` per batch size, in the order given.
+    """
+    batch_sizes = list(batch_sizes)
+    if not batch_sizes:
+        raise ValueError("batch_sizes is empty: give at least one batch size, e.g. [1, 2, 4, 8].")
+    for b in batch_sizes:
+        if not isinstance(b, (int, np.integer)) or b < 1:
+            raise ValueError(f"batch size {b!r} is not a whole number of 1 or more; a batch holds "
+                             "at least one image.")
+    rng = np.random.default_rng(seed)
+    images = rng.random((max(batch_sizes), image_size, image_size, 3), dtype=np.float32)
+    points = []
+    for b in batch_sizes:
+        batch = images[:b]
+        b_runs, b_warmup = runs_for(b, runs, warmup)
+        points.append(SweepPoint(int(b), measure.time_calls(lambda: call(batch), b_runs, b_warmup)))
+    return points
+
+
+def powers_of_two(largest: int) -> list[int]:
+    """1, 2, 4, … up to ``largest`` (included when it is a power of two)."""
+    if largest < 1:
+        raise ValueError(f"largest={largest!r}: the smallest batch is 1.")
+    return [2 ** i for i in range(int(math.log2(largest)) + 1)]
+
+
+# ---------------------------------------------------------------- training once, inferring forever
+
+
+def training_flops(forward_flops: float, images_seen: int,
+                   backward_factor: float = BACKWARD_FACTOR) -> float:
+    """Compute of a whole training run: ``backward_factor × forward`` per image, for every image
+    that went through a training step (training examples × epochs)."""
+    if forward_flops < 0 or images_seen < 0:
+        raise ValueError(f"forward_flops={forward_flops!r} and images_seen={images_seen!r} must "
+                         "not be negative.")
+    return backward_factor * forward_flops * images_seen
+
+
+def inference_flops(forward_flops: float, predictions_per_user_per_day: float, users: float,
+                    days: float) -> float:
+    """Compute of serving the model: one forward pass per prediction, for every user and day."""
+    for name, value in (("forward_flops", forward_flops), ("predictions_per_user_per_day",
+                        predictions_per_user_per_day), ("users", users), ("days", days)):
+        if value < 0:
+            raise ValueError(f"{name}={value!r} must not be negative.")
+    return forward_flops * predictions_per_user_per_day * users * days
+
+
+def break_even_days(training_flops: float, forward_flops: float,
+                    predictions_per_user_per_day: float, users: float) -> float:
+    """Days of serving after which inference has used as much compute as training did.
+
+    Past this day, inference dominates the model's total compute. ``math.inf`` when nobody uses
+    the model (no inference ever catches up).
+    """
+    if training_flops < 0:
+        raise ValueError(f"training_flops={training_flops!r} must not be negative.")
+    per_day = inference_flops(forward_flops, predictions_per_user_per_day, users, 1)
+    if per_day == 0:
+        return math.inf
+    return training_flops / per_day
+
+
+def readable_days(days: float) -> str:
+    """A duration given in days, in the unit a person would say it in: '40 s', '3.5 hours', …"""
+    if days < 0:
+        raise ValueError(f"days={days!r} must not be negative.")
+    if math.isinf(days):
+        return "never"
+    seconds = days * 86_400
+    for unit, size in (("year", 365 * 86_400), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds / size
+            number = f"{count:,.3g}" if count < 1000 else f"{count:,.0f}"
+            return f"{number} {unit}" + ("" if number == "1" else "s")
+    return f"{seconds:.2g} s"
