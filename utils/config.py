@@ -44,6 +44,7 @@ class Settings:
     batch_size: int
     timing_runs: int  # timed invocations behind every median / p95
     timing_warmup: int  # untimed invocations first (tracing, caches)
+    finetune_epochs: int  # of a compressed model (pruning), starting from the trained one
     seed: int = 1234
     # of the generated images, 0 (clean) to 1 (hard); at 0.9 a small CNN gets about 90 % of the
     # test split right (benchmarks/dataset_difficulty.py): hard enough to show trade-offs
@@ -65,6 +66,7 @@ PROFILES = {
         batch_size=64,
         timing_runs=50,
         timing_warmup=5,
+        finetune_epochs=2,
     ),
     # Small enough for the tests, big enough that the model measurably learns: 57 training
     # steps on easier images give about 50 % accuracy (chance: 33 %) in a few seconds.
@@ -79,6 +81,7 @@ PROFILES = {
         batch_size=32,
         timing_runs=10,
         timing_warmup=2,
+        finetune_epochs=1,
         difficulty=0.5,
     ),
 }
