@@ -305,6 +305,85 @@ def check_break_even(days: float, *, forward_flops: float, images_seen: int,
     raise NotYet(f"{float(days):,.4g} days is not it; {hint}")
 
 
+# notebook 04
+
+
+def check_sparsity_choice(choice, rows: list[dict], budget_bytes: float) -> None:
+    """Notebook 04: the sparsity whose gzip size fits ``budget_bytes`` with the best accuracy."""
+    fitting = [row for row in rows if row["gzip_bytes"] <= budget_bytes]
+    best = max(fitting, key=lambda row: row["test_accuracy"]) if fitting else None
+    if best is None:
+        if choice is None:
+            _correct(f"no sparsity fits {budget_bytes:,.0f} bytes gzipped.")
+            return
+        raise NotYet(f"no row fits {budget_bytes:,.0f} bytes (the smallest is "
+                     f"{min(row['gzip_bytes'] for row in rows):,} bytes): answer None.")
+    by_sparsity = {row["sparsity"]: row for row in rows}
+    if choice not in by_sparsity:
+        raise NotYet(f"{choice!r} is not a sparsity of the sweep; pick one of "
+                     f"{', '.join(str(s) for s in by_sparsity)}.")
+    chosen = by_sparsity[choice]
+    if chosen["gzip_bytes"] > budget_bytes:
+        raise NotYet(f"sparsity {choice:.0%} gzips to {chosen['gzip_bytes']:,} bytes, over the "
+                     f"budget of {budget_bytes:,.0f}.")
+    if chosen["test_accuracy"] < best["test_accuracy"]:
+        raise NotYet(f"sparsity {choice:.0%} fits, but {best['sparsity']:.0%} fits too and is more "
+                     f"accurate ({best['test_accuracy']:.3f} against {chosen['test_accuracy']:.3f}).")
+    _correct(f"sparsity {choice:.0%}: {chosen['gzip_bytes']:,} bytes gzipped, test accuracy "
+             f"{chosen['test_accuracy']:.3f}.")
+
+
+def check_rare_units(counts, layer, rates, threshold: float) -> None:
+    """Notebook 04: count each layer's channels that fire at most ``threshold`` of the time, and
+    name the layer with the most of them (None when no layer has any)."""
+    import numpy as np
+
+    from utils import pruning
+
+    truth = pruning.dead_units(rates, threshold)
+    if not isinstance(counts, dict) or set(counts) != set(truth):
+        raise NotYet(f"rare_counts should be a dict with one count per ReLU layer, keyed by the "
+                     f"layer names {sorted(truth)} (the keys of rates).")
+    wrong = {name: counts[name] for name in truth if counts[name] != truth[name]}
+    if wrong:
+        name, count = next(iter(wrong.items()))
+        channels = len(rates[name])
+        share = float(np.mean(np.asarray(rates[name]) <= threshold))
+        if isinstance(count, float) and not float(count).is_integer() and math.isclose(count, share, abs_tol=1e-6):
+            hint = "that is the share of the layer's channels; count them (np.sum, not np.mean)."
+        elif count == channels - truth[name]:
+            hint = ("those are the channels that fire *more* often; count the ones whose rate is "
+                    f"at most {threshold:g}.")
+        else:
+            hint = (f"count the channels whose firing rate is at most {threshold:g}: "
+                    f"np.sum(rates[name] <= {threshold:g}).")
+        raise NotYet(f"rare_counts[{name!r}] is {count!r}, but {truth[name]} of its {channels} "
+                     f"channels fire at most {threshold:g} of the time; {hint}")
+    most = max(truth.values())
+    leaders = [name for name, count in truth.items() if count == most]
+    if most == 0:
+        if layer is None:
+            _correct(f"no channel fires at most {threshold:g} of the time, in any layer.")
+            return
+        raise NotYet(f"no layer has a channel firing at most {threshold:g} of the time (all "
+                     f"counts are 0), so there is no such layer: answer None.")
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        raise NotYet(f"most_rare is the number {layer}; give the layer's name, one of "
+                     f"{sorted(truth)}.")
+    if layer not in truth:
+        raise NotYet(f"most_rare is {layer!r}, which is not one of the ReLU layers "
+                     f"{sorted(truth)}.")
+    if layer not in leaders:
+        by_share = max(truth, key=lambda name: truth[name] / len(rates[name]))
+        hint = (f" {layer!r} has the largest *share* of them, but the question is the largest "
+                "number." if layer == by_share else "")
+        raise NotYet(f"{layer!r} has {truth[layer]} such channels, {leaders[0]!r} has {most}: "
+                     f"pick the layer with the largest count.{hint}")
+    total = sum(len(r) for r in rates.values())
+    _correct(f"{layer!r}, with {most} of its {len(rates[layer])} channels firing at most "
+             f"{threshold:g} of the time ({sum(truth.values())} of {total} channels in all).")
+
+
 if __name__ == "__main__":
     for written in write_student_copies(config.NOTEBOOKS_DIR, config.build_dir() / "student"):
         print(f"wrote {written}")
