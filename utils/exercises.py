@@ -273,9 +273,10 @@ def check_batch_choice(batch_size, sweep, budget_ms: float) -> None:
 def check_break_even(days: float, *, forward_flops: float, images_seen: int,
                      predictions_per_user_per_day: float, users: float) -> None:
     """Notebook 03: the day inference has used as much compute as training did."""
-    training = 3 * forward_flops * images_seen
-    per_day = forward_flops * predictions_per_user_per_day * users
-    truth = training / per_day
+    from utils import inference
+
+    training = inference.training_flops(forward_flops, images_seen)
+    truth = inference.break_even_days(training, forward_flops, predictions_per_user_per_day, users)
     try:
         days = float(days)
     except (TypeError, ValueError):
@@ -289,7 +290,7 @@ def check_break_even(days: float, *, forward_flops: float, images_seen: int,
         _correct(f"after {truth:,.2f} days{hours} inference has cost as much compute as training "
                  f"({training:.3g} FLOPs); every day after that, inference dominates more.")
         return
-    if near(truth / 3):
+    if near(truth / inference.BACKWARD_FACTOR):
         hint = ("training pays about 3 forward passes per image (forward, then the backward pass "
                 "for the weights and for the inputs).")
     elif users != 1 and near(truth * users):
