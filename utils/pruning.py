@@ -230,6 +230,20 @@ def prune(model: keras.Model, target_sparsity: float, train_ds, epochs: int) -> 
     return tfmot.sparsity.keras.strip_pruning(pruned)
 
 
+REMOVAL_FINETUNE_LEARNING_RATE = 5e-3  # a model missing whole filters has more to relearn
+
+
+def fine_tune(model: keras.Model, train_ds, epochs: int) -> keras.Model:
+    """Fine-tune ``model`` in place (after filters were removed), with cosine decay from
+    :data:`REMOVAL_FINETUNE_LEARNING_RATE` over the real number of steps; return it."""
+    keras.utils.set_random_seed(config.settings().seed)
+    steps = epochs * sum(1 for _ in train_ds)
+    schedule = keras.optimizers.schedules.CosineDecay(REMOVAL_FINETUNE_LEARNING_RATE, steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
+    model.fit(train_ds, epochs=epochs, verbose=0)
+    return model
+
+
 def sparsity_report(model: keras.Model) -> list[tuple[str, int, int]]:
     """``(layer, weights, zeros)`` for the kernel of every Conv2D and Dense layer, read from the
     weights themselves (not from the schedule)."""

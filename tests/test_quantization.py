@@ -1,0 +1,137 @@
+"""utils.quantization: int8 arithmetic, conversion, the LiteRT wrapper, sizes, bad input."""
+
+import gzip
+
+import numpy as np
+import pytest
+import tf_keras as keras
+
+from utils import quantization
+
+
+def dense_model(kernel, bias):
+    """A one-layer model with the given weights: its parameters are known exactly."""
+    inputs = keras.Input((2, 2, 3))
+    outputs = keras.layers.Dense(kernel.shape[1], activation="softmax")(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, outputs)
+    model.layers[-1].set_weights([kernel, bias])
+    return model
+
+
+@pytest.fixture(scope="module")
+def model():
+    rng = np.random.default_rng(0)
+    kernel = rng.normal(size=(12, 3)).astype(np.float32)
+    kernel[::2] = 0  # half the rows are zero
+    return dense_model(kernel, np.array([0.5, 0.0, -0.5], np.float32))
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(1).random((32, 2, 2, 3), np.float32)
+
+
+def test_quantize_rounds_to_the_nearest_step_and_clips():
+    assert quantization.quantize([0.0, 0.24, 0.26, -1.0], 0.5, 3).tolist() == [3, 3, 4, 1]
+    assert quantization.quantize([1000.0, -1000.0], 0.1, 0).tolist() == [127, -128]
+
+
+def test_dequantize_inverts_quantize_within_half_a_step():
+    x = np.linspace(-3, 3, 101)
+    scale, zero_point = 6 / 255, -1
+    back = quantization.dequantize(quantization.quantize(x, scale, zero_point), scale, zero_point)
+    assert np.max(np.abs(back - x)) <= scale / 2 + 1e-6
+
+
+@pytest.mark.parametrize("fmt", quantization.FORMATS)
+def test_every_format_converts_and_runs_in_litert(model, images, fmt):
+    content = quantization.convert(model, fmt, images)
+    probabilities = quantization.LiteModel(content).predict(images)
+    expected = model.predict(images, verbose=0)
+    assert probabilities.shape == expected.shape
+    tolerance = {"float32": 1e-5, "float16": 5e-3}.get(fmt, 0.05)
+    assert np.max(np.abs(probabilities - expected)) <= tolerance
+
+
+def test_int8_model_takes_and_gives_int8(model, images):
+    lite = quantization.LiteModel(quantization.convert(model, "int8", images))
+    assert lite.input["dtype"] == np.int8 and lite.output["dtype"] == np.int8
+
+
+def test_sizes_count_the_stored_parameters(model):
+    content = quantization.convert(model, "float32")
+    kernel, bias = model.layers[-1].get_weights()
+    found = quantization.sizes(content)
+    assert found["file_bytes"] == len(content)
+    assert found["gzip_bytes"] == len(gzip.compress(content, compresslevel=9))
+    assert found["nonzero_bytes"] == 4 * (np.count_nonzero(kernel) + np.count_nonzero(bias))
+
+
+def test_int8_weights_are_one_byte_each(model, images):
+    content = quantization.convert(model, "int8", images)
+    kernel, _ = model.layers[-1].get_weights()
+    float_bytes = quantization.sizes(quantization.convert(model, "float32"))["nonzero_bytes"]
+    int8_bytes = quantization.sizes(content)["nonzero_bytes"]
+    assert int8_bytes < float_bytes / 2
+    assert int8_bytes >= np.count_nonzero(kernel)
+
+
+def test_quantized_tensors_dequantize_back_to_the_weights(model, images):
+    (tensor,) = quantization.quantized_tensors(quantization.convert(model, "int8", images))
+    kernel = model.layers[-1].get_weights()[0].T  # TFLite stores a Dense kernel as (outputs, inputs)
+    assert tensor["shape"] == kernel.shape
+    scales = tensor["scales"].reshape(-1, 1) if tensor["scales"].size > 1 else tensor["scales"]
+    zero_points = tensor["zero_points"].reshape(-1, 1) if tensor["zero_points"].size > 1 else tensor["zero_points"]
+    back = quantization.dequantize(tensor["values"], scales, zero_points)
+    assert np.max(np.abs(back - kernel)) <= np.max(tensor["scales"]) / 2 + 1e-6
+
+
+def test_evaluate_scores_accuracy_and_agreement(model, images):
+    content = quantization.convert(model, "float32")
+    reference = model.predict(images, verbose=0)
+    labels = reference.argmax(axis=1)
+    labels[:8] = (labels[:8] + 1) % 3  # a quarter of the labels wrong
+    scores = quantization.evaluate(content, images, labels, reference)
+    assert scores == {"accuracy": 0.75, "agreement": 1.0}
+
+
+def test_latencies_state_the_thread_count(model):
+    content = quantization.convert(model, "float32")
+    timings = quantization.latencies({"a": content, "b": content}, threads=2, runs=4, warmup=1)
+    assert set(timings) == {"a", "b"}
+    assert all(t.threads == 2 and len(t.times_ms) >= 4 for t in timings.values())
+
+
+def test_unknown_format_is_named(model):
+    with pytest.raises(ValueError, match="Unknown format 'int4'.*float32, float16, dynamic, int8"):
+        quantization.convert(model, "int4")
+
+
+@pytest.mark.parametrize("representative", [None, np.zeros((0, 2, 2, 3), np.float32)])
+def test_int8_without_representative_images_says_what_to_pass(model, representative):
+    with pytest.raises(ValueError, match="no representative images.*calibration_images"):
+        quantization.convert(model, "int8", representative)
+
+
+def test_representative_images_of_the_wrong_shape_are_named(model):
+    with pytest.raises(ValueError, match=r"shape \(4, 4, 3\).*takes \(2, 2, 3\)"):
+        quantization.convert(model, "int8", np.zeros((5, 4, 4, 3), np.float32))
+
+
+def test_predict_with_the_wrong_shape_says_which_shape(model):
+    lite = quantization.LiteModel(quantization.convert(model, "float32"))
+    with pytest.raises(ValueError, match=r"shape \(2, 2, 3\).*\(N, 2, 2, 3\)"):
+        lite.predict(np.zeros((2, 2, 3), np.float32))
+
+
+def test_calibration_needs_at_least_one_image():
+    with pytest.raises(ValueError, match="at least 1 calibration image"):
+        quantization.calibration_images(0)
+
+
+def test_grid_row_finds_a_variant_or_names_the_choices():
+    rows = [{"method": "magnitude", "sparsity": s, "format": f, "variant": f"{s} {f}"}
+            for s in (0.0, 0.5) for f in quantization.FORMATS]
+    assert quantization.grid_row(rows, 0.5, "int8")["variant"] == "0.5 int8"
+    with pytest.raises(ValueError, match=r"no '80% pruned int8' variant.*\[0.0, 0.5\]"):
+        quantization.grid_row(rows, 0.8, "int8")

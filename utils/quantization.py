@@ -1,0 +1,327 @@
+"""Stage 5: int8 with TFLite — converting a Keras model, running it in the LiteRT interpreter, and
+measuring what each format does to size, accuracy and latency."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+from ai_edge_litert.interpreter import Interpreter
+from tensorflow.lite.python import schema_py_generated as schema
+
+from utils import artifacts, config, data, measure, pruning, training
+
+FORMATS = ("float32", "float16", "dynamic", "int8")
+
+# ---------------------------------------------------------------- conversion
+
+
+def calibration_images(count: int, split: str = "train") -> np.ndarray:
+    """The first ``count`` images of ``split`` as floats in [0, 1]: the representative dataset
+    from which full-integer conversion learns each activation's range."""
+    if count < 1:
+        raise ValueError(f"count={count}: full-integer conversion needs at least 1 calibration image.")
+    images = [image for image, _ in data.load(split).take(count).as_numpy_iterator()]
+    return np.stack(images).astype(np.float32) / 255.0
+
+
+def convert(model: keras.Model, fmt: str, representative: np.ndarray | None = None) -> bytes:
+    """The ``.tflite`` flatbuffer of ``model`` in one of :data:`FORMATS`.
+
+    ``float16`` stores the weights as float16; ``dynamic`` (dynamic-range) stores them as int8
+    and quantizes activations on the fly; ``int8`` is full-integer, with int8 input and output,
+    and needs ``representative`` images (float, the model's input shape) for the activations.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if fmt != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if fmt == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if fmt == "int8":
+        images = _representative(model, representative)
+        converter.representative_dataset = lambda: ([image[None]] for image in images)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def _representative(model: keras.Model, images: np.ndarray | None) -> np.ndarray:
+    if images is None or len(images) == 0:
+        raise ValueError("int8 conversion got no representative images: pass some training images, "
+                         "e.g. quantization.calibration_images(100).")
+    images = np.asarray(images, np.float32)
+    expected = tuple(model.input_shape[1:])
+    if images.shape[1:] != expected:
+        raise ValueError(f"The representative images have shape {images.shape[1:]}, but the model "
+                         f"takes {expected}: give images of the model's input size.")
+    return images
+
+
+def quantize(x, scale: float, zero_point: int) -> np.ndarray:
+    """Float → int8 as TFLite does it: ``round(x / scale) + zero_point``, clipped to [-128, 127]."""
+    return np.clip(np.round(np.asarray(x, np.float64) / scale) + zero_point, -128, 127).astype(np.int8)
+
+
+def dequantize(q, scale, zero_point) -> np.ndarray:
+    """int8 → float: ``(q - zero_point) * scale`` (scale and zero point may be per channel)."""
+    return ((np.asarray(q, np.float64) - zero_point) * scale).astype(np.float32)
+
+
+# ---------------------------------------------------------------- the LiteRT interpreter
+
+
+class LiteModel:
+    """One ``.tflite`` model in the LiteRT interpreter, the runtime an edge device installs."""
+
+    def __init__(self, content: bytes, threads: int = 1):
+        self.interpreter = Interpreter(model_content=content, num_threads=threads)
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.threads = threads
+
+    def set_input(self, image: np.ndarray) -> None:
+        """Put one float image batch [1, H, W, 3] in [0, 1] into the input tensor."""
+        if self.input["dtype"] == np.int8:  # the model takes int8: quantize with its own scale
+            image = quantize(image, *self.input["quantization"])
+        self.interpreter.set_tensor(self.input["index"], image.astype(self.input["dtype"]))
+
+    def _get(self) -> np.ndarray:
+        out = self.interpreter.get_tensor(self.output["index"])
+        if self.output["dtype"] == np.int8:
+            return dequantize(out, *self.output["quantization"])
+        return out
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities for float ``images`` [N, H, W, 3] in [0, 1], one invocation per image."""
+        images = np.asarray(images, np.float32)
+        expected = tuple(self.input["shape"][1:])
+        if images.ndim != 4 or images.shape[1:] != expected:
+            raise ValueError(f"The images have shape {images.shape}, but the model takes a batch of "
+                             f"{expected} images: give an array of shape (N, {', '.join(map(str, expected))}).")
+        outputs = []
+        for image in images:
+            self.set_input(image[None])
+            self.interpreter.invoke()
+            outputs.append(self._get()[0])
+        return np.stack(outputs)
+
+    def invoke_once(self) -> None:
+        """One invocation on whatever input is set (what a latency measurement times)."""
+        self.interpreter.invoke()
+
+
+def quantized_tensors(content: bytes) -> list[dict]:
+    """Every int8 weight tensor of a converted model: its name, shape, int8 values, and the
+    scale(s), zero point(s) and channel axis that map them back to floats."""
+    interpreter = Interpreter(model_content=content)
+    found = []
+    for tensor in interpreter.get_tensor_details():
+        q = tensor["quantization_parameters"]
+        if tensor["dtype"] != np.int8 or len(tensor["shape"]) < 2 or not len(q["scales"]):
+            continue
+        try:
+            values = interpreter.get_tensor(tensor["index"])
+        except ValueError:  # an activation: it has no values until the model runs
+            continue
+        found.append({"name": tensor["name"], "shape": tuple(tensor["shape"]), "values": values,
+                      "scales": q["scales"], "zero_points": q["zero_points"],
+                      "axis": q["quantized_dimension"]})
+    return found
+
+
+# ---------------------------------------------------------------- sizes, accuracy, latency
+
+_NUMPY_TYPES = {schema.TensorType.FLOAT32: np.float32, schema.TensorType.FLOAT16: np.float16,
+                schema.TensorType.INT8: np.int8, schema.TensorType.INT32: np.int32}
+# Operators whose constant inputs are parameters (weights and biases); float16 weights reach
+# their layer through a DEQUANTIZE. Other constants (a reshape's target shape) are not counted.
+_WEIGHTED_OPS = {schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.DEPTHWISE_CONV_2D,
+                 schema.BuiltinOperator.FULLY_CONNECTED, schema.BuiltinOperator.TRANSPOSE_CONV,
+                 schema.BuiltinOperator.DEQUANTIZE}
+
+
+def _parameter_tensors(model):
+    for s in range(model.SubgraphsLength()):
+        graph = model.Subgraphs(s)
+        for o in range(graph.OperatorsLength()):
+            op = graph.Operators(o)
+            code = model.OperatorCodes(op.OpcodeIndex())
+            if max(code.BuiltinCode(), code.DeprecatedBuiltinCode()) in _WEIGHTED_OPS:
+                yield from (graph.Tensors(i) for i in op.InputsAsNumpy() if i >= 0)
+
+
+def sizes(content: bytes) -> dict[str, int]:
+    """Three sizes of a ``.tflite`` model: the file, the file gzipped, and the bytes of its
+    non-zero parameters (the constant inputs of its layers, in their stored type)."""
+    model = schema.Model.GetRootAsModel(content, 0)
+    nonzero = 0
+    for tensor in _parameter_tensors(model):
+        buffer = model.Buffers(tensor.Buffer())
+        if not buffer.DataLength() or tensor.Type() not in _NUMPY_TYPES:
+            continue  # an activation, not a parameter
+        values = np.frombuffer(buffer.DataAsNumpy().tobytes(), _NUMPY_TYPES[tensor.Type()])
+        nonzero += int(np.count_nonzero(values)) * values.itemsize
+    return {"file_bytes": len(content), "gzip_bytes": len(gzip.compress(content, compresslevel=9)),
+            "nonzero_bytes": nonzero}
+
+
+def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """All of ``split`` as float images in [0, 1] and integer labels."""
+    pairs = list(data.load(split).as_numpy_iterator())
+    return (np.stack([image for image, _ in pairs]).astype(np.float32) / 255.0,
+            np.array([label for _, label in pairs]))
+
+
+def evaluate(content: bytes, images: np.ndarray, labels: np.ndarray,
+             reference: np.ndarray | None = None) -> dict[str, float]:
+    """Accuracy of a ``.tflite`` model on ``images``, and (given the Keras model's probabilities
+    ``reference``) the share of images where both pick the same class."""
+    predicted = LiteModel(content).predict(images).argmax(axis=1)
+    scores = {"accuracy": float(np.mean(predicted == labels))}
+    if reference is not None:
+        scores["agreement"] = float(np.mean(predicted == np.asarray(reference).argmax(axis=1)))
+    return scores
+
+
+def latencies(contents: dict[str, bytes], threads: int, runs: int, warmup: int) -> dict[str, measure.Timing]:
+    """One-image latency of each model at ``threads`` threads, timed in turns (fair under load)."""
+    calls = {}
+    for name, content in contents.items():
+        lite = LiteModel(content, threads)
+        shape = tuple(lite.input["shape"])
+        lite.set_input(np.random.default_rng(0).random(shape, np.float32))
+        calls[name] = lite.invoke_once
+    timings = measure.time_in_turns(calls, runs, warmup)
+    return {name: measure.Timing(t.times_ms, t.warmup, threads) for name, t in timings.items()}
+
+
+# ---------------------------------------------------------------- the variant grid (notebooks 05, 07)
+
+GRID_SPARSITIES = (0.0, 0.5, 0.8, 0.9)  # of magnitude pruning, from the sweep of notebook 04
+GRID_FILTERS_REMOVED = 0.5  # the variant that removes the half of the filters that fire least
+CALIBRATION_IMAGES = 100
+RUNS_PER_TIMING = 4  # × the profile's timing runs: one call takes well under a millisecond
+GRID_FILE = "grid.json"
+
+
+def _grid_settings() -> dict:
+    return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
+            "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
+            "formats": FORMATS, "recipe": "grid/2"}
+
+
+def _label(method: str, sparsity: float, fmt: str) -> str:
+    if method == "filters":
+        return f"{sparsity:.0%} filters removed {fmt}"
+    return f"dense {fmt}" if sparsity == 0 else f"{sparsity:.0%} pruned {fmt}"
+
+
+def filters_removed_model(fraction: float) -> keras.Model:
+    """The trained model without the ``fraction`` of each layer's filters that fire least,
+    fine-tuned (notebook 04's recipe)."""
+    cfg = config.settings()
+    model, _ = training.trained_model()
+    train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed)
+    rates = pruning.firing_rates(model, data.pipeline(data.load("train"), 256))
+    smaller = pruning.remove_units(model, pruning.units_to_keep(rates, fraction))
+    return pruning.fine_tune(smaller, train_ds, cfg.finetune_epochs)
+
+
+@artifacts.register("quantization.grid", settings=_grid_settings)
+def _build_grid(folder: Path, settings: dict) -> None:
+    cfg = config.settings()
+    sweep_folder = artifacts.get("pruning.sweep")
+    sources = {("magnitude", s): keras.models.load_model(sweep_folder / f"sparsity_{round(100 * s)}.keras")
+               for s in settings["sparsities"]}
+    sources["filters", settings["filters_removed"]] = filters_removed_model(settings["filters_removed"])
+    representative = calibration_images(settings["calibration"])
+    splits = {split: split_arrays(split) for split in ("test", "novel")}
+    rows, contents = [], {}
+    for (method, sparsity), model in sources.items():
+        reference = {split: model.predict(images, batch_size=256, verbose=0)
+                     for split, (images, _) in splits.items()}
+        for fmt in settings["formats"]:
+            print(f"{_label(method, sparsity, fmt)} ...", flush=True)
+            content = convert(model, fmt, representative)
+            name = _label(method, sparsity, fmt)
+            (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(content)
+            test = evaluate(content, *splits["test"], reference["test"])
+            novel = evaluate(content, *splits["novel"], reference["novel"])
+            rows.append({"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
+                         "test_accuracy": test["accuracy"], "novel_accuracy": novel["accuracy"],
+                         "agreement": test["agreement"], **sizes(content)})
+            contents[name] = content
+    for threads in (1, 2):
+        timings = latencies(contents, threads, RUNS_PER_TIMING * cfg.timing_runs, cfg.timing_warmup)
+        for row in rows:
+            row[f"p50_ms_{threads}t"] = timings[row["variant"]].median_ms
+            row[f"p95_ms_{threads}t"] = timings[row["variant"]].p95_ms
+    (folder / GRID_FILE).write_text(json.dumps(rows, indent=1))
+
+
+def grid() -> list[dict]:
+    """Every measured variant (built and cached the first time): pruning method and sparsity ×
+    format, with test and novel accuracy, agreement, three sizes, and latency at 1 and 2 threads."""
+    return json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
+
+
+def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitude") -> dict:
+    """The row of ``rows`` for one variant."""
+    for row in rows:
+        if row["method"] == method and row["format"] == fmt and np.isclose(row["sparsity"], sparsity):
+            return row
+    raise ValueError(f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a sparsity "
+                     f"from {sorted({r['sparsity'] for r in rows if r['method'] == method})} and a "
+                     f"format from {', '.join(FORMATS)}.")
+
+
+# ---------------------------------------------------------------- reference networks measured here
+
+REFERENCE_CALIBRATION = 8  # random images: these untrained models are only timed
+
+
+def reference_models() -> dict[str, tuple[keras.Model, tuple[str, ...]]]:
+    """Networks with published latencies elsewhere, untrained (nothing downloads), and the
+    formats to measure each in."""
+    size = config.settings().image_size
+    return {
+        "mobilenet_v1_1.0_224": (keras.applications.MobileNet(weights=None), ("float32", "int8")),
+        f"mobilenet_v2_0.35_{size}": (training.mobilenet_v2(3, size), ("float32", "int8")),
+        "resnet50_224": (keras.applications.ResNet50(weights=None), ("float32",)),
+    }
+
+
+def _reference_settings() -> dict:
+    cfg = config.settings()
+    return {"runs": cfg.timing_runs, "warmup": cfg.timing_warmup, "image_size": cfg.image_size,
+            "recipe": "references/1"}
+
+
+@artifacts.register("quantization.references", settings=_reference_settings)
+def _build_references(folder: Path, settings: dict) -> None:
+    rows = []
+    for name, (model, formats) in reference_models().items():
+        rng = np.random.default_rng(0)
+        representative = rng.random((REFERENCE_CALIBRATION, *model.input_shape[1:]), np.float32)
+        for fmt in formats:
+            print(f"{name} {fmt} ...", flush=True)
+            content = convert(model, fmt, representative)
+            for threads in (1, 2):
+                timing = latencies({name: content}, threads, settings["runs"], settings["warmup"])[name]
+                rows.append({"model": name, "format": fmt, "threads": threads, "file_bytes": len(content),
+                             "p50_ms": timing.median_ms, "p95_ms": timing.p95_ms})
+        keras.backend.clear_session()
+    (folder / "references.json").write_text(json.dumps(rows, indent=1))
+
+
+def reference_latencies() -> list[dict]:
+    """Published reference networks timed here in LiteRT (built and cached the first time)."""
+    return json.loads((artifacts.get("quantization.references") / "references.json").read_text())
