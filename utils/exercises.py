@@ -385,6 +385,189 @@ def check_rare_units(counts, layer, rates, threshold: float) -> None:
              f"{threshold:g} of the time ({sum(truth.values())} of {total} channels in all).")
 
 
+# notebook 05
+
+
+def check_int8_value(answer, x: float, scale: float, zero_point: int) -> None:
+    """Notebook 05: the int8 code TFLite stores for the float ``x``."""
+    from utils import quantization
+
+    truth = int(quantization.quantize(x, scale, zero_point))
+    if answer == truth:
+        _correct(f"{x} is stored as round({x} / {scale}) + ({zero_point}) = {truth}; it reads back "
+                 f"as ({truth} − ({zero_point})) × {scale} = {(truth - zero_point) * scale:.6g}.")
+        return
+    if isinstance(answer, float) and not float(answer).is_integer():
+        hint = "an int8 value is a whole number: round x / scale before adding the zero point."
+    elif answer == truth - zero_point:
+        hint = "add the zero point after rounding x / scale."
+    elif answer == int(round(x / scale - zero_point)):
+        hint = "the zero point is added, not subtracted: q = round(x / scale) + zero_point."
+    elif answer == int(round(x * scale)) + zero_point:
+        hint = "divide x by the scale (the scale is the size of one step), don't multiply."
+    else:
+        hint = "q = round(x / scale) + zero_point, clipped to [-128, 127]."
+    raise NotYet(f"{answer!r} is not it; {hint}")
+
+
+def check_int8_size(predicted_bytes, parameters: int, actual_bytes: int) -> None:
+    """Notebook 05: a prediction of the int8 model's file size, right within 15 %."""
+    if not isinstance(predicted_bytes, (int, float)) or predicted_bytes <= 0:
+        raise NotYet("give the predicted size as a positive number of bytes.")
+    error = predicted_bytes / actual_bytes - 1
+    if abs(error) <= 0.15:
+        _correct(f"{predicted_bytes:,.0f} bytes predicted, {actual_bytes:,} measured ({error:+.0%}): one "
+                 f"byte per parameter ({parameters:,}), plus a few kB for the graph, the int32 biases "
+                 "and one scale and zero point per output channel.")
+        return
+    if math.isclose(predicted_bytes, 4 * parameters, rel_tol=0.15):
+        hint = "that is the float32 size: int8 stores each weight in one byte, not four."
+    elif math.isclose(predicted_bytes, parameters / 8, rel_tol=0.15):
+        hint = "int8 is 8 bits = one byte per weight: the size in bytes is about the parameter count."
+    else:
+        hint = f"each of the {parameters:,} parameters takes one byte, plus a little overhead."
+    raise NotYet(f"{predicted_bytes:,.0f} bytes is {error:+.0%} off the real {actual_bytes:,}; {hint}")
+
+
+# notebook 07
+
+
+def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> None:
+    """Notebook 07: the most accurate deployment that meets ``budget`` (explorer.Settings), as
+    ``(variant, "edge" or "cloud")``, or None when none does."""
+    from utils import explorer
+
+    view = explorer.compute(grid, devices, budget)
+    every = {(d.variant, d.where): d for pair in view.deployments for d in pair}
+    qualifying = [d for d in every.values() if d.qualifies]
+    places = f'"edge" (on {view.edge.place}) or "cloud" ({view.cloud.place})'
+    if choice is None:
+        if not qualifying:
+            _correct("no deployment meets this budget; loosen one of its limits.")
+            return
+        raise NotYet(f"{len(qualifying)} deployment(s) meet the budget, e.g. {qualifying[0].variant!r} at "
+                     f"the {qualifying[0].where}: answer the most accurate as (variant, where).")
+    if not isinstance(choice, (tuple, list)) or len(choice) != 2:
+        raise NotYet(f"answer a pair (variant, where), e.g. ({grid[0]['variant']!r}, \"edge\"); got {choice!r}.")
+    variant, where = choice
+    if variant not in {row["variant"] for row in grid}:
+        raise NotYet(f"{variant!r} is not a variant of the grid; use a name from its 'variant' column, "
+                     f"e.g. {grid[0]['variant']!r}.")
+    if where not in (explorer.EDGE, explorer.CLOUD):
+        raise NotYet(f"where is {where!r}; say {places}.")
+    chosen = every[variant, where]
+    if not qualifying:
+        raise NotYet(f"{variant} at the {where} misses the budget ({'; '.join(chosen.reasons)}), and so "
+                     "does every other deployment: answer None.")
+    if not chosen.qualifies:
+        raise NotYet(f"{variant} at the {where} misses the budget: {'; '.join(chosen.reasons)}.")
+    best = view.best
+    if chosen.accuracy < best.accuracy:
+        raise NotYet(f"{variant} at the {where} meets the budget, but {best.variant} at the {best.where} "
+                     f"does too and is more accurate ({best.accuracy:.1%} against {chosen.accuracy:.1%}).")
+    size = f"{explorer.number(chosen.size_bytes / 1000)} kB on the device" if where == explorer.EDGE else \
+        "the model stays on the server"
+    _correct(f"{variant}, running at the {where} ({chosen.place}): {size}, p99 "
+             f"{explorer.number(chosen.p99_ms)} ms, test accuracy {chosen.accuracy:.1%}.")
+
+
+# notebook 06
+
+
+def _number(answer, what: str) -> float:
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        raise NotYet(f"the answer is {answer!r}; it should be a number of {what}.") from None
+
+
+def check_feet(feet, latency_ms: float, mph: float = 60) -> None:
+    """Notebook 06: the feet a vehicle at ``mph`` covers while it waits ``latency_ms``."""
+    from utils import latency
+
+    truth = latency.feet_travelled(latency_ms, mph)
+    feet = _number(feet, "feet")
+
+    def near(value):
+        return math.isclose(feet, value, rel_tol=0.01)
+
+    if near(truth):
+        _correct(f"{truth:,.1f} feet ({latency.metres_travelled(latency_ms, mph):,.1f} m) at {mph:g} mph "
+                 f"in {latency_ms:,.1f} ms: {mph * 5280 / 3600:.0f} feet every second.")
+        return
+    if near(truth * 1000):
+        hint = "the latency is in milliseconds: divide it by 1,000 to get seconds."
+    elif near(latency.metres_travelled(latency_ms, mph)):
+        hint = "that is metres; the question asks for feet (5,280 feet to the mile)."
+    elif near(truth * 3600):
+        hint = "mph is miles per hour: divide by 3,600 seconds to get miles per second."
+    elif near(mph * latency_ms / 1000 / 3600) or near(mph * latency_ms / 1000):
+        hint = "that is in miles: a mile has 5,280 feet."
+    else:
+        hint = (f"feet = speed in feet per second × seconds; {mph:g} mph is "
+                f"{mph:g} × 5,280 / 3,600 feet per second.")
+    raise NotYet(f"{feet:,.4g} feet is not it; {hint}")
+
+
+def check_break_even_bandwidth(mbps, *, payload_bytes: float, network, server_ms: float,
+                               edge_ms: float, result_bytes: float = 64) -> None:
+    """Notebook 06: the uplink bandwidth above which the cloud's median beats the edge."""
+    from utils import latency
+
+    truth = latency.break_even_uplink_mbps(payload_bytes, network, server_ms, edge_ms,
+                                           result_bytes=result_bytes)
+    if math.isinf(truth):
+        if mbps is None or (isinstance(mbps, (int, float)) and math.isinf(mbps)):
+            _correct(f"the round trip ({network.rtt_ms:g} ms) and the server alone take longer than the "
+                     f"edge's {edge_ms:g} ms: no bandwidth makes the cloud faster.")
+            return
+        raise NotYet(f"the round trip and the server take {network.rtt_ms + server_ms:,.1f} ms, already "
+                     f"more than the edge's {edge_ms:g} ms: no bandwidth is enough, answer math.inf.")
+    mbps = _number(mbps, "Mbit/s")
+
+    def near(value):
+        return math.isclose(mbps, value, rel_tol=0.01)
+
+    if near(truth):
+        _correct(f"above {truth:,.2f} Mbit/s the cloud answers faster than the edge's {edge_ms:g} ms; "
+                 f"below it, sending {payload_bytes:,.0f} bytes takes too long.")
+        return
+    if near(truth / 8):
+        hint = "bandwidth counts bits: multiply the bytes by 8."
+    elif near(truth * 1000) or near(truth / 1000):
+        hint = "mind the units: bits / (ms × 1,000) gives Mbit/s."
+    elif near(payload_bytes * 8 / (edge_ms * 1e3)):
+        hint = ("the upload does not get the edge's whole time: the round trip, the server and the "
+                "downlink come out of it first.")
+    else:
+        hint = ("the cloud's median is upload + round trip + server + downlink; set it equal to the "
+                "edge's time and solve for the uplink bandwidth.")
+    raise NotYet(f"{mbps:,.4g} Mbit/s is not it; {hint}")
+
+
+def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
+    """Notebook 06: the highest frame rate at which every stage of a pipeline keeps up."""
+    busiest = max(stages_ms, key=stages_ms.get)
+    truth = 1000 / stages_ms[busiest]
+    fps = _number(fps, "frames per second")
+
+    def near(value):
+        return math.isclose(fps, value, rel_tol=0.01)
+
+    if near(truth):
+        _correct(f"{truth:,.1f} frames/s: the {busiest} stage ({stages_ms[busiest]:,.2f} ms a frame) is "
+                 "the bottleneck; any faster and its queue grows without bound.")
+        return
+    if near(1000 / sum(stages_ms.values())):
+        hint = ("that is one frame at a time. In a pipeline the stages work on different frames at "
+                "once, so only the slowest stage limits the rate.")
+    elif any(near(1000 / ms) for ms in stages_ms.values() if ms):
+        hint = "that stage is not the one that limits the rate: look for the slowest stage."
+    else:
+        hint = "a stage busy m ms per frame handles at most 1000 / m frames per second."
+    raise NotYet(f"{fps:,.4g} frames/s is not it; {hint}")
+
+
 if __name__ == "__main__":
     for written in write_student_copies(config.NOTEBOOKS_DIR, config.build_dir() / "student"):
         print(f"wrote {written}")

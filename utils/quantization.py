@@ -3,6 +3,7 @@ measuring what each format does to size, accuracy and latency."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ from tensorflow.lite.python import schema_py_generated as schema
 from utils import artifacts, config, data, measure, pruning, training
 
 FORMATS = ("float32", "float16", "dynamic", "int8")
+tf.get_logger().setLevel("ERROR")  # the converter logs every temporary SavedModel it writes
 
 # ---------------------------------------------------------------- conversion
 
@@ -131,7 +133,7 @@ def quantized_tensors(content: bytes) -> list[dict]:
             values = interpreter.get_tensor(tensor["index"])
         except ValueError:  # an activation: it has no values until the model runs
             continue
-        found.append({"name": tensor["name"], "shape": tuple(tensor["shape"]), "values": values,
+        found.append({"name": tensor["name"], "shape": tuple(int(d) for d in tensor["shape"]), "values": values,
                       "scales": q["scales"], "zero_points": q["zero_points"],
                       "axis": q["quantized_dimension"]})
     return found
@@ -325,3 +327,13 @@ def _build_references(folder: Path, settings: dict) -> None:
 def reference_latencies() -> list[dict]:
     """Published reference networks timed here in LiteRT (built and cached the first time)."""
     return json.loads((artifacts.get("quantization.references") / "references.json").read_text())
+
+
+def published_latencies() -> list[dict]:
+    """TFLite's published CPU latencies of MobileNet v1 on phones (``data/tflite_benchmarks.csv``),
+    each row with its device, thread count and source."""
+    with open(config.DATA_DIR / "tflite_benchmarks.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["threads"], row["latency_ms"] = int(row["threads"]), float(row["latency_ms"])
+    return rows

@@ -1,0 +1,50 @@
+"""Notebook 05's figures: every variant of the grid, and the int8 goals.
+
+    .venv/bin/python benchmarks/quantization.py [--profile full] [--rebuild]
+
+Prints the variant grid (accuracy, three sizes, LiteRT latency p50/p95 at 1 and 2 threads), the
+reference networks measured here, and the int8 and pruned+int8 figures against the course's goals.
+"""
+
+import argparse
+import time
+
+from utils import artifacts, config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="full", choices=sorted(config.PROFILES))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the grid instead of reading the cached one")
+    args = parser.parse_args()
+    config.use_profile(args.profile)
+    from utils import quantization
+
+    start = time.perf_counter()
+    if args.rebuild:
+        artifacts.get("quantization.grid", rebuild=True)
+    grid = quantization.grid()
+    print(f"grid ready in {time.perf_counter() - start:.1f} s ({args.profile} profile)\n")
+    print(f"| variant | test | novel | agreement | file B | gzip B | non-zero B | p50 1t ms | p95 1t ms | p50 2t ms | p95 2t ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in grid:
+        print(f"| {r['variant']} | {r['test_accuracy']:.3f} | {r['novel_accuracy']:.3f} | {r['agreement']:.3f} | "
+              f"{r['file_bytes']:,} | {r['gzip_bytes']:,} | {r['nonzero_bytes']:,} | {r['p50_ms_1t']:.3f} | "
+              f"{r['p95_ms_1t']:.3f} | {r['p50_ms_2t']:.3f} | {r['p95_ms_2t']:.3f} |")
+
+    f32, i8 = quantization.grid_row(grid, 0, "float32"), quantization.grid_row(grid, 0, "int8")
+    pruned = quantization.grid_row(grid, 0.8, "int8")
+    print("\nint8 vs float32 (goals: size ≤ 0.27×, accuracy drop ≤ 1 point, p50 at 1 thread ≤ 0.6×)")
+    print(f"  size {i8['file_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
+          f"{(f32['test_accuracy'] - i8['test_accuracy']) * 100:+.1f} points, p50 {i8['p50_ms_1t'] / f32['p50_ms_1t']:.2f}×")
+    print("80 % pruned + int8 + gzip vs dense float32 file (goals: ≤ 0.12×, accuracy drop ≤ 2 points)")
+    print(f"  size {pruned['gzip_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
+          f"{(f32['test_accuracy'] - pruned['test_accuracy']) * 100:+.1f} points")
+
+    print("\nreference networks measured here (LiteRT, random weights)")
+    for r in quantization.reference_latencies():
+        print(f"  {r['model']:>22} {r['format']:>8} {r['threads']} thread(s): p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
