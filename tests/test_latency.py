@@ -1,0 +1,282 @@
+"""The latency model: sourced tables, one request by hand, Monte Carlo, queueing with SimPy."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils import latency
+
+REQUIRED_PRESETS = ("3G", "LTE", "5G", "Wi-Fi", "Starlink", "geostationary satellite", "wired edge server")
+
+
+# ---------------------------------------------------------------- the tables
+
+
+@pytest.mark.parametrize("path", [latency.NETWORKS_CSV, latency.DEVICES_CSV, latency.PRICES_CSV])
+def test_every_table_row_names_its_source(path):
+    rows = latency.read_table(path)
+    assert rows and all(len(row["source"].strip()) > 20 for row in rows)
+
+
+def test_a_row_without_a_source_is_refused(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("name,value,source\na,1,somewhere\nb,2,\n")
+    with pytest.raises(ValueError, match="line 3.*no source"):
+        latency.read_table(table)
+
+
+def test_the_presets_load_with_the_networks_the_course_compares():
+    presets = latency.presets()
+    assert set(REQUIRED_PRESETS) <= set(presets)
+    for name, net in presets.items():
+        assert net.name == name and net.uplink_mbps > 0 and net.downlink_mbps > 0
+        assert net.rtt_ms >= 0 and 0 <= net.loss < 1 and net.source
+    assert presets["geostationary satellite"].rtt_ms > 4 * 35_786 / 299_792.458 * 1000  # light's floor
+
+
+def test_network_overrides_one_field_and_keeps_the_rest():
+    lte = latency.network("LTE")
+    faster = latency.network("LTE", uplink_mbps=20, loss=0.01)
+    assert (faster.uplink_mbps, faster.loss) == (20, 0.01)
+    assert (faster.rtt_ms, faster.downlink_mbps, faster.source) == (lte.rtt_ms, lte.downlink_mbps, lte.source)
+
+
+@pytest.mark.parametrize("name, overrides, says", [
+    ("LTE", {"uplink_mbps": -1}, "uplink_mbps=-1.0 is not a usable bandwidth"),
+    ("LTE", {"downlink_mbps": 0}, "downlink_mbps=0.0 is not a usable bandwidth"),
+    ("LTE", {"rtt_ms": -5}, "rtt_ms=-5.0 is negative"),
+    ("LTE", {"loss": 1}, r"loss=1.0 is outside \[0, 1\)"),
+    ("LTE", {"loss": -0.1}, r"loss=-0.1 is outside \[0, 1\)"),
+    ("LTE", {"rtt_ms": float("nan")}, "rtt_ms=nan is negative"),
+    ("6G", {}, "Unknown network preset '6G'; use one of '3G'"),
+    ("LTE", {"latency": 3}, "'latency' is not a network setting"),
+])
+def test_bad_network_settings_get_one_clear_sentence(name, overrides, says):
+    with pytest.raises(ValueError, match=says):
+        latency.network(name, **overrides)
+
+
+def test_devices_are_calibrated_by_a_reference_model_measured_here():
+    rows = {row["name"]: row for row in latency.read_table(latency.DEVICES_CSV)}
+    default = latency.devices()
+    assert default["this machine"].factor == 1 and default["this machine"].kind == "edge"
+    assert {d.kind for d in default.values()} == {"edge", "server"}
+    pi = rows["Raspberry Pi 4"]
+    assert default["Raspberry Pi 4"].factor == pytest.approx(float(pi["published_ms"]) / float(pi["measured_here_ms"]))
+    calibrated = latency.devices({pi["reference_model"]: 100.0})
+    assert calibrated["Raspberry Pi 4"].factor == pytest.approx(float(pi["published_ms"]) / 100)
+    assert "100 ms on this machine" in calibrated["Raspberry Pi 4"].source
+    with pytest.raises(ValueError, match="positive number of ms"):
+        latency.devices({pi["reference_model"]: 0.0})
+
+
+def test_reference_ms_picks_one_format_and_thread_count():
+    rows = [{"model": "m", "format": "float32", "threads": 1, "p50_ms": 5.0},
+            {"model": "m", "format": "float32", "threads": 2, "p50_ms": 3.0},
+            {"model": "m", "format": "int8", "threads": 1, "p50_ms": 2.0}]
+    assert latency.reference_ms(rows) == {"m": 5.0}
+    assert latency.reference_ms(rows, "int8") == {"m": 2.0}
+
+
+# ---------------------------------------------------------------- one request by hand
+
+
+def test_cloud_breakdown_by_hand():
+    net = latency.Network("test", uplink_mbps=8, downlink_mbps=1, rtt_ms=50, loss=0, source="hand")
+    stages = latency.cloud_breakdown(1_000_000, net, 2.0, result_bytes=64, queue_ms=3, encode_ms=4)
+    assert list(stages) == ["encode", "uplink", "propagation", "queue", "server inference", "downlink"]
+    assert stages["uplink"] == pytest.approx(1000)  # 8 Mbit over 8 Mbit/s
+    assert stages["downlink"] == pytest.approx(0.512)  # 512 bits over 1 Mbit/s
+    assert sum(stages.values()) == pytest.approx(4 + 1000 + 50 + 3 + 2 + 0.512)
+
+
+def test_break_even_bandwidth_makes_the_cloud_median_equal_the_edge():
+    net = latency.network("LTE")
+    mbps = latency.break_even_uplink_mbps(30_000, net, 0.5, 300)
+    at_break_even = latency.network("LTE", uplink_mbps=mbps)
+    assert sum(latency.cloud_breakdown(30_000, at_break_even, 0.5).values()) == pytest.approx(300)
+    assert latency.break_even_uplink_mbps(30_000, net, 0.5, net.rtt_ms) == math.inf
+
+
+@pytest.mark.parametrize("kwargs", [{"payload_bytes": -1}, {"server_ms": -0.5}])
+def test_negative_sizes_and_times_are_refused(kwargs):
+    arguments = {"payload_bytes": 100, "server_ms": 1.0, **kwargs}
+    with pytest.raises(ValueError, match="must be a number of 0 or more"):
+        latency.cloud_breakdown(arguments["payload_bytes"], latency.network("LTE"), arguments["server_ms"])
+
+
+# ---------------------------------------------------------------- Monte Carlo
+
+
+def test_edge_samples_have_the_measured_median_and_p95():
+    constant = latency.simulate_edge(2.0, 100)
+    assert np.all(constant == 2.0)
+    spread = latency.simulate_edge(2.0, 200_000, p95_ms=3.0)
+    assert np.median(spread) == pytest.approx(2.0, rel=0.02)
+    assert np.percentile(spread, 95) == pytest.approx(3.0, rel=0.02)
+
+
+def test_without_jitter_or_loss_every_request_takes_the_breakdown_sum():
+    net = latency.network("5G")
+    samples = latency.simulate_cloud(50_000, net, 1.5, 1000, jitter=0)
+    assert np.allclose(samples, sum(latency.cloud_breakdown(50_000, net, 1.5).values()))
+
+
+def test_jitter_keeps_the_median_round_trip():
+    net = latency.network("LTE")
+    samples = latency.simulate_cloud(0, net, 0, 100_000, result_bytes=0)
+    rtt_part = samples - sum(latency.cloud_breakdown(0, net, 0, result_bytes=0).values()) + net.rtt_ms
+    assert np.median(rtt_part) == pytest.approx(net.rtt_ms, rel=0.02)
+    assert np.percentile(rtt_part, 99) == pytest.approx(net.rtt_ms * math.exp(latency.Z99 * latency.DEFAULT_JITTER), rel=0.05)
+
+
+def test_the_same_seed_gives_the_same_requests():
+    net = latency.network("LTE", loss=0.02)
+    first = latency.simulate_cloud(200_000, net, 1.0, 5000, seed=7, bursty=True)
+    assert np.array_equal(first, latency.simulate_cloud(200_000, net, 1.0, 5000, seed=7, bursty=True))
+    assert not np.array_equal(first, latency.simulate_cloud(200_000, net, 1.0, 5000, seed=8, bursty=True))
+
+
+def test_a_lost_tail_segment_waits_a_retransmission_timeout():
+    # one segment up, one down: both are "tail" segments, so any loss costs RTT + 200 ms or more
+    loss = 0.05
+    net = latency.network("Wi-Fi", loss=loss)
+    base = sum(latency.cloud_breakdown(500, net, 1.0).values())
+    samples = latency.simulate_cloud(500, net, 1.0, 200_000, jitter=0)
+    delayed = samples > base + 1e-9
+    assert delayed.mean() == pytest.approx(1 - (1 - loss) ** 2, rel=0.05)
+    assert samples[delayed].min() >= base + latency.RTO_MIN_MS + net.rtt_ms - 1e-9
+
+
+def test_losses_in_a_long_transfer_cost_round_trips_and_udp_drops_frames():
+    loss, payload = 0.01, 100 * latency.MSS_BYTES
+    net = latency.network("LTE", loss=loss)
+    base = sum(latency.cloud_breakdown(payload, net, 1.0).values())
+    tcp = latency.simulate_cloud(payload, net, 1.0, 100_000, jitter=0)
+    body_segments = 100 - latency.DUPACK_THRESHOLD + 1 - 1  # 100 up + 1 down, less 3 + 1 tail ones
+    assert np.mean(tcp) >= base + body_segments * loss * net.rtt_ms * 0.9
+    udp = latency.simulate_cloud(payload, net, 1.0, 100_000, protocol="udp")
+    assert np.mean(np.isinf(udp)) == pytest.approx(1 - (1 - loss) ** 101, rel=0.05)
+
+
+def test_the_gilbert_elliott_chain_has_the_asked_loss_rate_and_burst_length():
+    rng = np.random.default_rng(0)
+    lost = latency._lost(rng, 2000, 500, 0.05, latency._gilbert_elliott(0.05, 4.0))
+    assert lost.mean() == pytest.approx(0.05, rel=0.1)
+    flat = lost.ravel().astype(int)
+    starts = np.sum(np.diff(flat) == 1)
+    assert flat.sum() / starts == pytest.approx(4.0, rel=0.1)  # mean burst length
+
+
+def test_bursty_loss_drops_fewer_frames_than_independent_loss_at_the_same_rate():
+    net = latency.network("LTE", loss=0.02)
+    independent = latency.simulate_cloud(50_000, net, 1.0, 50_000, protocol="udp")
+    bursty = latency.simulate_cloud(50_000, net, 1.0, 50_000, protocol="udp", bursty=True)
+    assert np.mean(np.isinf(bursty)) < np.mean(np.isinf(independent))
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"protocol": "quic"}, "use 'tcp'"),
+    ({"n": 0}, "simulate at least 1 request"),
+    ({"bursty": True, "burst_length": 0.5}, "at least 1 packet"),
+])
+def test_bad_simulation_options_are_named(kwargs, says):
+    arguments = {"n": 10, **kwargs}
+    with pytest.raises(ValueError, match=says):
+        latency.simulate_cloud(1000, latency.network("LTE", loss=0.1), 1.0, **arguments)
+
+
+def test_percentiles_and_deadline_misses():
+    samples = np.arange(101, dtype=float)
+    assert latency.percentiles(samples) == {"p50": 50.0, "p95": 95.0, "p99": 99.0}
+    dropped = np.append(np.ones(98), [np.inf, np.inf])
+    assert latency.percentiles(dropped)["p99"] == np.inf
+    assert latency.deadline_miss_rate(dropped, 10) == 0.02
+    with pytest.raises(ValueError, match="No samples"):
+        latency.percentiles([])
+
+
+# ---------------------------------------------------------------- road, bandwidth, money
+
+
+def test_sixty_mph_is_88_feet_per_second():
+    assert latency.feet_travelled(1000) == pytest.approx(88)
+    assert latency.metres_travelled(1000) == pytest.approx(26.8224)
+    assert latency.feet_travelled(500, mph=30) == pytest.approx(22)
+    assert np.allclose(latency.feet_travelled(np.array([0, 250])), [0, 22])
+    with pytest.raises(ValueError, match="negative"):
+        latency.feet_travelled(-1)
+
+
+def test_monthly_bandwidth_and_cost():
+    assert latency.gigabytes_per_hour(1_000_000, 1) == pytest.approx(3.6)
+    assert latency.monthly_gigabytes(1_000_000, 1) == pytest.approx(3.6 * 24 * 30)
+    assert latency.monthly_gigabytes(1_000_000, 1, hours_per_day=2) == pytest.approx(3.6 * 2 * 30)
+    price = latency.prices()[latency.DEFAULT_PLAN]
+    assert latency.monthly_cost(1_000_000, 1) == pytest.approx(3.6 * 24 * 30 * price)
+    assert latency.monthly_cost(1_000_000, 1, price_per_gb=1.0) == pytest.approx(3.6 * 24 * 30)
+    with pytest.raises(ValueError, match="0 to 24 hours"):
+        latency.monthly_gigabytes(1, 1, hours_per_day=25)
+
+
+def test_pipeline_check_finds_the_stage_that_cannot_keep_up():
+    rows = latency.pipeline_check({"encode": 10, "uplink": 40, "inference": 0}, fps=30)
+    by_stage = {row["stage"]: row for row in rows}
+    assert by_stage["encode"]["keeps_up"] and by_stage["encode"]["utilisation"] == pytest.approx(0.3)
+    assert not by_stage["uplink"]["keeps_up"] and by_stage["uplink"]["max_fps"] == pytest.approx(25)
+    assert by_stage["inference"]["max_fps"] == math.inf
+    with pytest.raises(ValueError, match="positive frame rate"):
+        latency.pipeline_check({"encode": 1}, fps=0)
+
+
+# ---------------------------------------------------------------- queueing
+
+
+def test_queueing_formulas_by_hand():
+    assert latency.mmc_mean_response_ms(500, 1.0) == pytest.approx(1 / (1000 - 500) * 1000)  # 1/(μ-λ)
+    assert latency.md1_mean_response_ms(500, 1.0) == pytest.approx(0.5 / (2 * 0.5) + 1)
+    # M/M/2, a = 1.5 Erlang: Erlang C = 0.6429, Wq = C / (2μ - λ)
+    assert latency.mmc_mean_response_ms(1500, 1.0, 2) == pytest.approx(0.642857 / 500 * 1000 + 1, rel=1e-4)
+    assert latency.mmc_mean_response_ms(1000, 1.0) == math.inf
+    assert latency.utilisation(1500, 1.0, 2) == pytest.approx(0.75)
+
+
+def test_simpy_m_m_1_matches_one_over_mu_minus_lambda():
+    samples = latency.simulate_server(500, 1.0, 40_000, seed=1)
+    assert samples.mean() == pytest.approx(latency.mmc_mean_response_ms(500, 1.0), rel=0.08)
+
+
+def test_simpy_m_d_1_matches_pollaczek_khinchine():
+    samples = latency.simulate_server(700, 1.0, 40_000, seed=2, service="deterministic")
+    assert samples.min() >= 1.0 - 1e-9
+    assert samples.mean() == pytest.approx(latency.md1_mean_response_ms(700, 1.0), rel=0.08)
+
+
+def test_simpy_is_deterministic_with_a_seed():
+    first = latency.simulate_server(800, 1.0, 2000, seed=3, servers=2)
+    assert np.array_equal(first, latency.simulate_server(800, 1.0, 2000, seed=3, servers=2))
+
+
+def test_batching_waits_at_most_the_delay_and_raises_the_capacity():
+    # one request every 100 s on average: each waits the whole delay alone, then is served
+    alone = latency.simulate_server(0.01, 2.0, 50, service="deterministic", batch_size=8, max_delay_ms=5)
+    assert np.allclose(alone, 7.0)
+    # beyond one-at-a-time capacity (utilisation 1.25): batches of up to 8 keep up, single calls do not
+    batch_ms = lambda size: 0.6 + 0.2 * size  # noqa: E731
+    single = latency.simulate_server(1250, batch_ms(1), 5000, seed=4)
+    batched = latency.simulate_server(1250, batch_ms, 5000, seed=4, batch_size=8, max_delay_ms=1)
+    assert batched.mean() < single.mean() / 5
+    assert single[-500:].mean() > single[:500].mean() * 5  # the queue grows without bound
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    ({"rate_per_s": 0}, "positive arrival rate"),
+    ({"service": "pareto"}, "use 'exponential'"),
+    ({"servers": 0}, "must be 1 or more"),
+    ({"n": -3}, "simulate at least 1 request"),
+])
+def test_bad_server_settings_are_named(kwargs, says):
+    arguments = {"rate_per_s": 10, "service_ms": 1.0, "n": 10, **kwargs}
+    with pytest.raises(ValueError, match=says):
+        latency.simulate_server(**arguments)

@@ -1,0 +1,485 @@
+"""Stage 6: how long one prediction takes at the edge and in the cloud, and what the network costs.
+
+The model of one request, per path:
+
+- **edge**: the on-device inference time (measured here, scaled by a device's speed factor);
+- **cloud**: encode → uplink (payload / bandwidth) → propagation (one round trip) → server
+  queue → server inference → downlink of the result.
+
+Network figures (bandwidth, round-trip time), device speed factors and data prices come from
+the tables in ``data/``, each row with its source. On top of the medians, the Monte Carlo path
+(:func:`simulate_cloud`, vectorised NumPy) adds jitter (a lognormal round-trip time around the
+preset's) and packet loss (independent, or bursty with a Gilbert–Elliott chain); the
+discrete-event path (:func:`simulate_server`, SimPy) puts many cameras on one shared server.
+
+Pure NumPy and SimPy: nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import functools
+import math
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from utils import config
+
+NETWORKS_CSV = config.DATA_DIR / "network_presets.csv"
+DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
+PRICES_CSV = config.DATA_DIR / "prices.csv"
+DEFAULT_PLAN = "United States mobile data (average)"
+
+MSS_BYTES = 1460  # TCP payload of one segment: a 1500-byte Ethernet MTU minus 40 bytes of IP and TCP headers
+RTO_MIN_MS = 200.0  # Linux's minimum retransmission timeout (TCP_RTO_MIN = HZ/5); RFC 6298 permits one below 1 s
+DUPACK_THRESHOLD = 3  # fast retransmit after 3 duplicate ACKs (RFC 5681): the last 3 segments can only time out
+DEFAULT_JITTER = 0.3  # lognormal shape of the round-trip time, a modelling choice: its p99 is about 2 x its median
+Z95, Z99 = 1.6449, 2.3263  # standard normal quantiles
+FEET_PER_MILE, METRES_PER_MILE = 5280, 1609.344
+DAYS_PER_MONTH = 30
+
+
+# ---------------------------------------------------------------- the sourced tables
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of one of the course's reference tables; every row must name its source."""
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("source") or "").strip():
+            raise ValueError(f"{path.name}, line {number}: the row has no source; every figure the "
+                             "course quotes needs one (fill in the source column).")
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Network:
+    """An access network: bandwidth each way, round-trip time to the server, packet loss rate."""
+
+    name: str
+    uplink_mbps: float
+    downlink_mbps: float
+    rtt_ms: float
+    loss: float
+    source: str
+
+    def __post_init__(self):
+        for field in ("uplink_mbps", "downlink_mbps"):
+            value = getattr(self, field)
+            if not value > 0:
+                raise ValueError(f"{self.name}: {field}={value!r} is not a usable bandwidth; give a "
+                                 "positive number of Mbit/s (e.g. 6 for LTE's uplink).")
+        if not self.rtt_ms >= 0:
+            raise ValueError(f"{self.name}: rtt_ms={self.rtt_ms!r} is negative; a round-trip time is "
+                             "0 ms or more (e.g. 53 for LTE).")
+        if not 0 <= self.loss < 1:
+            raise ValueError(f"{self.name}: loss={self.loss!r} is outside [0, 1); give the fraction "
+                             "of packets lost, e.g. 0.01 for 1 %.")
+
+
+@functools.lru_cache(maxsize=1)
+def _presets() -> tuple[Network, ...]:
+    return tuple(Network(row["name"], float(row["uplink_mbps"]), float(row["downlink_mbps"]),
+                         float(row["rtt_ms"]), float(row["loss"]), row["source"])
+                 for row in read_table(NETWORKS_CSV))
+
+
+def presets() -> dict[str, Network]:
+    """The network presets of ``data/network_presets.csv``, by name."""
+    return {net.name: net for net in _presets()}
+
+
+def network(name: str, **overrides) -> Network:
+    """The preset ``name``, with any fields overridden (``network("LTE", uplink_mbps=20)``)."""
+    known = presets()
+    if name not in known:
+        raise ValueError(f"Unknown network preset {name!r}; use one of "
+                         f"{', '.join(repr(n) for n in known)}.")
+    fields = {f.name for f in dataclasses.fields(Network)} - {"name", "source"}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a network setting; override one of "
+                         f"{', '.join(sorted(fields))}.")
+    return dataclasses.replace(known[name], **{k: float(v) for k, v in overrides.items()})
+
+
+@dataclasses.dataclass(frozen=True)
+class Device:
+    """Where inference runs: ``kind`` "edge" or "server"; ms there = ms here × ``factor``."""
+
+    name: str
+    kind: str
+    factor: float
+    source: str
+
+
+def devices(reference_ms_here: dict[str, float] | None = None) -> dict[str, Device]:
+    """The device profiles of ``data/device_profiles.csv``, by name, with their speed factors.
+
+    A device's factor is the published latency of a reference model on that device divided by
+    the same model's latency here. ``reference_ms_here`` maps model names to ms measured on this
+    machine (see :func:`reference_ms`); a model missing from it falls back to the table's
+    ``measured_here_ms``, measured once on the course's development machine.
+    """
+    reference_ms_here = reference_ms_here or {}
+    profiles = {}
+    for row in read_table(DEVICES_CSV):
+        model, source = row["reference_model"], row["source"]
+        if model:
+            here = reference_ms_here.get(model)
+            if here is None:
+                here = float(row["measured_here_ms"])
+            elif not here > 0:
+                raise ValueError(f"reference_ms_here[{model!r}]={here!r}: a measured latency must "
+                                 "be a positive number of ms.")
+            else:
+                source += f" Calibrated here: {model} takes {here:.3g} ms on this machine."
+            factor = float(row["published_ms"]) / here
+        else:
+            factor = 1.0
+        profiles[row["name"]] = Device(row["name"], row["kind"], factor, source)
+    return profiles
+
+
+def reference_ms(rows: list[dict], fmt: str = "float32", threads: int = 1) -> dict[str, float]:
+    """``{model: p50 ms}`` from measured reference rows (``quantization.reference_latencies()``)."""
+    return {row["model"]: row["p50_ms"] for row in rows
+            if row["format"] == fmt and row["threads"] == threads}
+
+
+def prices() -> dict[str, float]:
+    """US dollars per GB of metered mobile data, by plan, from ``data/prices.csv``."""
+    return {row["plan"]: float(row["usd_per_gb"]) for row in read_table(PRICES_CSV)}
+
+
+# ---------------------------------------------------------------- one request, in medians
+
+
+def transmit_ms(size_bytes, mbps: float):
+    """Time to push ``size_bytes`` through a link of ``mbps`` Mbit/s (1 Mbit/s = 10^6 bit/s)."""
+    return size_bytes * 8 / (mbps * 1e3)
+
+
+def _non_negative(**values) -> None:
+    for name, value in values.items():
+        if not value >= 0:
+            raise ValueError(f"{name}={value!r} must be a number of 0 or more.")
+
+
+def cloud_breakdown(payload_bytes: float, network: Network, server_ms: float, *,
+                    result_bytes: float = 64, queue_ms: float = 0.0,
+                    encode_ms: float = 0.0) -> dict[str, float]:
+    """The median time of each stage of one cloud request, in ms, in pipeline order.
+
+    The connection is already open (no handshake); propagation is one round trip: the request's
+    last byte goes out, the answer's first byte comes back. Their sum is the median total.
+    """
+    _non_negative(payload_bytes=payload_bytes, server_ms=server_ms, result_bytes=result_bytes,
+                  queue_ms=queue_ms, encode_ms=encode_ms)
+    return {"encode": float(encode_ms),
+            "uplink": transmit_ms(payload_bytes, network.uplink_mbps),
+            "propagation": network.rtt_ms,
+            "queue": float(queue_ms),
+            "server inference": float(server_ms),
+            "downlink": transmit_ms(result_bytes, network.downlink_mbps)}
+
+
+def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: float,
+                           edge_ms: float, *, result_bytes: float = 64, encode_ms: float = 0.0) -> float:
+    """The uplink bandwidth above which the cloud's median beats ``edge_ms``; ``math.inf`` when
+    no bandwidth can (the round trip and the server alone take longer than the edge)."""
+    fixed = sum(cloud_breakdown(0, network, server_ms, result_bytes=result_bytes,
+                                encode_ms=encode_ms).values())
+    budget = edge_ms - fixed
+    if budget <= 0:
+        return math.inf
+    return payload_bytes * 8 / (budget * 1e3)
+
+
+# ---------------------------------------------------------------- many requests: Monte Carlo
+
+
+def _lognormal(rng, median: float, p95: float | None, n: int, sigma: float | None = None) -> np.ndarray:
+    """``n`` samples with the given median and p95 (or lognormal shape ``sigma``)."""
+    if sigma is None:
+        sigma = math.log(p95 / median) / Z95 if p95 and median > 0 and p95 > median else 0.0
+    return median * np.exp(sigma * rng.standard_normal(n)) if sigma else np.full(n, float(median))
+
+
+def _check_n(n: int) -> None:
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r}: simulate at least 1 request (a whole number).")
+
+
+def simulate_edge(edge_ms: float, n: int, seed: int = 0, *, p95_ms: float | None = None) -> np.ndarray:
+    """``n`` on-device latencies (ms): lognormal with the measured median and p95, or constant."""
+    _non_negative(edge_ms=edge_ms)
+    _check_n(n)
+    return _lognormal(np.random.default_rng(seed), edge_ms, p95_ms, n)
+
+
+def _gilbert_elliott(loss: float, burst_length: float) -> tuple[float, float]:
+    """Transition probabilities (good→bad, bad→good) of a chain whose bad state loses every packet,
+    with mean loss rate ``loss`` and mean burst ``burst_length`` packets."""
+    if not burst_length >= 1:
+        raise ValueError(f"burst_length={burst_length!r}: a burst is at least 1 packet long.")
+    to_good = 1 / burst_length
+    to_bad = loss * to_good / (1 - loss)
+    if to_bad > 1:
+        raise ValueError(f"loss={loss} with bursts of {burst_length} packets is impossible; use "
+                         "longer bursts or less loss.")
+    return to_bad, to_good
+
+
+def _lost(rng, n: int, slots: int, loss: float, chain: tuple[float, float] | None) -> np.ndarray:
+    """``(n, slots)`` booleans: which of ``slots`` consecutive packets each request loses."""
+    if chain is None:
+        return rng.random((n, slots)) < loss
+    to_bad, to_good = chain
+    lost = np.empty((n, slots), bool)
+    state = rng.random(n) < loss  # the chain's stationary share of bad time is the loss rate
+    for slot in range(slots):
+        lost[:, slot] = state
+        draw = rng.random(n)
+        state = np.where(state, draw >= to_good, draw < to_bad)
+    return lost
+
+
+def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: int,
+                   seed: int = 0, *, result_bytes: float = 64, encode_ms: float = 0.0,
+                   queue_ms: float = 0.0, server_p95_ms: float | None = None,
+                   jitter: float = DEFAULT_JITTER, protocol: str = "tcp", bursty: bool = False,
+                   burst_length: float = 4.0) -> np.ndarray:
+    """``n`` end-to-end latencies (ms) of cloud requests; ``inf`` for a frame that never arrives.
+
+    Each request's round-trip time is lognormal around the network's (shape ``jitter``); the
+    server time is lognormal with the given median and p95 (constant without a p95). The payload
+    travels in segments of :data:`MSS_BYTES`, each lost with probability ``network.loss``,
+    independently or in Gilbert–Elliott bursts of ``burst_length`` packets on average.
+
+    - ``protocol="tcp"``: a lost segment is sent again. A loss among the last 3 segments of a
+      transfer cannot trigger fast retransmit (RFC 5681), so it waits a retransmission timeout,
+      RTT + :data:`RTO_MIN_MS`, doubled for each time the retransmission is lost as well; any
+      other loss episode costs one more round trip. Costs add up (recoveries that overlap in
+      time are not credited, so the tail is slightly pessimistic).
+    - ``protocol="udp"``: a frame with any lost packet is dropped (``inf``).
+    """
+    _non_negative(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
+    _check_n(n)
+    if protocol not in ("tcp", "udp"):
+        raise ValueError(f"protocol={protocol!r}; use 'tcp' (retransmit) or 'udp' (drop).")
+    rng = np.random.default_rng(seed)
+    rtt = _lognormal(rng, network.rtt_ms, None, n, sigma=jitter)
+    server = _lognormal(rng, server_ms, server_p95_ms, n)
+    fixed = cloud_breakdown(payload_bytes, network, 0, result_bytes=result_bytes,
+                            queue_ms=queue_ms, encode_ms=encode_ms)
+    latency = rtt + server + (sum(fixed.values()) - fixed["propagation"])
+    if network.loss == 0:
+        return latency
+    loss = network.loss
+    chain = _gilbert_elliott(loss, burst_length) if bursty else None
+    up, down = (max(1, math.ceil(size / MSS_BYTES)) for size in (payload_bytes, result_bytes))
+    if protocol == "udp":
+        # whole-frame delivery: no packet of the request or its answer may be lost
+        segments = up + down
+        if chain is None:
+            delivered = (1 - loss) ** segments
+        else:
+            delivered = (1 - loss) * (1 - chain[0]) ** (segments - 1)
+        return np.where(rng.random(n) < delivered, latency, np.inf)
+    tail = min(DUPACK_THRESHOLD, up) + min(DUPACK_THRESHOLD, down)
+    body = up + down - tail
+    if body:
+        # fast-retransmit episodes: each loss (independent) or each burst (Gilbert–Elliott)
+        episode = loss if chain is None else (1 - loss) * chain[0]
+        latency = latency + rng.binomial(body, episode, n) * rtt
+    lost_tail = _lost(rng, n, tail, loss, chain)
+    extra_losses = rng.geometric(1 - loss, (n, tail)) - 1  # the retransmission lost again, and again
+    timeouts = (RTO_MIN_MS + rtt[:, None]) * (2.0 ** (extra_losses + 1) - 1)
+    return latency + np.where(lost_tail, timeouts, 0).sum(axis=1)
+
+
+def percentiles(samples_ms) -> dict[str, float]:
+    """``{"p50", "p95", "p99"}`` of the samples (``inf`` for dropped frames counts as slowest)."""
+    samples = np.asarray(samples_ms, float)
+    if samples.size == 0:
+        raise ValueError("No samples: simulate at least one request first.")
+    values = np.percentile(samples, [50, 95, 99], method="nearest")
+    return {"p50": float(values[0]), "p95": float(values[1]), "p99": float(values[2])}
+
+
+def deadline_miss_rate(samples_ms, deadline_ms: float) -> float:
+    """Fraction of requests slower than ``deadline_ms`` (dropped frames miss it too)."""
+    return float(np.mean(np.asarray(samples_ms) > deadline_ms))
+
+
+# ---------------------------------------------------------------- what latency means on a road
+
+
+def _distance(latency_ms, mph: float, per_mile: float):
+    _non_negative(mph=mph)
+    latency = np.asarray(latency_ms, float)
+    if np.any(latency < 0):
+        raise ValueError(f"latency_ms={latency_ms!r} is negative; a latency is 0 ms or more.")
+    distance = mph * per_mile / 3600 * latency / 1000
+    return float(distance) if distance.ndim == 0 else distance
+
+
+def feet_travelled(latency_ms, mph: float = 60):
+    """Feet a vehicle at ``mph`` covers during ``latency_ms`` (60 mph = 88 ft/s)."""
+    return _distance(latency_ms, mph, FEET_PER_MILE)
+
+
+def metres_travelled(latency_ms, mph: float = 60):
+    """Metres a vehicle at ``mph`` covers during ``latency_ms`` (60 mph = 26.8 m/s)."""
+    return _distance(latency_ms, mph, METRES_PER_MILE)
+
+
+# ---------------------------------------------------------------- bandwidth and money
+
+
+def gigabytes_per_hour(payload_bytes: float, fps: float) -> float:
+    """GB (10^9 bytes) a camera sending ``payload_bytes`` per frame at ``fps`` uploads in an hour."""
+    _non_negative(payload_bytes=payload_bytes, fps=fps)
+    return payload_bytes * fps * 3600 / 1e9
+
+
+def monthly_gigabytes(payload_bytes: float, fps: float, hours_per_day: float = 24) -> float:
+    """GB uploaded in a 30-day month, sending ``hours_per_day`` hours a day."""
+    if not 0 <= hours_per_day <= 24:
+        raise ValueError(f"hours_per_day={hours_per_day!r}: a day has 0 to 24 hours.")
+    return gigabytes_per_hour(payload_bytes, fps) * hours_per_day * DAYS_PER_MONTH
+
+
+def monthly_cost(payload_bytes: float, fps: float, price_per_gb: float | None = None,
+                 hours_per_day: float = 24) -> float:
+    """US dollars a month on a metered plan (by default the US average of ``data/prices.csv``)."""
+    price = prices()[DEFAULT_PLAN] if price_per_gb is None else price_per_gb
+    _non_negative(price_per_gb=price)
+    return monthly_gigabytes(payload_bytes, fps, hours_per_day) * price
+
+
+# ---------------------------------------------------------------- keeping up with a frame rate
+
+
+def pipeline_check(stages_ms: dict[str, float], fps: float) -> list[dict]:
+    """Can every stage keep up with ``fps`` frames per second?
+
+    A stage busy ``ms`` per frame serves at most ``1000 / ms`` frames/s; its utilisation is
+    ``fps × ms / 1000``. At 1 or more, frames arrive faster than it finishes them and its queue
+    grows without bound (by ``fps − max_fps`` frames every second), however deep the buffer.
+    Returns one row per stage: ``stage``, ``ms``, ``max_fps``, ``utilisation``, ``keeps_up``.
+    """
+    if not fps > 0:
+        raise ValueError(f"fps={fps!r}: give a positive frame rate.")
+    rows = []
+    for stage, ms in stages_ms.items():
+        _non_negative(**{stage.replace(" ", "_"): ms})
+        utilisation = fps * ms / 1000
+        rows.append({"stage": stage, "ms": float(ms), "max_fps": 1000 / ms if ms else math.inf,
+                     "utilisation": utilisation, "keeps_up": utilisation < 1})
+    return rows
+
+
+# ---------------------------------------------------------------- a shared server: queueing
+
+
+def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
+    """ρ = arrival rate × service time / servers: the fraction of time the servers are busy."""
+    return rate_per_s * service_ms / 1000 / servers
+
+
+def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
+    """Mean time in an M/M/c system (queue + service), from the Erlang C formula;
+    for c = 1 it is 1 / (μ − λ). ``inf`` at utilisation 1 or more."""
+    rho = utilisation(rate_per_s, service_ms, servers)
+    if rho >= 1:
+        return math.inf
+    offered = rate_per_s * service_ms / 1000  # a = λ / μ, in Erlangs
+    head = sum(offered ** k / math.factorial(k) for k in range(servers))
+    tail = offered ** servers / math.factorial(servers) / (1 - rho)
+    waiting_probability = tail / (head + tail)
+    wait_ms = waiting_probability * service_ms / (servers * (1 - rho))
+    return wait_ms + service_ms
+
+
+def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
+    """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service."""
+    rho = utilisation(rate_per_s, service_ms)
+    if rho >= 1:
+        return math.inf
+    return rho * service_ms / (2 * (1 - rho)) + service_ms
+
+
+def simulate_server(rate_per_s: float, service_ms: float | Callable[[int], float], n: int,
+                    seed: int = 0, *, servers: int = 1, service: str = "exponential",
+                    batch_size: int = 1, max_delay_ms: float = 0.0) -> np.ndarray:
+    """Response times (queue + service, ms) of ``n`` requests to a shared server, with SimPy.
+
+    Requests arrive as a Poisson stream of ``rate_per_s`` per second: many cameras sending at a
+    frame rate merge into one (the Palm–Khintchine theorem), and MLPerf's server scenario uses
+    the same. ``servers`` workers take requests first come, first served; ``service`` is
+    "exponential" (M/M/c) or "deterministic" (M/D/c) around ``service_ms``.
+
+    Dynamic batching: a worker takes up to ``batch_size`` waiting requests and, if fewer are
+    waiting, waits up to ``max_delay_ms`` for more. ``service_ms`` may then be a function of the
+    batch size (the measured time of one call on a batch).
+    """
+    import simpy
+
+    _check_n(n)
+    if not rate_per_s > 0:
+        raise ValueError(f"rate_per_s={rate_per_s!r}: give a positive arrival rate.")
+    if service not in ("exponential", "deterministic"):
+        raise ValueError(f"service={service!r}; use 'exponential' (M/M/c) or 'deterministic' (M/D/c).")
+    if servers < 1 or batch_size < 1:
+        raise ValueError(f"servers={servers!r}, batch_size={batch_size!r}: both must be 1 or more.")
+    batch_ms = service_ms if callable(service_ms) else (lambda size: service_ms * size)
+    _non_negative(service_ms=batch_ms(1), max_delay_ms=max_delay_ms)
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1000 / rate_per_s, n)
+    env = simpy.Environment()
+    waiting = simpy.Store(env)
+    arrived = np.zeros(n)
+    response = np.full(n, np.nan)
+    finished = [0, env.event()]  # requests answered so far; the event fires after the last
+
+    def arrivals():
+        for index, gap in enumerate(gaps):
+            yield env.timeout(gap)
+            arrived[index] = env.now
+            waiting.put(index)
+
+    def worker():
+        while True:
+            batch = [(yield waiting.get())]
+            closes = env.now + max_delay_ms
+            while len(batch) < batch_size:
+                if waiting.items:
+                    batch.append((yield waiting.get()))
+                    continue
+                if env.now >= closes:
+                    break
+                request, timer = waiting.get(), env.timeout(closes - env.now)
+                result = yield request | timer
+                if request in result:
+                    batch.append(result[request])
+                else:
+                    request.cancel()
+                    break
+            mean = batch_ms(len(batch))
+            yield env.timeout(rng.exponential(mean) if service == "exponential" else mean)
+            response[batch] = env.now - arrived[batch]
+            finished[0] += len(batch)
+            if finished[0] == n:
+                finished[1].succeed()
+
+    env.process(arrivals())
+    for _ in range(servers):
+        env.process(worker())
+    env.run(until=finished[1])
+    return response

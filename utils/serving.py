@@ -1,0 +1,219 @@
+"""A real inference server on 127.0.0.1, and a client that times requests to it end to end.
+
+The server is the standard library's HTTP server, run in a background thread: ``POST /predict``
+takes an encoded image (JPEG or PNG), decodes it, runs the model and answers with the class
+probabilities as JSON, stating its own time in a ``Server-Timing`` header. ``POST /ping`` with
+an empty body answers nothing at all (its round trip is the network and HTTP overhead alone),
+and ``POST /sink`` swallows a body (to measure the link's bandwidth). One request is served at a time, like one
+model instance behind a queue. This is what TensorFlow Serving or a LiteRT server does, in
+a few lines; a production server adds batching, many workers and TLS.
+
+:func:`time_requests` measures what :mod:`utils.latency` needs to predict the same requests:
+the payload, the round trip of an empty request, the bandwidth and the server's time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.client
+import io
+import json
+import math
+import socket
+import statistics
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import urlsplit
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from utils import latency
+
+HOST = "127.0.0.1"
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 75) -> bytes:
+    """An RGB uint8 image as the bytes of a JPEG file at ``quality`` (1-95, Pillow's scale)."""
+    if not 1 <= quality <= 95:
+        raise ValueError(f"quality={quality!r}: Pillow's JPEG quality runs from 1 to 95.")
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, "JPEG", quality=int(quality))
+    return buffer.getvalue()
+
+
+def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5) -> np.ndarray:
+    """A synthetic camera frame, ``height`` × ``width`` × 3 uint8: a course picture drawn at the
+    frame's width by :func:`utils.imagegen.draw` (shapes, textures, blur and sensor-like noise),
+    cropped to the frame's aspect ratio. It stands in for a photo only in size and texture."""
+    from utils import imagegen
+
+    side = max(width, height)
+    picture = imagegen.draw(seed % len(imagegen.CLASSES), np.random.default_rng(seed), size=side,
+                            difficulty=difficulty)
+    top, left = (side - height) // 2, (side - width) // 2
+    return picture[top:top + height, left:left + width]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves every request, no handshakes
+    # TCP_NODELAY, as real servers set it: otherwise Nagle's algorithm holds a small write back
+    # until the client's delayed ACK (up to 40 ms on Linux) arrives
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):  # quiet: the notebook prints what matters
+        pass
+
+    def _answer(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+    def do_POST(self):
+        body = self._body()
+        if self.path in ("/ping", "/sink"):
+            self._answer(204)
+            return
+        if self.path != "/predict":
+            self._answer(404, b"use POST /predict, /ping or /sink")
+            return
+        start = time.perf_counter()
+        try:
+            picture = Image.open(io.BytesIO(body)).convert("RGB")
+        except (UnidentifiedImageError, OSError):
+            self._answer(400, b"the request body is not a JPEG or PNG image")
+            return
+        size = self.server.image_size
+        if picture.size != (size, size):
+            picture = picture.resize((size, size), Image.BILINEAR)
+        images = np.asarray(picture, np.float32)[None] / 255.0
+        with self.server.lock:  # one inference at a time: the model instance is the queue's server
+            probabilities = np.asarray(self.server.predict(images))[0]
+        answer = json.dumps({"label": int(np.argmax(probabilities)),
+                             "probabilities": [round(float(p), 6) for p in probabilities]}).encode()
+        server_ms = (time.perf_counter() - start) * 1000
+        self._answer(200, answer, {"Content-Type": "application/json",
+                                   "Server-Timing": f"inference;dur={server_ms:.4f}"})
+
+
+class InferenceServer:
+    """``with InferenceServer(predict, image_size) as server:`` serves ``predict`` at ``server.url``.
+
+    ``predict`` takes float images ``[N, H, W, 3]`` in [0, 1] and returns class probabilities
+    ``[N, classes]`` (e.g. ``quantization.LiteModel(...).predict``). It listens on 127.0.0.1 only,
+    on a free port unless ``port`` is given.
+    """
+
+    def __init__(self, predict: Callable[[np.ndarray], np.ndarray], image_size: int, port: int = 0):
+        self._httpd = ThreadingHTTPServer((HOST, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.predict, self._httpd.image_size = predict, image_size
+        self._httpd.lock = threading.Lock()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "InferenceServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """Timed requests to a server: everything in ms, except the sizes (bytes) and bandwidth."""
+
+    end_to_end_ms: np.ndarray  # request sent → whole answer read, per request
+    server_ms: np.ndarray  # decode + inference on the server, per request (its Server-Timing)
+    empty_rtt_ms: np.ndarray  # round trip of an empty request, per request
+    payload_bytes: int
+    result_bytes: int
+    bandwidth_mbps: float  # of the link, from a large upload
+
+    @property
+    def median_ms(self) -> float:
+        return float(np.median(self.end_to_end_ms))
+
+    def network(self) -> latency.Network:
+        """The measured link as a :class:`latency.Network` (jitter: see :meth:`jitter`)."""
+        return latency.Network("loopback (measured)", self.bandwidth_mbps, self.bandwidth_mbps,
+                               float(np.median(self.empty_rtt_ms)), 0.0,
+                               "measured here on 127.0.0.1")
+
+    def jitter(self) -> float:
+        """The lognormal shape that fits the empty round trips' median and p95."""
+        p50, p95 = np.percentile(self.empty_rtt_ms, [50, 95])
+        return max(0.0, math.log(p95 / p50) / latency.Z95)
+
+    def simulated(self, n: int = 10_000, seed: int = 0) -> np.ndarray:
+        """The simulator's latencies for the same payload, link and server time."""
+        return latency.simulate_cloud(self.payload_bytes, self.network(),
+                                      float(np.median(self.server_ms)), n, seed,
+                                      result_bytes=self.result_bytes, jitter=self.jitter(),
+                                      server_p95_ms=float(np.percentile(self.server_ms, 95)))
+
+
+def _connect(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.port:
+        raise ValueError(f"{url!r} is not a server address like 'http://127.0.0.1:8000'; use "
+                         "InferenceServer(...).url.")
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.connect()
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the server does
+    return connection
+
+
+def _exchange(connection, method: str, path: str, body: bytes | None) -> tuple[float, object, bytes]:
+    start = time.perf_counter()
+    connection.request(method, path, body=body)
+    response = connection.getresponse()
+    data = response.read()
+    return (time.perf_counter() - start) * 1000, response, data
+
+
+def time_requests(url: str, payload: bytes, n: int, warmup: int = 5,
+                  bulk_bytes: int = 4_000_000) -> Measurement:
+    """Send ``payload`` (an encoded image) to ``url``/predict ``n`` times, one after another on
+    one connection, each preceded by an empty request; time both end to end. The link's
+    bandwidth comes from three uploads of ``bulk_bytes`` (their time less an empty round trip)."""
+    if n < 2:
+        raise ValueError(f"n={n!r}: a median and p95 need at least 2 timed requests.")
+    connection = _connect(url)
+    try:
+        for _ in range(warmup):
+            _exchange(connection, "POST", "/ping", b"")
+            _exchange(connection, "POST", "/predict", payload)
+        end_to_end, server, empty = [], [], []
+        result_bytes = 0
+        for _ in range(n):
+            empty.append(_exchange(connection, "POST", "/ping", b"")[0])
+            elapsed, response, data = _exchange(connection, "POST", "/predict", payload)
+            if response.status != 200:
+                raise ValueError(f"The server refused the payload ({response.status}: "
+                                 f"{data.decode(errors='replace')}); send a JPEG or PNG image.")
+            end_to_end.append(elapsed)
+            server.append(float(response.getheader("Server-Timing").split("dur=")[1]))
+            result_bytes = len(data)
+        bulk = b"\0" * bulk_bytes
+        uploads = [_exchange(connection, "POST", "/sink", bulk)[0] for _ in range(3)]
+    finally:
+        connection.close()
+    transfer_ms = max(statistics.median(uploads) - statistics.median(empty), 1e-3)
+    return Measurement(np.array(end_to_end), np.array(server), np.array(empty), len(payload),
+                       result_bytes, bulk_bytes * 8 / (transfer_ms * 1e3))
