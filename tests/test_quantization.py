@@ -135,3 +135,18 @@ def test_grid_row_finds_a_variant_or_names_the_choices():
     assert quantization.grid_row(rows, 0.5, "int8")["variant"] == "0.5 int8"
     with pytest.raises(ValueError, match=r"no '80% pruned int8' variant.*\[0.0, 0.5\]"):
         quantization.grid_row(rows, 0.8, "int8")
+
+
+@pytest.mark.parametrize("load", [quantization.published_latencies, quantization.published_quantization_results])
+def test_published_figures_carry_a_source_on_every_row(load):
+    rows = load()
+    assert rows and all(row["source"].strip() for row in rows)
+
+
+def test_published_latencies_pair_float_and_int8_per_device():
+    rows = quantization.published_latencies()
+    by_device = {}
+    for row in rows:
+        by_device.setdefault(row["device"], set()).add(row["format"])
+        assert row["latency_ms"] > 0 and row["threads"] >= 1
+    assert all(formats == {"float32", "int8"} for formats in by_device.values())

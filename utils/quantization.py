@@ -329,11 +329,24 @@ def reference_latencies() -> list[dict]:
     return json.loads((artifacts.get("quantization.references") / "references.json").read_text())
 
 
+def _published(filename: str, numbers: tuple[str, ...]) -> list[dict]:
+    with open(config.DATA_DIR / filename, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row.update({key: float(row[key]) for key in numbers})
+    return rows
+
+
 def published_latencies() -> list[dict]:
     """TFLite's published CPU latencies of MobileNet v1 on phones (``data/tflite_benchmarks.csv``),
     each row with its device, thread count and source."""
-    with open(config.DATA_DIR / "tflite_benchmarks.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = _published("tflite_benchmarks.csv", ("latency_ms",))
     for row in rows:
-        row["threads"], row["latency_ms"] = int(row["threads"]), float(row["latency_ms"])
+        row["threads"] = int(row["threads"])
     return rows
+
+
+def published_quantization_results() -> list[dict]:
+    """TFLite's published accuracy and latency of MobileNets, original vs post-training int8 vs
+    quantization-aware (``data/tflite_quantization_results.csv``), with their source."""
+    return _published("tflite_quantization_results.csv", ("original", "post_training_int8", "quantization_aware"))
