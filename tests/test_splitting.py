@@ -42,6 +42,14 @@ def test_the_best_split_moves_to_the_server_as_bandwidth_grows():
     assert np.all(np.diff(grid, axis=1) <= 0)  # more bandwidth never moves the split later
 
 
+def test_rescaled_points_keep_each_layers_share():
+    scaled = splitting.rescaled(POINTS, 5.0)
+    assert [p.edge_ms for p in scaled] == pytest.approx([0.0, 4.0, 5.0])
+    assert [(p.name, p.values) for p in scaled] == [(p.name, p.values) for p in POINTS]
+    with pytest.raises(ValueError, match="total_ms=-1"):
+        splitting.rescaled(POINTS, -1)
+
+
 def test_no_points_is_named():
     with pytest.raises(ValueError, match="measure them first"):
         splitting.split_latency([], LINK)

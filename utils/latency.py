@@ -137,7 +137,7 @@ def devices(reference_ms_here: dict[str, float] | None = None) -> dict[str, Devi
                 raise ValueError(f"reference_ms_here[{model!r}]={here!r}: a measured latency must "
                                  "be a positive number of ms.")
             else:
-                source += f" Calibrated here: {model} takes {here:.3g} ms on this machine."
+                source = f"{source.rstrip('.')}. Calibrated here: {model} takes {here:.3g} ms on this machine."
             factor = float(row["published_ms"]) / here
         else:
             factor = 1.0

@@ -61,6 +61,15 @@ def measure_split_points(model, runs: int, warmup: int) -> list[SplitPoint]:
                      for index, ((name, values), ms) in enumerate(zip(sizes[1:], edge), start=1)]
 
 
+def rescaled(points: list[SplitPoint], total_ms: float) -> list[SplitPoint]:
+    """The same points with every time scaled so that the whole model takes ``total_ms``: each
+    layer keeps its measured share, the total comes from another runtime (e.g. LiteRT)."""
+    if not total_ms >= 0 or not points or points[-1].edge_ms <= 0:
+        raise ValueError(f"total_ms={total_ms!r}: give a time of 0 ms or more for measured split points.")
+    scale = total_ms / points[-1].edge_ms
+    return [dataclasses.replace(point, edge_ms=point.edge_ms * scale) for point in points]
+
+
 def transfer_bytes(point: SplitPoint, dtype: str = "float32", input_bytes: float | None = None) -> float:
     """Bytes sent at ``point``: an activation of ``dtype`` values, or the input image (its
     uint8 pixels, or ``input_bytes`` such as a JPEG's size)."""
