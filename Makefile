@@ -4,16 +4,20 @@
 PYTHON ?= python3
 PROFILE ?= full
 LAB_ARGS ?=
+EXPLORE_PORT ?= 8866
+# the browser the explorer's browser test drives (Debian's chromium package by default)
+CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: help setup run test lab student clean check-python
+.PHONY: help setup run test lab explore student clean check-python chromium
 
 help:
 	@echo "make run      execute every notebook (PROFILE=$(PROFILE)), render HTML and a summary into build/"
-	@echo "make test     unit tests, then every notebook through nbval in the smoke profile"
+	@echo "make test     unit tests, every notebook through nbval in the smoke profile, the explorer in headless Chromium"
 	@echo "make lab      JupyterLab on 127.0.0.1, opened in notebooks/"
+	@echo "make explore  the trade-off explorer (notebook 07) as a web app on http://127.0.0.1:$(EXPLORE_PORT)/ (PROFILE=$(PROFILE))"
 	@echo "make student  student copies without solutions, in build/student/"
 	@echo "make clean    delete build/ (everything generated; .venv stays)"
 
@@ -37,14 +41,36 @@ setup: $(READY)
 run: $(READY)
 	$(PY) -m utils.runner --profile $(PROFILE)
 
-test: $(READY)
+test: $(READY) chromium
 	@echo "== unit tests"
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/test_explorer_browser.py
 	@echo "== notebooks through nbval, smoke profile"
 	COURSE_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
+	@# Last, so that the app finds the smoke artifacts nbval has just cached in build/.
+	@echo "== the explorer app (notebook 07 in Voila) in headless Chromium"
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest tests/test_explorer_browser.py
+
+# The browser test drives a system Chromium (Playwright downloads none): install Debian's
+# package when it is missing and we may (root, or sudo), else say what to install.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  hint="install Chromium (Debian: apt-get install chromium) or name yours: make test CHROMIUM=/path/to/chromium"; \
+	  if [ "$(CHROMIUM)" != /usr/bin/chromium ] || ! command -v apt-get >/dev/null; then \
+	    echo "The explorer's browser test needs Chromium, which is not at $(CHROMIUM): $$hint." >&2; exit 1; \
+	  elif [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null; then sudo=sudo; \
+	  else echo "The explorer's browser test needs Chromium: as root, run apt-get install chromium, then make test again." >&2; exit 1; \
+	  fi; \
+	  echo "Installing Debian's chromium package for the explorer's browser test ..."; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium \
+	    && test -x "$(CHROMIUM)" || { echo "Could not install chromium with apt-get: $$hint." >&2; exit 1; }; \
+	fi
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+explore: $(READY)
+	$(PY) -m utils.explorer --profile $(PROFILE) --port $(EXPLORE_PORT)
 
 student: $(READY)
 	$(PY) -m utils.exercises
