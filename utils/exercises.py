@@ -429,48 +429,6 @@ def check_int8_size(predicted_bytes, parameters: int, actual_bytes: int) -> None
     raise NotYet(f"{predicted_bytes:,.0f} bytes is {error:+.0%} off the real {actual_bytes:,}; {hint}")
 
 
-# notebook 07
-
-
-def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> None:
-    """Notebook 07: the most accurate deployment that meets ``budget`` (explorer.Settings), as
-    ``(variant, "edge" or "cloud")``, or None when none does."""
-    from utils import explorer
-
-    view = explorer.compute(grid, devices, budget)
-    every = {(d.variant, d.where): d for pair in view.deployments for d in pair}
-    qualifying = [d for d in every.values() if d.qualifies]
-    places = f'"edge" (on {view.edge.place}) or "cloud" ({view.cloud.place})'
-    if choice is None:
-        if not qualifying:
-            _correct("no deployment meets this budget; loosen one of its limits.")
-            return
-        raise NotYet(f"{len(qualifying)} deployment(s) meet the budget, e.g. {qualifying[0].variant!r} at "
-                     f"the {qualifying[0].where}: answer the most accurate as (variant, where).")
-    if not isinstance(choice, (tuple, list)) or len(choice) != 2:
-        raise NotYet(f"answer a pair (variant, where), e.g. ({grid[0]['variant']!r}, \"edge\"); got {choice!r}.")
-    variant, where = choice
-    if variant not in {row["variant"] for row in grid}:
-        raise NotYet(f"{variant!r} is not a variant of the grid; use a name from its 'variant' column, "
-                     f"e.g. {grid[0]['variant']!r}.")
-    if where not in (explorer.EDGE, explorer.CLOUD):
-        raise NotYet(f"where is {where!r}; say {places}.")
-    chosen = every[variant, where]
-    if not qualifying:
-        raise NotYet(f"{variant} at the {where} misses the budget ({'; '.join(chosen.reasons)}), and so "
-                     "does every other deployment: answer None.")
-    if not chosen.qualifies:
-        raise NotYet(f"{variant} at the {where} misses the budget: {'; '.join(chosen.reasons)}.")
-    best = view.best
-    if chosen.accuracy < best.accuracy:
-        raise NotYet(f"{variant} at the {where} meets the budget, but {best.variant} at the {best.where} "
-                     f"does too and is more accurate ({best.accuracy:.1%} against {chosen.accuracy:.1%}).")
-    size = f"{explorer.number(chosen.size_bytes / 1000)} kB on the device" if where == explorer.EDGE else \
-        "the model stays on the server"
-    _correct(f"{variant}, running at the {where} ({chosen.place}): {size}, p99 "
-             f"{explorer.number(chosen.p99_ms)} ms, test accuracy {chosen.accuracy:.1%}.")
-
-
 # notebook 06
 
 
@@ -566,6 +524,48 @@ def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
     else:
         hint = "a stage busy m ms per frame handles at most 1000 / m frames per second."
     raise NotYet(f"{fps:,.4g} frames/s is not it; {hint}")
+
+
+# notebook 07
+
+
+def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> None:
+    """Notebook 07: the most accurate deployment that meets ``budget`` (explorer.Settings), as
+    ``(variant, "edge" or "cloud")``, or None when none does."""
+    from utils import explorer
+
+    view = explorer.compute(grid, devices, budget)
+    every = {(d.variant, d.where): d for pair in view.deployments for d in pair}
+    qualifying = [d for d in every.values() if d.qualifies]
+    places = f'"edge" (on {view.edge.place}) or "cloud" ({view.cloud.place})'
+    if choice is None:
+        if not qualifying:
+            _correct("no deployment meets this budget; loosen one of its limits.")
+            return
+        raise NotYet(f"{len(qualifying)} deployment(s) meet the budget, e.g. {qualifying[0].variant!r} at "
+                     f"the {qualifying[0].where}: answer the most accurate as (variant, where).")
+    if not isinstance(choice, (tuple, list)) or len(choice) != 2:
+        raise NotYet(f"answer a pair (variant, where), e.g. ({grid[0]['variant']!r}, \"edge\"); got {choice!r}.")
+    variant, where = choice
+    if variant not in {row["variant"] for row in grid}:
+        raise NotYet(f"{variant!r} is not a variant of the grid; use a name from its 'variant' column, "
+                     f"e.g. {grid[0]['variant']!r}.")
+    if where not in (explorer.EDGE, explorer.CLOUD):
+        raise NotYet(f"where is {where!r}; say {places}.")
+    chosen = every[variant, where]
+    if not qualifying:
+        raise NotYet(f"{variant} at the {where} misses the budget ({'; '.join(chosen.reasons)}), and so "
+                     "does every other deployment: answer None.")
+    if not chosen.qualifies:
+        raise NotYet(f"{variant} at the {where} misses the budget: {'; '.join(chosen.reasons)}.")
+    best = view.best
+    if chosen.accuracy < best.accuracy:
+        raise NotYet(f"{variant} at the {where} meets the budget, but {best.variant} at the {best.where} "
+                     f"does too and is more accurate ({best.accuracy:.1%} against {chosen.accuracy:.1%}).")
+    size = f"{explorer.number(chosen.size_bytes / 1000)} kB on the device" if where == explorer.EDGE else \
+        "the model stays on the server"
+    _correct(f"{variant}, running at the {where} ({chosen.place}): {size}, p99 "
+             f"{explorer.number(chosen.p99_ms)} ms, test accuracy {chosen.accuracy:.1%}.")
 
 
 if __name__ == "__main__":
