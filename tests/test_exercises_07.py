@@ -2,19 +2,9 @@
 
 import pytest
 
-from test_explorer import make_grid
-from utils import explorer, latency
+from test_explorer import devices, grid  # noqa: F401  (the synthetic grid and the devices, as fixtures)
+from utils import explorer
 from utils.exercises import NotYet, check_deployment_choice
-
-
-@pytest.fixture
-def grid():
-    return make_grid()
-
-
-@pytest.fixture
-def devices():
-    return latency.devices()
 
 
 # On LTE the cloud misses a 60 ms p99; the edge qualifies for every variant up to 100 kB
