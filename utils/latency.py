@@ -37,7 +37,7 @@ MSS_BYTES = 1460  # TCP payload of one segment: a 1500-byte Ethernet MTU minus 4
 RTO_MIN_MS = 200.0  # Linux's minimum retransmission timeout (TCP_RTO_MIN = HZ/5); RFC 6298 permits one below 1 s
 DUPACK_THRESHOLD = 3  # fast retransmit after 3 duplicate ACKs (RFC 5681): the last 3 segments can only time out
 DEFAULT_JITTER = 0.3  # lognormal shape of the round-trip time, a modelling choice: its p99 is about 2 x its median
-Z95, Z99 = 1.6449, 2.3263  # standard normal quantiles
+Z95 = 1.6449  # the standard normal's 95th percentile
 FEET_PER_MILE, METRES_PER_MILE = 5280, 1609.344
 DAYS_PER_MONTH = 30
 
@@ -203,10 +203,15 @@ def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: fl
 # ---------------------------------------------------------------- many requests: Monte Carlo
 
 
+def lognormal_shape(median: float, p95: float | None) -> float:
+    """The shape σ of the lognormal with this median and p95 (0, a constant, without a wider p95)."""
+    return math.log(p95 / median) / Z95 if p95 and median > 0 and p95 > median else 0.0
+
+
 def _lognormal(rng, median: float, p95: float | None, n: int, sigma: float | None = None) -> np.ndarray:
     """``n`` samples with the given median and p95 (or lognormal shape ``sigma``)."""
     if sigma is None:
-        sigma = math.log(p95 / median) / Z95 if p95 and median > 0 and p95 > median else 0.0
+        sigma = lognormal_shape(median, p95)
     return median * np.exp(sigma * rng.standard_normal(n)) if sigma else np.full(n, float(median))
 
 

@@ -51,25 +51,25 @@ def time_calls(fn: Callable[[], object], runs: int, warmup: int, threads: int | 
     return Timing(tuple(times), warmup, threads or os.cpu_count() or 1)
 
 
-def time_in_turns(calls: dict[str, Callable[[], object]], runs: int, warmup: int, rounds: int = 5
-                  ) -> dict[str, Timing]:
+def time_in_turns(calls: dict[str, Callable[[], object]], runs: int, warmup: int, rounds: int = 5,
+                  threads: int | None = None) -> dict[str, Timing]:
     """Time several calls fairly: ``warmup`` untimed calls of each, then ``rounds`` turns in which
     each is timed for about ``runs / rounds`` calls, so that a busy moment of the machine slows
     them all alike instead of whichever happened to be measured then.
 
-    Returns ``{name: Timing}`` with each call's ``runs`` (or slightly more) timed calls.
+    Returns ``{name: Timing}`` with each call's ``runs`` (or slightly more) timed calls;
+    ``threads`` is recorded as in :func:`time_calls`.
     """
     if not calls:
         raise ValueError("time_in_turns needs at least one call to time.")
     per_turn = max(2, math.ceil(runs / rounds))
     times: dict[str, list[float]] = {name: [] for name in calls}
-    threads = None
+    threads = threads or os.cpu_count() or 1
     for name, call in calls.items():
         for _ in range(warmup):
             call()
     for _ in range(rounds):
         for name, call in calls.items():
-            timing = time_calls(call, per_turn, 0)
+            timing = time_calls(call, per_turn, 0, threads)
             times[name].extend(timing.times_ms)
-            threads = timing.threads
     return {name: Timing(tuple(t), warmup, threads) for name, t in times.items()}

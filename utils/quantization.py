@@ -201,8 +201,7 @@ def latencies(contents: dict[str, bytes], threads: int, runs: int, warmup: int) 
         shape = tuple(lite.input["shape"])
         lite.set_input(np.random.default_rng(0).random(shape, np.float32))
         calls[name] = lite.invoke_once
-    timings = measure.time_in_turns(calls, runs, warmup)
-    return {name: measure.Timing(t.times_ms, t.warmup, threads) for name, t in timings.items()}
+    return measure.time_in_turns(calls, runs, warmup, threads=threads)
 
 
 # ---------------------------------------------------------------- the variant grid (notebooks 05, 07)

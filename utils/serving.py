@@ -18,7 +18,6 @@ import dataclasses
 import http.client
 import io
 import json
-import math
 import socket
 import statistics
 import threading
@@ -158,7 +157,7 @@ class Measurement:
     def jitter(self) -> float:
         """The lognormal shape that fits the empty round trips' median and p95."""
         p50, p95 = np.percentile(self.empty_rtt_ms, [50, 95])
-        return max(0.0, math.log(p95 / p50) / latency.Z95)
+        return latency.lognormal_shape(p50, p95)
 
     def simulated(self, n: int = 10_000, seed: int = 0) -> np.ndarray:
         """The simulator's latencies for the same payload, link and server time."""
