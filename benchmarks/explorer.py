@@ -14,13 +14,13 @@ import itertools
 import statistics
 import time
 
-from utils import config
+from utils import config, measure
 
 GOAL_MS = 200
 
 
 def summary(name: str, times_ms: list[float]) -> str:
-    p95 = statistics.quantiles(times_ms, n=20, method="inclusive")[-1]
+    p95 = measure.percentile(times_ms, 95)
     return (f"{name:<34}median {statistics.median(times_ms):6.1f} ms   p95 {p95:6.1f} ms   "
             f"slowest {max(times_ms):6.1f} ms")
 

@@ -194,7 +194,7 @@ def test_percentiles_and_deadline_misses():
     dropped = np.append(np.ones(98), [np.inf, np.inf])
     assert latency.percentiles(dropped)["p99"] == np.inf
     assert latency.deadline_miss_rate(dropped, 10) == 0.02
-    with pytest.raises(ValueError, match="No samples"):
+    with pytest.raises(ValueError, match="No values"):
         latency.percentiles([])
 
 

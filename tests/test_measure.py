@@ -2,6 +2,7 @@ import time
 
 import pytest
 
+from utils import measure
 from utils.measure import Timing, time_calls
 
 
@@ -48,3 +49,36 @@ def test_str_states_runs_warmup_and_threads():
     assert "3 runs" in text
     assert "4 warm-up" in text
     assert "6 threads" in text
+
+
+def test_percentile_interpolates_between_ranks():
+    # 5 sorted values: the p-th percentile sits at rank 4 * p / 100, counted from 0
+    values = [10.0, 40.0, 20.0, 30.0, 50.0]
+    assert measure.percentile(values, 50) == 30.0  # rank 2 exactly
+    assert measure.percentile(values, 95) == pytest.approx(48.0)  # rank 3.8: 40 + 0.8 * 10
+    assert measure.percentile(values, [0, 25, 100]) == [10.0, 20.0, 50.0]
+
+
+def test_percentile_is_numpys_default_and_statistics_inclusive():
+    import statistics
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    values = rng.lognormal(size=37)
+    assert measure.percentile(values, 95) == pytest.approx(float(np.percentile(values, 95)))
+    assert measure.percentile(values, 95) == pytest.approx(
+        statistics.quantiles(values, n=20, method="inclusive")[-1])
+
+
+def test_percentile_reaching_a_dropped_frame_is_infinite():
+    values = [1.0] * 8 + [float("inf")] * 2
+    assert measure.percentile(values, 50) == 1.0
+    assert measure.percentile(values, 99) == float("inf")  # rank 8.91, between two inf
+
+
+@pytest.mark.parametrize("values, q, says", [([], 50, "No values"), ([1.0, float("nan")], 50, "NaN"),
+                                             ([1.0], 101, "between 0 and 100")])
+def test_percentile_rejects_bad_input(values, q, says):
+    with pytest.raises(ValueError, match=says):
+        measure.percentile(values, q)

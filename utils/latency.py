@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from utils import config
+from utils import config, measure
 
 NETWORKS_CSV = config.DATA_DIR / "network_presets.csv"
 DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
@@ -310,11 +310,8 @@ def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: 
 
 def percentiles(samples_ms) -> dict[str, float]:
     """``{"p50", "p95", "p99"}`` of the samples (``inf`` for dropped frames counts as slowest)."""
-    samples = np.asarray(samples_ms, float)
-    if samples.size == 0:
-        raise ValueError("No samples: simulate at least one request first.")
-    values = np.percentile(samples, [50, 95, 99], method="nearest")
-    return {"p50": float(values[0]), "p95": float(values[1]), "p99": float(values[2])}
+    p50, p95, p99 = measure.percentile(samples_ms, [50, 95, 99])
+    return {"p50": p50, "p95": p95, "p99": p99}
 
 
 def deadline_miss_rate(samples_ms, deadline_ms: float) -> float:

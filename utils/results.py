@@ -57,23 +57,29 @@ def _save(entries: list[dict], path: Path) -> None:
 
 def record(notebook: str, key: str, value: float, unit: str) -> float:
     """Record one measured number (replacing the same notebook's earlier ``key``); return it."""
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{notebook}/{key}: {value} is not a finite number; nothing recorded.")
+    record_many(notebook, {key: (value, unit)})
+    return float(value)
+
+
+def record_many(notebook: str, figures: dict[str, tuple[float, str]]) -> None:
+    """Record several measured numbers at once: ``{key: (value, unit)}``, one call per cell.
+
+    Nothing is recorded unless every value is a finite number.
+    """
+    profile = config.profile_name()
+    now = datetime.datetime.now().isoformat(timespec="seconds")
+    new = []
+    for key, (value, unit) in figures.items():
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{notebook}/{key}: {value} is not a finite number; nothing recorded.")
+        new.append({"profile": profile, "notebook": notebook, "key": key, "value": value,
+                    "unit": unit, "recorded": now})
+    keys = {(profile, notebook, key) for key in figures}
     path = config.results_path()
-    entry = {
-        "profile": config.profile_name(),
-        "notebook": notebook,
-        "key": key,
-        "value": value,
-        "unit": unit,
-        "recorded": datetime.datetime.now().isoformat(timespec="seconds"),
-    }
-    same = (entry["profile"], notebook, key)
     with _locked(path):
-        entries = [e for e in load(path) if (e["profile"], e["notebook"], e["key"]) != same]
-        _save(entries + [entry], path)
-    return value
+        entries = [e for e in load(path) if (e["profile"], e["notebook"], e["key"]) not in keys]
+        _save(entries + new, path)
 
 
 def clear(profile: str) -> None:
@@ -83,7 +89,8 @@ def clear(profile: str) -> None:
         _save([e for e in load(path) if e["profile"] != profile], path)
 
 
-def _format(value: float) -> str:
+def format_number(value: float) -> str:
+    """The course's one number formatter: thousands separated, about four significant digits."""
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     if abs(value) >= 1000:
@@ -102,7 +109,7 @@ def table(profile: str | None = None, notebook: str | None = None) -> str:
     rows.sort(key=lambda e: e["notebook"])  # stable: keeps recording order within a notebook
     lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
     lines += [
-        f"| {e['notebook']} | {e['key']} | {_format(e['value'])} | {e['unit']} |" for e in rows
+        f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | {e['unit']} |" for e in rows
     ]
     return "\n".join(lines)
 

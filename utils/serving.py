@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from utils import latency
+from utils import latency, measure
 
 HOST = "127.0.0.1"
 
@@ -156,7 +156,7 @@ class Measurement:
 
     def jitter(self) -> float:
         """The lognormal shape that fits the empty round trips' median and p95."""
-        p50, p95 = np.percentile(self.empty_rtt_ms, [50, 95])
+        p50, p95 = measure.percentile(self.empty_rtt_ms, [50, 95])
         return latency.lognormal_shape(p50, p95)
 
     def simulated(self, n: int = 10_000, seed: int = 0) -> np.ndarray:
@@ -164,7 +164,7 @@ class Measurement:
         return latency.simulate_cloud(self.payload_bytes, self.network(),
                                       float(np.median(self.server_ms)), n, seed,
                                       result_bytes=self.result_bytes, jitter=self.jitter(),
-                                      server_p95_ms=float(np.percentile(self.server_ms, 95)))
+                                      server_p95_ms=measure.percentile(self.server_ms, 95))
 
 
 def _connect(url: str) -> http.client.HTTPConnection:
