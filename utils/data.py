@@ -283,6 +283,18 @@ def class_names() -> list[str]:
     return builder().info.features["label"].names
 
 
+def has_split(split: str) -> bool:
+    """Whether the active dataset has this split (``novel`` is optional for your own photos)."""
+    if config.dataset_name() == CATALOGUE:
+        return split in SPLITS[:3]
+    return split in builder().info.splits
+
+
+MISSING_NOVEL = ("This dataset has no `novel` split, so the distribution-shift part is skipped: "
+                 "to add it, put photos taken under new conditions (another place, camera or "
+                 "light) in a novel/<class>/ folder beside train/ and test/.")
+
+
 def square(image: tf.Tensor, size: int) -> tf.Tensor:
     """Crop the central square and resize it to ``size`` x ``size`` (uint8 in, uint8 out)."""
     shape = tf.shape(image)
