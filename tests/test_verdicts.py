@@ -1,0 +1,156 @@
+"""The verdict helper: sentences generated from measurements, checked against contrary ones.
+
+A reference machine with int8 instructions measured int8 3x faster, batching 2x more
+throughput and an accuracy of 0.92; these tests feed the helper the opposite outcomes and check
+that the sentence says so, and why.
+"""
+
+import json
+import math
+
+import pytest
+
+from utils import config, results, verdicts
+
+REFERENCE = {
+    "machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": ["avx512_vnni"],
+                "dataset": "generated", "python": "3.11.7", "tensorflow": "2.21.0"},
+    "entries": [
+        {"notebook": "05", "key": "int8_p50_ms", "value": 0.12, "unit": "ms"},
+        {"notebook": "05", "key": "float32_p50_ms", "value": 0.36, "unit": "ms"},
+        {"notebook": "03", "key": "batch_64_images_per_s", "value": 2000.0, "unit": "images/s"},
+        {"notebook": "03", "key": "batch_1_images_per_s", "value": 1000.0, "unit": "images/s"},
+        {"notebook": "02", "key": "test_accuracy", "value": 0.92, "unit": "fraction"},
+        {"notebook": "02", "key": "epoch_seconds", "value": 8.0, "unit": "s"},
+    ],
+}
+HERE = {"cpu": "Slow CPU", "architecture": "x86_64", "cores": 2, "int8_instructions": [],
+        "system": "Linux", "python": "3.11.7", "tensorflow": "2.21.0"}
+
+
+@pytest.fixture
+def machines(tmp_path, monkeypatch):
+    path = tmp_path / "reference_results.json"
+    path.write_text(json.dumps(REFERENCE))
+    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
+    monkeypatch.setattr(verdicts, "this_machine", lambda: dict(HERE))
+    monkeypatch.setattr(verdicts, "load_average", lambda: 0.5)
+    monkeypatch.setenv(config.PROFILE_VARIABLE, "full")
+    monkeypatch.setenv(config.DATASET_VARIABLE, "generated")
+    verdicts._reference_file.cache_clear()
+    yield path
+    verdicts._reference_file.cache_clear()
+
+
+def test_int8_slower_here_says_so_and_names_the_missing_instructions(machines):
+    v = verdicts.faster("int8", 0.28, "float32", 0.20, reference=("05", "int8_p50_ms", "float32_p50_ms"),
+                        reasons=("int8",))
+    assert v.agrees is False
+    assert "int8 was 1.40× slower" in v.text
+    assert "3.00× faster" in v.text  # what the reference measured: 0.36 / 0.12
+    assert "differs from the reference" in v.text
+    assert "no int8 dot-product instructions" in v.text and "avx512_vnni" in v.text
+    assert "a different CPU (Slow CPU" in v.text
+
+
+def test_int8_faster_here_agrees(machines):
+    v = verdicts.faster("int8", 0.1, "float32", 0.4, reference=("05", "int8_p50_ms", "float32_p50_ms"))
+    assert v.agrees is True and "4.00× faster" in v.text and "The same outcome." in v.text
+    assert "Likely reasons" not in v.text
+
+
+def test_batching_without_gain_is_about_the_same_not_higher(machines):
+    v = verdicts.higher("batch 64", 1010.0, "batch 1", 1000.0,
+                        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"),
+                        quantity="processed", unit="images/s")
+    assert v.agrees is False
+    assert "batch 64 was about the same (within 5%)" in v.text
+    assert "2.00× higher" in v.text
+
+
+def test_a_busy_machine_is_named_as_a_reason(machines, monkeypatch):
+    monkeypatch.setattr(verdicts, "load_average", lambda: 4.2)
+    v = verdicts.higher("batch 64", 900.0, "batch 1", 1000.0,
+                        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"))
+    assert v.agrees is False and "1.11× lower" in v.text
+    assert "the machine was busy (load average 4.2 on 2 cores)" in v.text
+
+
+def test_accuracy_below_the_reference_with_own_photos(machines, monkeypatch):
+    monkeypatch.setenv(config.DATASET_VARIABLE, "my_images")
+    v = verdicts.accuracy("test accuracy", 0.842, 1000, chance=1 / 3, reference_key=("02", "test_accuracy"),
+                          bar=0.90)
+    se = math.sqrt(0.842 * 0.158 / 1000)
+    assert v.agrees is False
+    assert f"0.842 ± {se:.3f}" in v.text
+    assert "not reached here" in v.text
+    assert "-7.8 points here" in v.text and "more than noise explains" in v.text
+    assert "'my_images' dataset" in v.text
+
+
+def test_accuracy_within_noise_of_the_reference(machines):
+    v = verdicts.accuracy("test accuracy", 0.915, 1000, chance=1 / 3, reference_key=("02", "test_accuracy"))
+    assert v.agrees is True and "the same within noise" in v.text
+
+
+def test_accuracy_at_chance_is_called_not_learned(machines):
+    v = verdicts.accuracy("test accuracy", 0.35, 90, chance=1 / 3, reference_key=0.92)
+    assert "not clearly above chance" in v.text
+
+
+def test_against_reference_slower_machine(machines):
+    v = verdicts.against_reference("median epoch", 20.0, "s", "02", "epoch_seconds", lower_is_better=True)
+    assert v.agrees is False
+    assert "this machine 20 s · reference machine 8 s · ratio 2.50×" in v.text
+    assert "(worse here)" in v.text
+
+
+def test_no_reference_figure_says_so(machines):
+    v = verdicts.faster("a", 1.0, "b", 2.0, reference=("05", "missing", "float32_p50_ms"))
+    assert v.agrees is None and "has no figure" in v.text
+
+
+def test_bad_numbers_are_refused_in_one_sentence():
+    with pytest.raises(ValueError, match="not a positive time"):
+        verdicts.faster("int8", float("nan"), "float32", 1.0)
+    with pytest.raises(ValueError, match="fraction between 0 and 1"):
+        verdicts.standard_error(1.5, 10)
+
+
+def test_int8_instructions_from_flags():
+    assert verdicts.int8_instructions({"sse2", "avx512_vnni", "asimddp"}) == ["avx512_vnni", "asimddp"]
+    assert verdicts.int8_instructions({"sse2"}) == []
+
+
+def test_write_reference_keeps_only_the_full_profile(tmp_path, monkeypatch):
+    monkeypatch.setattr(verdicts, "this_machine", lambda: dict(HERE))
+    entries = [{"profile": "full", "notebook": "02", "key": "k", "value": 1.5, "unit": "s", "recorded": "x"},
+               {"profile": "smoke", "notebook": "02", "key": "k", "value": 9.0, "unit": "s", "recorded": "x"}]
+    path = verdicts.write_reference(entries, tmp_path / "ref.json")
+    written = json.loads(path.read_text())
+    assert written["entries"] == [{"notebook": "02", "key": "k", "value": 1.5, "unit": "s"}]
+    assert written["machine"]["cpu"] == "Slow CPU" and written["machine"]["dataset"]
+    assert not list(tmp_path.glob(".*tmp*"))
+    with pytest.raises(ValueError, match="No full-profile results"):
+        verdicts.write_reference(entries[1:], tmp_path / "other.json")
+
+
+def test_a_garbled_reference_file_is_one_sentence(tmp_path, monkeypatch):
+    path = tmp_path / "reference_results.json"
+    path.write_text("{not json")
+    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
+    verdicts._reference_file.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="not a reference file this course wrote"):
+            verdicts.reference_value("02", "k")
+    finally:
+        verdicts._reference_file.cache_clear()
+
+
+def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.BUILD_VARIABLE, str(tmp_path))
+    results.record_many("nb", {"a": (1, "s"), "b": (2.5, "ms")})
+    assert [(e["key"], e["value"], e["unit"]) for e in results.load()] == [("a", 1.0, "s"), ("b", 2.5, "ms")]
+    with pytest.raises(ValueError, match="not a finite number"):
+        results.record_many("nb", {"a": (3, "s"), "c": (float("inf"), "s")})
+    assert [e["value"] for e in results.load()] == [1.0, 2.5]  # nothing of the bad call landed
