@@ -341,6 +341,24 @@ def metres_travelled(latency_ms, mph: float = 60):
     return _distance(latency_ms, mph, METRES_PER_MILE)
 
 
+# ---------------------------------------------------------------- what one cloud request sends
+
+JPEG_QUALITY = 75  # Pillow's default JPEG quality
+PAYLOAD_CROPS = 64  # test images whose median JPEG size is one request's payload
+
+
+def crop_payload_bytes(crops, quality: int = JPEG_QUALITY) -> float:
+    """The payload of one cloud request, as notebooks 06 and 07 define it: the median size of the
+    model's input crops (uint8, height × width × 3; the course takes :data:`PAYLOAD_CROPS` test
+    images) encoded as JPEG at ``quality``."""
+    from utils import serving  # serving imports this module
+
+    sizes = [len(serving.encode_jpeg(crop, quality)) for crop in crops]
+    if not sizes:
+        raise ValueError("No crops to measure: pass at least one image (uint8, height × width × 3).")
+    return float(measure.percentile(sizes, 50))
+
+
 # ---------------------------------------------------------------- bandwidth and money
 
 
