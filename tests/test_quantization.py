@@ -150,3 +150,44 @@ def test_published_latencies_pair_float_and_int8_per_device():
         by_device.setdefault(row["device"], set()).add(row["format"])
         assert row["latency_ms"] > 0 and row["threads"] >= 1
     assert all(formats == {"float32", "int8"} for formats in by_device.values())
+
+
+def conv_model():
+    """Input 4x4x1 -> Conv2D(2 filters, same) -> Flatten -> Dense(3): its tensors are known by hand."""
+    inputs = keras.Input((4, 4, 1))
+    x = keras.layers.Conv2D(2, 3, padding="same")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Flatten()(x)))
+
+
+def test_peak_live_bytes_walks_a_hand_made_graph():
+    # t0 (input, 100 B) -> op0 -> t1 (40 B) -> op1 -> t2 (10 B); op2 adds t0 and t2 -> t3 (1 B).
+    # t0 stays alive until op2 reads it: op0 holds t0+t1 = 140, op1 t0+t1+t2 = 150, op2 t0+t2+t3 = 111.
+    sizes = {0: 100, 1: 40, 2: 10, 3: 1}  # tensor 9 is a constant: not in sizes, never counted
+    ops = [([0, 9], [1]), ([1, -1], [2]), ([0, 2], [3])]
+    assert quantization.peak_live_bytes(sizes, ops, [0], [3]) == 150
+    # Without the skip connection t0 is dead after op0: the peak is op0's 100 + 40.
+    assert quantization.peak_live_bytes(sizes, [([0], [1]), ([1], [2]), ([2], [3])], [0], [3]) == 140
+
+
+@pytest.mark.parametrize("fmt, expected", [
+    # CONV_2D: input 16 values + output 32; RESHAPE: 32 in + 32 out; FULLY_CONNECTED: 32 + 3.
+    # The peak is the reshape's 64 values: 4 bytes each in float32, 1 byte each in int8.
+    ("float32", 64 * 4), ("int8", 64 * 1)])
+def test_activation_bytes_of_a_tiny_model_derived_by_hand(fmt, expected):
+    images = np.random.default_rng(0).random((4, 4, 4, 1), np.float32)
+    content = quantization.convert(conv_model(), fmt, images)
+    assert quantization.activation_bytes(content) == expected
+
+
+def test_variant_scores_without_a_novel_split(model, images):
+    content = quantization.convert(model, "float32")
+    reference = model.predict(images, verbose=0)
+    labels = reference.argmax(axis=1)
+    splits = {"validation": (images[:16], labels[:16]), "test": (images, labels)}
+    row = quantization.variant_scores(content, splits, reference)
+    assert row["novel_accuracy"] is None
+    assert row["validation_accuracy"] == row["test_accuracy"] == row["agreement"] == 1.0
+    assert (row["validation_images"], row["test_images"]) == (16, 32)
+    assert row["activation_bytes"] == 4 * (12 + 12)  # the reshape's 12 floats in and 12 out
+    splits["novel"] = (images[:8], (labels[:8] + 1) % 3)
+    assert quantization.variant_scores(content, splits, reference)["novel_accuracy"] == 0.0

@@ -175,6 +175,54 @@ def sizes(content: bytes) -> dict[str, int]:
             "nonzero_bytes": nonzero}
 
 
+_TYPE_BYTES = {schema.TensorType.FLOAT32: 4, schema.TensorType.FLOAT16: 2, schema.TensorType.INT32: 4,
+               schema.TensorType.UINT8: 1, schema.TensorType.INT64: 8, schema.TensorType.BOOL: 1,
+               schema.TensorType.INT16: 2, schema.TensorType.INT8: 1, schema.TensorType.FLOAT64: 8}
+
+
+def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], list[int]]],
+                    graph_inputs: list[int], graph_outputs: list[int]) -> int:
+    """The largest total of tensors alive at once when ``ops`` (inputs, outputs) run in order.
+
+    A tensor lives from the op that writes it (the start, for a graph input) to the last op
+    that reads it (the end, for a graph output). ``tensor_bytes`` holds only the tensors that
+    need memory at run time; every other index (a constant, a missing input -1) is ignored.
+    """
+    first, last = {}, {}
+    for t in graph_inputs:
+        first[t] = last[t] = 0
+    for i, (inputs, outputs) in enumerate(ops):
+        for t in outputs:
+            first.setdefault(t, i)
+            last[t] = max(last.get(t, i), i)
+        for t in inputs:
+            first.setdefault(t, i)
+            last[t] = i
+    for t in graph_outputs:
+        last[t] = max(len(ops) - 1, 0)
+    return max((sum(tensor_bytes[t] for t in tensor_bytes if t in first and first[t] <= i <= last[t])
+                for i in range(max(len(ops), 1))), default=0)
+
+
+def activation_bytes(content: bytes) -> int:
+    """The runtime's peak activation memory of a ``.tflite`` model, estimated from the flatbuffer:
+    the largest total of non-constant tensors (inputs, outputs, intermediates; their shapes and
+    stored types) alive at once when the main graph's ops run in order. It leaves out what the
+    arena shares in place (a reshape) and the kernels' scratch buffers (im2col): an estimate."""
+    model = schema.Model.GetRootAsModel(content, 0)
+    graph = model.Subgraphs(0)
+    tensor_bytes = {}
+    for t in range(graph.TensorsLength()):
+        tensor = graph.Tensors(t)
+        buffer = model.Buffers(tensor.Buffer())
+        if buffer.DataLength() or buffer.Size() or tensor.IsVariable():
+            continue  # a constant (weights, a shape): mapped from the file, not the arena
+        tensor_bytes[t] = int(np.prod(tensor.ShapeAsNumpy())) * _TYPE_BYTES.get(tensor.Type(), 4)
+    ops = [(graph.Operators(o).InputsAsNumpy().tolist(), graph.Operators(o).OutputsAsNumpy().tolist())
+           for o in range(graph.OperatorsLength())]
+    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(), graph.OutputsAsNumpy().tolist())
+
+
 def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
     """All of ``split`` as float images in [0, 1] and integer labels."""
     pairs = list(data.load(split).as_numpy_iterator())
@@ -216,7 +264,7 @@ GRID_FILE = "grid.json"
 def _grid_settings() -> dict:
     return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
             "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
-            "formats": FORMATS, "recipe": "grid/2"}
+            "formats": FORMATS, "recipe": "grid/3"}
 
 
 def _label(method: str, sparsity: float, fmt: str) -> str:
@@ -236,6 +284,20 @@ def filters_removed_model(fraction: float) -> keras.Model:
     return pruning.fine_tune(smaller, train_ds, cfg.finetune_epochs)
 
 
+def variant_scores(content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarray]],
+                   reference: np.ndarray) -> dict:
+    """One grid row's measurements of a converted model: accuracy on each split in ``splits``
+    (``validation`` and ``test`` always; ``novel_accuracy`` None when there is no novel split),
+    the image counts, agreement with the Keras model's test ``reference``, the three sizes and
+    the estimated peak activation bytes."""
+    test = evaluate(content, *splits["test"], reference)
+    return {"validation_accuracy": evaluate(content, *splits["validation"])["accuracy"],
+            "test_accuracy": test["accuracy"],
+            "novel_accuracy": evaluate(content, *splits["novel"])["accuracy"] if "novel" in splits else None,
+            "validation_images": len(splits["validation"][1]), "test_images": len(splits["test"][1]),
+            "agreement": test["agreement"], **sizes(content), "activation_bytes": activation_bytes(content)}
+
+
 @artifacts.register("quantization.grid", settings=_grid_settings)
 def _build_grid(folder: Path, settings: dict) -> None:
     cfg = config.settings()
@@ -244,21 +306,18 @@ def _build_grid(folder: Path, settings: dict) -> None:
                for s in settings["sparsities"]}
     sources["filters", settings["filters_removed"]] = filters_removed_model(settings["filters_removed"])
     representative = calibration_images(settings["calibration"])
-    splits = {split: split_arrays(split) for split in ("test", "novel")}
+    splits = {split: split_arrays(split) for split in ("validation", "test", "novel")
+              if split != "novel" or data.has_split("novel")}
     rows, contents = [], {}
     for (method, sparsity), model in sources.items():
-        reference = {split: model.predict(images, batch_size=256, verbose=0)
-                     for split, (images, _) in splits.items()}
+        reference = model.predict(splits["test"][0], batch_size=256, verbose=0)
         for fmt in settings["formats"]:
             print(f"{_label(method, sparsity, fmt)} ...", flush=True)
             content = convert(model, fmt, representative)
             name = _label(method, sparsity, fmt)
             (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(content)
-            test = evaluate(content, *splits["test"], reference["test"])
-            novel = evaluate(content, *splits["novel"], reference["novel"])
             rows.append({"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
-                         "test_accuracy": test["accuracy"], "novel_accuracy": novel["accuracy"],
-                         "agreement": test["agreement"], **sizes(content)})
+                         **variant_scores(content, splits, reference)})
             contents[name] = content
     for threads in (1, 2):
         timings = latencies(contents, threads, RUNS_PER_TIMING * cfg.timing_runs, cfg.timing_warmup)
@@ -270,7 +329,9 @@ def _build_grid(folder: Path, settings: dict) -> None:
 
 def grid() -> list[dict]:
     """Every measured variant (built and cached the first time): pruning method and sparsity ×
-    format, with test and novel accuracy, agreement, three sizes, and latency at 1 and 2 threads."""
+    format, with validation, test and novel accuracy (``novel_accuracy`` is None when the dataset
+    has no novel split), the image counts behind them, agreement with the Keras model, three
+    sizes, the estimated peak ``activation_bytes``, and latency at 1 and 2 threads."""
     return json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
 
 
