@@ -347,3 +347,39 @@ def against_reference(name: str, value: float, unit: str, notebook: str, key: st
     if abs(ratio - 1) <= NOISE or (ratio < 1) == lower_is_better:
         return Verdict(text + (" (about the same)." if abs(ratio - 1) <= NOISE else " (better here)."), True)
     return Verdict(text + " (worse here)." + _because(likely_reasons(reasons)), False)
+
+
+def accuracy_gap(name_a: str, a: float, n_a: int, name_b: str, b: float, n_b: int, *,
+                 reference=None, reference_n: tuple[int, int] | None = None) -> Verdict:
+    """The verdict on "A is more accurate than B" (e.g. the test split against the novel one):
+    the gap with its standard error, called a difference only beyond two standard errors, beside
+    the reference machine's gap. ``reference`` is ``(notebook, key_a, key_b)`` or ``(a, b)``;
+    ``reference_n`` the reference run's image counts (this run's when not given).
+    """
+    se_a, se_b = standard_error(a, n_a), standard_error(b, n_b)
+    se = max(math.hypot(se_a, se_b), 1e-12)
+
+    def outcome(x: float, y: float, noise: float) -> int:
+        return 0 if abs(x - y) <= 2 * noise else (1 if x > y else -1)
+
+    def said(x: float, y: float, noise: float) -> str:
+        sign = outcome(x, y, noise)
+        if sign == 0:
+            return "within noise (less than two standard errors)"
+        return f"{name_a if sign > 0 else name_b} higher by {abs(x - y) / noise:.1f} standard errors"
+
+    gap = a - b
+    text = (f"**This run:** {name_a} {a:.3f} ± {se_a:.3f} ({n_a:,} images), {name_b} {b:.3f} ± "
+            f"{se_b:.3f} ({n_b:,} images): a gap of {gap * 100:+.1f} ± {se * 100:.1f} points, "
+            f"{said(a, b, se)}.")
+    ref_a, ref_b = _reference_pair(reference)
+    if ref_a is None or ref_b is None:
+        return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
+    ref_n_a, ref_n_b = reference_n or (n_a, n_b)
+    ref_se = max(math.hypot(standard_error(ref_a, ref_n_a), standard_error(ref_b, ref_n_b)), 1e-12)
+    text += (f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a gap of "
+             f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b, ref_se)}.")
+    if outcome(a, b, se) == outcome(ref_a, ref_b, ref_se):
+        return Verdict(text + " The same outcome.", True)
+    return Verdict(text + " **This run differs from the reference.**"
+                   + _because(likely_reasons(("data",))), False)
