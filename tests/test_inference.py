@@ -174,3 +174,51 @@ def test_memory_budget_of_the_course_model_is_dominated_by_training_activations(
 ])
 def test_durations_read_in_the_unit_a_person_would_use(days, says):
     assert inference.readable_days(days) == says
+
+
+def test_a_single_image_inference_is_one_image_alone(clock):
+    batch = np.zeros((64, 5, 5, 3), np.float32)
+    run = inference.single_image_call(clock.call, batch)
+    run()
+    assert clock.shapes == [(1, 5, 5, 3)]  # a batch of 1, not a share of the batch of 64
+    assert "one image alone, batch 1" in inference.SINGLE_IMAGE
+    with pytest.raises(ValueError, match="needs one image"):
+        inference.single_image_call(clock.call, batch[:0])
+
+
+def test_single_images_in_a_duration():
+    assert inference.single_images_in(1500, 0.5) == 3000
+    with pytest.raises(ValueError, match="measured, positive time"):
+        inference.single_images_in(1500, 0)
+
+
+def test_flops_cancel_in_the_break_even():
+    # 6,000 images x 15 epochs: 270,000 predictions, whatever the model's FLOPs
+    assert inference.break_even_requests(6000 * 15) == 270_000
+    for forward in (1e3, 5e7, 3e11):
+        training = inference.training_flops(forward, 6000 * 15)
+        days = inference.break_even_days(training, forward, 100, 27)  # 2,700 predictions a day
+        assert days == pytest.approx(100)
+        assert days * 100 * 27 == pytest.approx(inference.break_even_requests(6000 * 15))
+    with pytest.raises(ValueError, match="must not be negative"):
+        inference.break_even_requests(-1)
+
+
+def test_utilisation_is_the_achieved_rate_over_the_best(clock):
+    sweep = inference.batch_sweep(clock.call, [1, 10, 100], image_size=2, runs=5, warmup=1)
+    rows = inference.utilisation(sweep, forward_flops=2e6)
+    # 1.1 ms for 1 image, 2 ms for 10, 11 ms for 100: 909, 5,000 and 9,091 images/s
+    assert [b for b, _, _ in rows] == [1, 10, 100]
+    assert rows[0][1] == pytest.approx(2e6 / 1.1e-3)
+    assert [u for _, _, u in rows] == pytest.approx([1 / 1.1 / (100 / 11), 5 / (100 / 11), 1.0])
+    with pytest.raises(ValueError, match="positive forward_flops"):
+        inference.utilisation(sweep, 0)
+
+
+def test_the_published_shares_at_scale_are_sourced_and_add_up():
+    rows = inference.at_scale()
+    assert {r["operator"] for r in rows} >= {"Google", "Facebook (Meta)"}
+    for row in rows:
+        assert row["source"] and row["quote"] and row["what_was_measured"]
+        assert 0 < row["inference_share"] < 1
+        assert row["inference_share"] + row["training_share"] + row["other_share"] == pytest.approx(1)

@@ -6,11 +6,17 @@ Three pure calculations and one measurement, used by notebook 03:
   a batch (parameters, gradients, optimizer state, activations), computed from its layers;
 - :func:`batch_sweep`: latency and throughput of a prediction call at growing batch sizes;
 - :func:`training_flops`, :func:`inference_flops` and :func:`break_even_days`: when the compute
-  spent answering requests overtakes the compute spent training the model once.
+  spent answering requests overtakes the compute spent training the model once;
+  :func:`break_even_requests` shows that the model's FLOPs cancel out of it;
+- :data:`SINGLE_IMAGE`: the course's one definition of a single-image inference (one image
+  alone, a batch of 1), used by notebooks 00 and 03 through :func:`single_image_call`;
+- :func:`utilisation`: achieved FLOP/s at each batch size against the best achieved;
+- :func:`at_scale`: published shares of inference in a large operator's ML compute, sourced.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 from typing import Callable, Sequence
@@ -18,11 +24,14 @@ from typing import Callable, Sequence
 import numpy as np
 import tf_keras as keras
 
-from utils import measure
+from utils import config, measure
 
 BYTES_PER_FLOAT = 4  # float32
 ADAM_SLOTS = 2  # Adam keeps two running averages (first and second moment) per trainable weight
 BACKWARD_FACTOR = 3  # a training step ≈ forward + 2 × forward (gradients for weights and inputs)
+AT_SCALE_CSV = config.DATA_DIR / "inference_at_scale.csv"
+# The course's one definition, in notebooks 00 and 03: not a share of a bigger batch's time
+SINGLE_IMAGE = "a single-image inference: one image alone, batch 1"
 
 
 # ---------------------------------------------------------------- memory
@@ -147,6 +156,36 @@ def batch_sweep(call: Callable[[np.ndarray], object], batch_sizes: Sequence[int]
     return points
 
 
+def single_image_call(call: Callable[[np.ndarray], object], images) -> Callable[[], object]:
+    """A no-argument function that runs ``call`` on the first of ``images`` alone, as a batch of
+    1: what the course times as :data:`SINGLE_IMAGE`. (Dividing a batch's time by its size
+    gives the cost per image *inside a batch*, which is less: batching spreads each call's fixed
+    cost over the batch.)"""
+    one = images[:1]
+    if len(one) != 1:
+        raise ValueError("images is empty: a single-image inference needs one image.")
+    return lambda: call(one)
+
+
+def single_images_in(ms: float, single_image_ms: float) -> float:
+    """How many single-image inferences (:data:`SINGLE_IMAGE`, each timed alone) take ``ms``."""
+    if ms < 0 or not single_image_ms > 0:
+        raise ValueError(f"ms={ms!r} must not be negative and single_image_ms={single_image_ms!r} "
+                         "must be a measured, positive time.")
+    return ms / single_image_ms
+
+
+def utilisation(points: Sequence[SweepPoint], forward_flops: float) -> list[tuple[int, float, float]]:
+    """``(batch size, achieved FLOP/s, utilisation)`` for every point of a sweep, where the
+    achieved rate is ``forward_flops`` × images per second and utilisation is that rate over the
+    best achieved in the sweep (1 at the best batch size; what the machine could have done)."""
+    if not points or forward_flops <= 0:
+        raise ValueError("utilisation needs a measured sweep and a positive forward_flops.")
+    rates = [forward_flops * p.images_per_s for p in points]
+    best = max(rates)
+    return [(p.batch_size, rate, rate / best) for p, rate in zip(points, rates)]
+
+
 def powers_of_two(largest: int) -> list[int]:
     """1, 2, 4, … up to ``largest`` (included when it is a power of two)."""
     if largest < 1:
@@ -190,6 +229,32 @@ def break_even_days(training_flops: float, forward_flops: float,
     if per_day == 0:
         return math.inf
     return training_flops / per_day
+
+
+def break_even_requests(images_seen: int, backward_factor: float = BACKWARD_FACTOR) -> float:
+    """Predictions after which inference has used as much compute as training did.
+
+    Training costs ``backward_factor × forward × images_seen`` FLOPs and one prediction costs
+    ``forward``, so the forward FLOPs cancel: the break-even is ``backward_factor × images_seen``
+    predictions (training examples × epochs × 3), whatever the model. A bigger model costs more
+    to train *and* to run; only a bigger training run (more images, more epochs, runs thrown
+    away while tuning, retraining) moves the break-even.
+    """
+    if images_seen < 0 or backward_factor < 0:
+        raise ValueError(f"images_seen={images_seen!r} and backward_factor={backward_factor!r} "
+                         "must not be negative.")
+    return backward_factor * images_seen
+
+
+def at_scale() -> list[dict]:
+    """The published shares of inference in a large operator's ML compute
+    (``data/inference_at_scale.csv``), each with what it measured, a quote and its source."""
+    with open(AT_SCALE_CSV, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    for row in rows:
+        for key in ("inference_share", "training_share", "other_share"):
+            row[key] = float(row[key]) if row[key] else 0.0
+    return rows
 
 
 def readable_days(days: float) -> str:
