@@ -5,7 +5,9 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from utils import config, runner
+import pytest
+
+from utils import config, runner, verdicts
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 
@@ -34,7 +36,7 @@ def test_runs_every_notebook_in_order_and_writes_html_summary_and_results(tmp_pa
     assert ">First<" in page and ">Second<" in page and "3.25" in page
     assert (build / "html" / "00_first.html").read_text().count("3.25") >= 1
     summary = (build / "summary.md").read_text()
-    assert "| 00_first | pi | 3.25 | units |" in summary and "| 01_second | answer | 42 | things |" in summary
+    assert "| 00_first | pi | 3.25 | " in summary and "| 01_second | answer | 42 | " in summary
     entries = json.loads(config.results_path().read_text())["entries"]
     assert {(e["profile"], e["key"]) for e in entries} == {("smoke", "pi"), ("smoke", "answer")}
 
@@ -54,3 +56,51 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path, cap
     assert "cell [4] of the executed copy" in error  # after the parameters, injected ones and y = 2
     assert "RuntimeError: the dataset is missing" in error
     assert not (config.build_dir() / "executed" / "02_never.ipynb").exists()
+
+
+@pytest.fixture
+def reference(tmp_path, monkeypatch):
+    path = tmp_path / "reference_results.json"
+    path.write_text(json.dumps({"machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": [],
+                                            "dataset": "generated"},
+                                "entries": [{"notebook": "00_first", "key": "pi", "value": 2.5, "unit": "units"}]}))
+    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
+    monkeypatch.setattr(runner, "HEADLINES", (("A chart", "units", [("pi", "00_first", "pi"),
+                                                                    ("never recorded", "00_first", "nothing")]),))
+    verdicts._reference_file.cache_clear()
+    yield path
+    verdicts._reference_file.cache_clear()
+
+
+def test_summary_and_index_show_yours_reference_and_ratio_headlines_first(tmp_path, reference):
+    series = tmp_path / "series"
+    series.mkdir()
+    write_notebook(series, "00_first.ipynb", "from utils import config, results\nconfig.use_profile(PROFILE)\n"
+                   "results.record_many('00_first', {'pi': (3.25, 'units'), 'e': (2.75, 'units')})")
+
+    index = runner.run("smoke", series)
+
+    summary = (config.build_dir() / "summary.md").read_text()
+    assert "| A chart: pi | 3.25 | 2.5 | 1.30× | units |" in summary  # 3.25 / 2.5
+    assert "never recorded" not in summary
+    assert "| 00_first | pi | 3.25 | 2.5 | 1.30× | units |" in summary
+    assert "| 00_first | e | 2.75 | — | — | units |" in summary
+    assert summary.index("## Headline figures") < summary.index("## Everything measured")
+    assert "Reference machine: Reference CPU, 2 cores, no int8 dot-product instructions" in summary
+    page = index.read_text()
+    assert "data:image/png;base64," in page and page.index("Headline figures") < page.index("Everything the series")
+
+
+def test_update_reference_saves_a_full_run_and_refuses_smoke(tmp_path, reference, capsys):
+    series = tmp_path / "series"
+    series.mkdir()
+    write_notebook(series, "00_first.ipynb", "from utils import config, results\nconfig.use_profile(PROFILE)\n"
+                   "results.record('00_first', 'pi', 3.0 if config.profile_name() == 'full' else 9.0, 'units')")
+
+    assert runner.main(["--profile", "smoke", "--notebooks", str(series), "--update-reference"]) == 2
+    assert "needs the full profile" in capsys.readouterr().err
+    assert runner.main(["--profile", "full", "--notebooks", str(series), "--update-reference"]) == 0
+
+    saved = json.loads(reference.read_text())
+    assert saved["entries"] == [{"notebook": "00_first", "key": "pi", "value": 3.0, "unit": "units"}]
+    assert saved["machine"]["cores"] >= 1 and "int8_instructions" in saved["machine"]

@@ -46,7 +46,28 @@ def load(path: Path | None = None) -> list[dict]:
             f"{path} is not a results file this course wrote ({error}); "
             "delete it and re-run the notebooks."
         ) from None
+    for number, entry in enumerate(entries, start=1):
+        problem = _malformed(entry)
+        if problem:
+            raise ValueError(
+                f"{path} is not a results file this course wrote (entry {number} {problem}); "
+                "delete it and re-run the notebooks.")
     return entries
+
+
+_FIELDS = {"profile": str, "notebook": str, "key": str, "unit": str}
+
+
+def _malformed(entry) -> str | None:
+    """What is wrong with one recorded entry, or None when it is whole."""
+    if not isinstance(entry, dict):
+        return f"is {type(entry).__name__}, not an object"
+    for field, kind in {**_FIELDS, "value": (int, float)}.items():
+        if field not in entry:
+            return f"has no {field!r}"
+        if not isinstance(entry[field], kind) or isinstance(entry[field], bool):
+            return f"has {field}={entry[field]!r}, not a {'number' if field == 'value' else 'text'}"
+    return None
 
 
 def _save(entries: list[dict], path: Path) -> None:
@@ -98,8 +119,13 @@ def format_number(value: float) -> str:
     return f"{value:.4g}" if abs(value) >= 1 else f"{value:.3g}"
 
 
-def table(profile: str | None = None, notebook: str | None = None) -> str:
-    """A Markdown table of the recorded numbers, sorted by notebook, for one profile."""
+def table(profile: str | None = None, notebook: str | None = None,
+          reference: list[dict] | None = None) -> str:
+    """A Markdown table of the recorded numbers, sorted by notebook, for one profile.
+
+    With ``reference`` (the reference machine's entries), each number stands beside the
+    reference machine's as *yours · reference · ratio*.
+    """
     profile = profile or config.profile_name()
     rows = [
         e
@@ -107,15 +133,33 @@ def table(profile: str | None = None, notebook: str | None = None) -> str:
         if e["profile"] == profile and (notebook is None or e["notebook"] == notebook)
     ]
     rows.sort(key=lambda e: e["notebook"])  # stable: keeps recording order within a notebook
-    lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
-    lines += [
-        f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | {e['unit']} |" for e in rows
-    ]
+    if reference is None:
+        lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
+        lines += [f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | {e['unit']} |"
+                  for e in rows]
+        return "\n".join(lines)
+    theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
+    lines = ["| notebook | quantity | yours | reference | ratio | unit |",
+             "|---|---|---:|---:|---:|---|"]
+    for e in rows:
+        ref = theirs.get((e["notebook"], e["key"]))
+        lines.append(f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | "
+                     f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
+                     f"{e['unit']} |")
     return "\n".join(lines)
 
 
+def ratio_text(value: float, reference: float | None) -> str:
+    """yours / reference as ``1.25×`` (a dash where there is no reference or it is zero)."""
+    if reference is None or reference == 0:
+        return "—"
+    return f"{value / reference:.2f}×"
+
+
 def show(notebook: str):
-    """Display this notebook's recorded numbers as a table (for a notebook's Summary)."""
+    """Display this notebook's recorded numbers beside the reference machine's (its Summary)."""
     from IPython.display import Markdown
 
-    return Markdown(table(notebook=notebook))
+    from utils import verdicts
+
+    return Markdown(table(notebook=notebook, reference=verdicts.reference_data()["entries"]))

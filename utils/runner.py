@@ -1,20 +1,24 @@
 """``make run``: execute every notebook in order, render them, and summarise what they measured.
 
-    python -m utils.runner [--profile full|smoke] [--notebooks DIR]
+    python -m utils.runner [--profile full|smoke] [--notebooks DIR] [--update-reference]
 
 Executed copies go to ``build/executed/``, readable HTML to ``build/html/`` (``index.html``
 links them in order), and every number the notebooks recorded to ``build/results.json`` and
 ``build/summary.md``. The first failing notebook stops the run with its name, the failing cell
 and a non-zero exit status.
+
+The summary and the index page show each number as *yours · reference · ratio* beside the
+course's reference machine (``data/reference_results.json``), headline figures first, as
+charts. ``--update-reference`` (full profile, generated dataset) makes this run the reference.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import html
-import platform
-import os
+import io
 import sys
 import time
 from pathlib import Path
@@ -24,7 +28,75 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from utils import config, results
+from utils import config, results, verdicts
+
+# The figures the summary and the index page lead with, one chart per group (one unit each):
+# (chart title, unit, [(label, notebook, key), ...]). Missing figures are left out.
+HEADLINES = (
+    ("Training vs inference", "ms", [
+        ("one training step (batch)", "03_inference", "train_step_ms"),
+        ("one forward pass (same batch)", "03_inference", "forward_pass_ms"),
+        ("one image alone (batch 1)", "03_inference", "inference_ms"),
+    ]),
+    ("Model size on disk", "× dense float32 file", [
+        ("int8 file", "05_int8_tflite", "int8_file_vs_float32"),
+        ("80 % pruned + int8, gzipped", "05_int8_tflite", "pruned80_int8_gzip_vs_dense_float32_file"),
+    ]),
+    ("int8 latency", "× float32 (1 thread)", [
+        ("dense int8 p50", "05_int8_tflite", "int8_vs_float32_latency_1_thread"),
+    ]),
+    ("Edge vs cloud p99", "ms", [
+        ("edge", "06_edge_vs_cloud", "example_edge_p99_ms"),
+        ("cloud", "06_edge_vs_cloud", "example_cloud_p99_ms"),
+    ]),
+)
+
+
+def headline_rows(entries: list[dict], reference: list[dict]) -> list[tuple[str, str, str, float, float | None]]:
+    """(chart, label, unit, yours, reference) for every headline figure this run recorded."""
+    yours = {(e["notebook"], e["key"]): e["value"] for e in entries}
+    theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
+    return [(chart, label, unit, yours[notebook, key], theirs.get((notebook, key)))
+            for chart, unit, figures in HEADLINES for label, notebook, key in figures
+            if (notebook, key) in yours]
+
+
+def headline_markdown(rows) -> str:
+    lines = ["| figure | yours | reference | ratio | unit |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {chart}: {label} | {results.format_number(mine)} | "
+              f"{'—' if ref is None else results.format_number(ref)} | {results.ratio_text(mine, ref)} | {unit} |"
+              for chart, label, unit, mine, ref in rows]
+    return "\n".join(lines)
+
+
+def headline_chart(rows) -> bytes | None:
+    """The headline figures as bar charts (yours beside the reference), as PNG bytes."""
+    charts = list(dict.fromkeys(row[0] for row in rows))
+    if not charts:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(charts), figsize=(4.2 * len(charts), 3.2), squeeze=False)
+    for ax, chart in zip(axes[0], charts):
+        mine = [row for row in rows if row[0] == chart]
+        y = range(len(mine))
+        ax.barh([i + 0.2 for i in y], [r[3] for r in mine], height=0.4, label="yours")
+        ax.barh([i - 0.2 for i in y], [r[4] or 0 for r in mine], height=0.4, label="reference")
+        ax.set_yticks(list(y), [r[1] for r in mine], fontsize=8)
+        ax.set_xlim(left=0)  # bars start at zero: no truncated axis
+        ax.set_title(chart, fontsize=10)
+        ax.set_xlabel(mine[0][2], fontsize=8)
+        ax.invert_yaxis()
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
 
 
 class NotebookFailed(Exception):
@@ -76,34 +148,56 @@ def render_html(executed: Path, html_dir: Path) -> Path:
     return target
 
 
-def write_index(pages: list[tuple[Path, str, float]], summary: str, profile: str, html_dir: Path) -> Path:
+def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Path) -> Path:
+    """The index page: the notebooks in order, the headline charts and tables, then every number."""
+    entries = [e for e in results.load() if e["profile"] == profile]
+    reference = verdicts.reference_data()["entries"]
+    rows = headline_rows(entries, reference)
     items = "\n".join(
         f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small></li>'
         for page, name, seconds in pages
     )
-    table = mistune.create_markdown(plugins=["table"])(summary)
+    markdown = mistune.create_markdown(plugins=["table"])
+    chart = headline_chart(rows)
+    picture = ("" if chart is None else
+               f"<img alt='headline figures, yours beside the reference machine' "
+               f"src='data:image/png;base64,{base64.b64encode(chart).decode()}' style='max-width:100%'>")
     index = html_dir / "index.html"
     index.write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
         "<title>Deep Learning Training vs Inference</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.5}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}</style>"
+        "<style>body{font-family:sans-serif;max-width:64em;margin:2em auto;line-height:1.5}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+        "td:nth-child(n+3){text-align:right}</style>"
         "</head><body><h1>Deep Learning Training vs Inference</h1>"
-        f"<p>Executed in the <b>{profile}</b> profile on "
-        f"{datetime.date.today().isoformat()}.</p><ol>{items}</ol>"
-        f"<h2>What the series measured</h2>{table}</body></html>",
+        f"<p>Executed in the <b>{profile}</b> profile on {datetime.date.today().isoformat()}, "
+        f"on {html.escape(verdicts.describe(verdicts.this_machine()))}. The reference machine: "
+        f"{html.escape(verdicts.describe(verdicts.reference_machine()))} (full profile).</p>"
+        f"<ol>{items}</ol><h2>Headline figures: yours · reference · ratio</h2>{picture}"
+        f"{markdown(headline_markdown(rows))}"
+        f"<h2>Everything the series measured</h2>{markdown(results.table(profile, reference=reference))}"
+        "</body></html>",
         encoding="utf-8",
     )
     return index
 
 
 def summary_markdown(profile: str, timings: list[tuple[str, float]]) -> str:
+    entries = [e for e in results.load() if e["profile"] == profile]
+    reference = verdicts.reference_data()["entries"]
     run_times = "\n".join(f"| {name} | {seconds:.1f} |" for name, seconds in timings)
+    here, there = verdicts.this_machine(), verdicts.reference_machine()
     return (
-        f"# What the series measured\n\nProfile `{profile}`, {datetime.date.today().isoformat()}, "
-        f"{os.cpu_count()} CPU cores ({platform.machine()}), Python {platform.python_version()}.\n\n"
-        f"{results.table(profile)}\n\n## Run time per notebook\n\n"
-        f"| notebook | seconds |\n|---|---:|\n{run_times}\n"
+        f"# What the series measured\n\nProfile `{profile}`, dataset `{config.dataset_name()}`, "
+        f"{datetime.date.today().isoformat()}.\n\n"
+        f"- This machine: {verdicts.describe(here)}; Python {here['python']}, TensorFlow "
+        f"{here['tensorflow']}.\n"
+        f"- Reference machine: {verdicts.describe(there)}; Python {there.get('python', '?')}, "
+        f"TensorFlow {there.get('tensorflow', '?')} (full profile, "
+        f"{there.get('dataset', verdicts.REFERENCE_DATASET)} dataset).\n\n"
+        f"## Headline figures\n\n{headline_markdown(headline_rows(entries, reference))}\n\n"
+        f"## Everything measured\n\n{results.table(profile, reference=reference)}\n\n"
+        f"## Run time per notebook\n\n| notebook | seconds |\n|---|---:|\n{run_times}\n"
     )
 
 
@@ -127,7 +221,7 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
         print(f"      done in {seconds:.1f} s", flush=True)
     summary = summary_markdown(profile, timings)
     (build / "summary.md").write_text(summary, encoding="utf-8")
-    return write_index(pages, results.table(profile), profile, html_dir)
+    return write_index(pages, profile, html_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default=config.DEFAULT_PROFILE, choices=sorted(config.PROFILES))
     parser.add_argument("--notebooks", type=Path, default=config.NOTEBOOKS_DIR,
                         help="folder of NN_name.ipynb notebooks (default: notebooks/)")
+    parser.add_argument("--update-reference", action="store_true",
+                        help=f"after a full run on the generated dataset, save its numbers and this "
+                             f"machine's description as the reference ({verdicts.REFERENCE_PATH.name})")
     args = parser.parse_args(argv)
+    if args.update_reference and (args.profile != verdicts.REFERENCE_PROFILE
+                                  or config.dataset_name() != verdicts.REFERENCE_DATASET):
+        print(f"--update-reference needs the full profile on the generated dataset (this run: "
+              f"{args.profile}, {config.dataset_name()}): run make run with neither PROFILE nor "
+              f"{config.DATASET_VARIABLE} set.", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     try:
         index = run(args.profile, args.notebooks)
@@ -143,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nStopped: {error}", file=sys.stderr)
         return 1
     build = config.build_dir()
+    if args.update_reference:
+        path = verdicts.write_reference(results.load())
+        print(f"\nSaved this run as the reference machine's results: {path}")
     print(f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"
           f"  rendered:  {index}\n  summary:   {build / 'summary.md'}\n"
           f"  numbers:   {config.results_path()}")

@@ -123,8 +123,10 @@ def reference_value(notebook: str, key: str) -> float | None:
     return None
 
 
-def write_reference(entries: list[dict], path: Path = REFERENCE_PATH) -> Path:
-    """Save one full-profile run's entries with this machine's description, atomically."""
+def write_reference(entries: list[dict], path: Path | None = None) -> Path:
+    """Save one full-profile run's entries with this machine's description, atomically
+    (to ``data/reference_results.json`` unless ``path`` says otherwise)."""
+    path = path or REFERENCE_PATH
     keep = [{k: e[k] for k in ("notebook", "key", "value", "unit")} for e in entries
             if e["profile"] == REFERENCE_PROFILE]
     if not keep:
