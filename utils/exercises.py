@@ -11,6 +11,7 @@ outputs cleared.
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 
 import nbformat
@@ -187,22 +188,56 @@ def check_parameter_count(predicted: int, *, filters: tuple[int, ...], num_class
                  f"({actual - predicted:+,}); {hint}")
 
 
-def check_learning_curve(best_epoch: int, overfits: bool, history: dict) -> None:
-    """Notebook 02: read the best epoch and whether the model over-fits from the history."""
-    validation_accuracy, validation_loss = history["val_accuracy"], history["val_loss"]
-    best = max(range(len(validation_accuracy)), key=validation_accuracy.__getitem__) + 1
+def check_learning_curve(best_epoch: int, epochs_after_best: int, stopped_early: bool,
+                         history: dict, *, planned_epochs: int, patience: int = 4) -> None:
+    """Notebook 02: read a run's history. Which epoch was best (validation accuracy, the first
+    on a tie, as EarlyStopping counts only a strictly better value), how many epochs ran after
+    it, and whether early stopping ended the run before ``planned_epochs``.
+
+    Every run has an answer, whether early stopping fired, the last epoch was the best, or the
+    run was a single epoch; the message says what that history means.
+    """
+    accuracy = [float(v) for v in history.get("val_accuracy", [])]
+    if not accuracy or len(accuracy) != len(history.get("loss", accuracy)):
+        raise ValueError("The history needs one val_accuracy (and loss) per epoch run: pass the "
+                         "history that training returned.")
+    if len(accuracy) > planned_epochs:
+        raise ValueError(f"The history has {len(accuracy)} epochs, more than the "
+                         f"{planned_epochs} planned: pass the run's planned epochs.")
+    run = len(accuracy)
+    best = accuracy.index(max(accuracy)) + 1
+    after, early = run - best, run < planned_epochs
+    for name, value in (("best_epoch", best_epoch), ("epochs_after_best", epochs_after_best)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise NotYet(f"{name} should be a whole number of epochs, not {value!r}.")
     if best_epoch != best:
+        if best_epoch == best - 1:
+            hint = "epochs count from 1, so add 1 to a list index."
+        elif 1 <= best_epoch <= run and accuracy[best_epoch - 1] == max(accuracy):
+            hint = ("that epoch ties with an earlier one; EarlyStopping keeps the first, as only "
+                    "a strictly higher accuracy counts as better.")
+        else:
+            hint = "look for the highest validation accuracy (val_accuracy, not accuracy)."
         raise NotYet(f"epoch {best_epoch} is not the best: validation accuracy peaks at "
-                     f"{validation_accuracy[best - 1]:.3f} in epoch {best} (epochs count from 1).")
-    lowest = min(validation_loss)
-    rising = validation_loss[-1] > 1.1 * lowest and history["loss"][-1] < history["loss"][0]
-    if overfits != rising:
-        raise NotYet(
-            f"the last validation loss is {validation_loss[-1]:.3f} against a lowest of "
-            f"{lowest:.3f}: that is {'more' if rising else 'not more'} than 10 % above it, so "
-            f"overfits should be {rising}.")
-    _correct(f"best epoch {best}; {'the model over-fits' if rising else 'no sign of over-fitting'} "
-             "by this rule.")
+                     f"{max(accuracy):.3f} in epoch {best}; {hint}")
+    if epochs_after_best != after:
+        raise NotYet(f"the run has {run} epoch(s) and the best is epoch {best}, so "
+                     f"{after} ran after it, not {epochs_after_best}.")
+    if bool(stopped_early) != early:
+        raise NotYet(f"{run} of {planned_epochs} planned epochs ran, so early stopping "
+                     f"{'did' if early else 'did not'} end the run: stopped_early is {early}.")
+    if after == 0:
+        meaning = ("the last epoch was the best: the model was still improving when the run "
+                   "ended, so more epochs may help.")
+    elif early:
+        meaning = (f"validation accuracy did not improve for {after} epochs (the patience is "
+                   f"{patience}), so early stopping ended the run and restored epoch {best}'s "
+                   "weights.")
+    else:
+        meaning = (f"{after} epoch(s) after the best brought no gain, fewer than the patience "
+                   f"({patience}), so the run went on to its planned end; epoch {best}'s weights "
+                   "were restored.")
+    _correct(f"best epoch {best} of {run}; {meaning}")
 
 
 # notebook 03

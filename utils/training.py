@@ -2,11 +2,18 @@
 
 The trained model is the artifact ``training.model``: a notebook that needs it calls
 :func:`trained_model`, which trains it first (with :func:`train`) when it is missing.
+
+Training is reproducible: :func:`reproducible` seeds Python, NumPy and TensorFlow and turns on
+TensorFlow's op determinism, so the same seed gives the same weights on the same machine and
+TensorFlow version. Where Linux exposes the CPU's energy counters (powercap / RAPL),
+:class:`EnergyMeter` reads them before and after training.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import time
 from pathlib import Path
 
@@ -17,6 +24,7 @@ from utils import artifacts, config, data
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
+PATIENCE = 4  # early stopping: epochs without a better validation accuracy before it stops
 
 
 def small_cnn(num_classes: int, image_size: int, filters: tuple[int, ...] = (32, 64, 128)) -> keras.Model:
@@ -92,14 +100,133 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
+def reproducible(seed: int) -> None:
+    """Same seed, same weights: seed Python, NumPy and TensorFlow, and make TensorFlow's ops
+    deterministic (``tf.config.experimental.enable_op_determinism``).
+
+    Without op determinism, two trainings with the same seed differ (tested in
+    tests/test_training.py): TensorFlow's documentation names threads that add floating-point
+    numbers in a varying order, and ``Dataset.map`` with parallel calls running stateful ops
+    (our random augmentation) in a varying order. With it, such ops take a deterministic path
+    (a map with random ops runs them in order, more slowly), and an op with no deterministic
+    implementation raises ``UnimplementedError`` instead of running; the course's training
+    raises none on the CPU. It holds for the rest of the process.
+    """
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+# ---------------------------------------------------------------- energy counters (Linux RAPL)
+
+POWERCAP = Path("/sys/class/powercap")
+
+
+class EnergyUnavailable(RuntimeError):
+    """This machine does not let us read its energy counters; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Counter:
+    """One RAPL zone's cumulative energy counter, in microjoules, and where it wraps to 0."""
+
+    zone: str  # e.g. "package-0"
+    energy_uj: int
+    max_energy_range_uj: int
+
+
+def read_energy_counters(root: Path = POWERCAP) -> list[Counter]:
+    """The CPU packages' energy counters (``intel-rapl:N/energy_uj``; AMD CPUs expose theirs
+    under the same name).
+
+    Only top-level zones are read (their sub-zones, the cores and the uncore, are part of
+    them); a ``psys`` zone (the whole platform, packages included) is used only when there are
+    no package zones, so nothing is counted twice. Raises :class:`EnergyUnavailable` with one
+    sentence when there are no counters or they cannot be read (often root-only).
+    """
+    zones = sorted(p for p in root.glob("intel-rapl:*") if re.fullmatch(r"intel-rapl:\d+", p.name))
+    if not zones:
+        raise EnergyUnavailable(f"this machine exposes no CPU energy counters ({root}/intel-rapl:* "
+                                "is missing: another OS, a virtual machine or a container)")
+    counters = []
+    for zone in zones:
+        try:
+            name = (zone / "name").read_text().strip() if (zone / "name").exists() else zone.name
+            counters.append(Counter(name, int((zone / "energy_uj").read_text()),
+                                    int((zone / "max_energy_range_uj").read_text())))
+        except PermissionError:
+            raise EnergyUnavailable(f"the CPU energy counters ({zone}/energy_uj) are readable "
+                                    "only by root on this machine") from None
+        except (OSError, ValueError) as error:
+            raise EnergyUnavailable(f"the CPU energy counter {zone} could not be read "
+                                    f"({type(error).__name__}: {error})") from None
+    packages = [c for c in counters if c.zone.startswith("package")]
+    return packages or counters
+
+
+def joules_between(before: list[Counter], after: list[Counter]) -> float:
+    """Energy used between two readings, in joules, across a counter's wrap-around to 0.
+
+    A counter counts up to ``max_energy_range_uj`` and starts again from 0, so a reading lower
+    than the one before has wrapped once. A range of about 262 kJ (a common value) wraps every
+    44 minutes at 100 W: two readings further apart than that can hide a second wrap.
+    """
+    if [c.zone for c in before] != [c.zone for c in after]:
+        raise ValueError("The two readings have different zones: read the same machine twice.")
+    total_uj = 0
+    for first, second in zip(before, after):
+        used = second.energy_uj - first.energy_uj
+        if used < 0:  # wrapped around
+            used += first.max_energy_range_uj
+        if not 0 <= used <= first.max_energy_range_uj:
+            raise ValueError(f"{first.zone}: readings {first.energy_uj} then {second.energy_uj} "
+                             f"µJ do not fit a counter that wraps at {first.max_energy_range_uj}.")
+        total_uj += used
+    return total_uj / 1e6
+
+
+class EnergyMeter:
+    """Read the energy counters at :meth:`start` and :meth:`stop`; never fails.
+
+    ``stop()`` returns ``{"joules": float or None, "source": str}``: the joules the CPU
+    packages used in between (everything that ran on them meanwhile, not only our program), or
+    None with the reason in ``source``.
+    """
+
+    def __init__(self, root: Path = POWERCAP):
+        self.root = root
+        self._before: list[Counter] | None = None
+        self._why = "the meter was not started"
+
+    def start(self) -> "EnergyMeter":
+        try:
+            self._before = read_energy_counters(self.root)
+        except EnergyUnavailable as why:
+            self._before, self._why = None, str(why)
+        return self
+
+    def stop(self) -> dict:
+        if self._before is None:
+            return {"joules": None, "source": self._why}
+        try:
+            after = read_energy_counters(self.root)
+            joules = joules_between(self._before, after)
+        except (EnergyUnavailable, ValueError) as why:
+            return {"joules": None, "source": str(why)}
+        zones = ", ".join(c.zone for c in after)
+        return {"joules": joules, "source": f"RAPL energy counters ({zones}), read before and "
+                "after training"}
+
+
 def train(folder: Path) -> dict:
     """Train :func:`small_cnn` on the active dataset; save the model and its history in ``folder``.
 
     Adam with a learning rate that decays to zero over the run (cosine), early stopping on the
-    validation accuracy (keeping the best weights), and a checkpoint of the best epoch.
+    validation accuracy (keeping the best weights), and a checkpoint of the best epoch. Seeded and
+    deterministic (:func:`reproducible`); the CPU's energy is read around ``fit`` where the
+    machine allows it (:class:`EnergyMeter`).
     """
     cfg = config.settings()
-    keras.utils.set_random_seed(cfg.seed)
+    reproducible(cfg.seed)
     model = small_cnn(len(data.class_names()), cfg.image_size)
     train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True,
                              seed=cfg.seed)
@@ -111,17 +238,22 @@ def train(folder: Path) -> dict:
                   metrics=["accuracy"])
     timer = EpochTimer()
     callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=4, restore_best_weights=True),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=PATIENCE,
+                                      restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor="val_accuracy",
                                         save_best_only=True, save_weights_only=True),
         timer,
     ]
+    meter = EnergyMeter().start()
     history = model.fit(train_ds, validation_data=validation_ds, epochs=cfg.epochs,
                         callbacks=callbacks)
+    energy = meter.stop()
     model.save(folder / MODEL_FILE)
     record = {**{k: [float(v) for v in vs] for k, vs in history.history.items()},
               "epoch_seconds": timer.seconds, "steps_per_epoch": steps_per_epoch,
-              "train_examples": sum(batches)}
+              "train_examples": sum(batches), "planned_epochs": cfg.epochs,
+              "patience": PATIENCE, "energy_joules": energy["joules"],
+              "energy_source": energy["source"]}
     (folder / HISTORY_FILE).write_text(json.dumps(record, indent=1))
     return record
 
@@ -131,7 +263,7 @@ def _model_settings() -> dict:
     name = config.dataset_name()
     source = artifacts.path(f"data.{name}").name if name != data.CATALOGUE else name
     return {"dataset": source, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
-            "seed": cfg.seed, "model": "small_cnn/1"}
+            "seed": cfg.seed, "model": "small_cnn/2"}  # 2: deterministic ops
 
 
 @artifacts.register("training.model", settings=_model_settings)
