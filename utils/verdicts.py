@@ -24,6 +24,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import sys
 from pathlib import Path
 
@@ -382,6 +383,54 @@ def accuracy_gap(name_a: str, a: float, n_a: int, name_b: str, b: float, n_b: in
     text += (f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a gap of "
              f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b, ref_se)}.")
     if outcome(a, b, se) == outcome(ref_a, ref_b, ref_se):
+        return Verdict(text + " The same outcome.", True)
+    return Verdict(text + " **This run differs from the reference.**"
+                   + _because(likely_reasons(("data",))), False)
+
+
+def seeds_compared(name_a: str, values_a, name_b: str, values_b, n: int, *, reference=None
+                   ) -> Verdict:
+    """The verdict on "A is more accurate than B" when each was run with several seeds and
+    measured on the same ``n`` images: the means, their spread over seeds, and the difference
+    called real only beyond two standard errors, where the noise counts the seeds (standard
+    deviation / √seeds) and the ``n`` images (the binomial standard error of each mean).
+    ``reference`` is ``(notebook, key_a, key_b)`` or ``(a, b)``: the reference machine's means.
+    """
+    a, b = [float(v) for v in values_a], [float(v) for v in values_b]
+    if not a or not b:
+        raise ValueError("Give at least one accuracy (one seed) for each of the two to compare.")
+
+    def spread(v: list[float]) -> float:
+        return statistics.stdev(v) if len(v) > 1 else 0.0
+
+    mean_a, mean_b = statistics.fmean(a), statistics.fmean(b)
+    noise = max(math.sqrt(spread(a) ** 2 / len(a) + spread(b) ** 2 / len(b)
+                          + standard_error(mean_a, n) ** 2 + standard_error(mean_b, n) ** 2), 1e-12)
+
+    def outcome(x: float, y: float) -> int:
+        return 0 if abs(x - y) <= 2 * noise else (1 if x > y else -1)
+
+    def said(x: float, y: float) -> str:
+        sign = outcome(x, y)
+        if sign == 0:
+            return "**within noise** (less than two standard errors)"
+        return f"{name_a if sign > 0 else name_b} higher, by {abs(x - y) / noise:.1f} standard errors"
+
+    def described(name: str, v: list[float]) -> str:
+        seeds = f"{len(v)} seeds" if len(v) > 1 else "1 seed"
+        return (f"{name} {statistics.fmean(v):.3f} (± {spread(v):.3f} over {seeds}, from "
+                f"{min(v):.3f} to {max(v):.3f})")
+
+    text = (f"**This run:** {described(name_a, a)}, {described(name_b, b)}, on {n:,} images: a "
+            f"difference of {(mean_a - mean_b) * 100:+.1f} ± {noise * 100:.1f} points, "
+            f"{said(mean_a, mean_b)}.")
+    ref_a, ref_b = _reference_pair(reference)
+    if ref_a is None or ref_b is None:
+        return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
+    text += (f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a difference of "
+             f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b)} (judged with this run's "
+             "noise).")
+    if outcome(mean_a, mean_b) == outcome(ref_a, ref_b):
         return Verdict(text + " The same outcome.", True)
     return Verdict(text + " **This run differs from the reference.**"
                    + _because(likely_reasons(("data",))), False)
