@@ -11,11 +11,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
 
-.PHONY: help setup run test lab explore student clean check-python chromium
+PHOTOS := build/test-photos
+
+.PHONY: help setup run reference test test-photos lab explore student clean check-python chromium
 
 help:
 	@echo "make run      execute every notebook (PROFILE=$(PROFILE)), render HTML and a summary into build/"
 	@echo "make test     unit tests, every notebook through nbval in the smoke profile, the explorer in headless Chromium"
+	@echo "make test-photos  every notebook (smoke) on harder own photos with only train/ and test/ (CI runs it too)"
+	@echo "make reference    make run in full, then save its numbers as data/reference_results.json (course maintainers)"
 	@echo "make lab      JupyterLab on 127.0.0.1, opened in notebooks/"
 	@echo "make explore  the trade-off explorer (notebook 07) as a web app on http://127.0.0.1:$(EXPLORE_PORT)/ (PROFILE=$(PROFILE))"
 	@echo "make student  student copies without solutions, in build/student/"
@@ -41,6 +45,9 @@ setup: $(READY)
 run: $(READY)
 	$(PY) -m utils.runner --profile $(PROFILE)
 
+reference: $(READY)
+	$(PY) -m utils.runner --profile full --update-reference
+
 test: $(READY) chromium
 	@echo "== unit tests"
 	$(PY) -m pytest tests --ignore=tests/test_explorer_browser.py
@@ -65,6 +72,13 @@ chromium:
 	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q chromium \
 	    && test -x "$(CHROMIUM)" || { echo "Could not install chromium with apt-get: $$hint." >&2; exit 1; }; \
 	fi
+
+# The series on data it was not written on: generated photos at the hardest difficulty, saved as
+# JPEG files of several sizes in train/ and test/ only (no validation/, no novel/).
+test-photos: $(READY)
+	$(PY) tools/make_photos.py $(PHOTOS)
+	COURSE_PROFILE=smoke COURSE_DATASET=my_images COURSE_MY_IMAGES=$(PHOTOS) COURSE_BUILD_DIR=build/photos \
+	  $(PY) -m pytest --nbval-lax --nbval-current-env notebooks
 
 lab: $(READY)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
