@@ -36,6 +36,60 @@ def test_quantize_rounds_to_the_nearest_step_and_clips():
     assert quantization.quantize([1000.0, -1000.0], 0.1, 0).tolist() == [127, -128]
 
 
+# Ties, exact in binary: x / 0.25 is 2.5, -2.5, 1.5, -1.5, 0.5, -0.5. Half away from zero gives
+# 3, -3, 2, -2, 1, -1 (NumPy's half-to-even would give 2, -2, 2, -2, 0, 0).
+TIES = [0.625, -0.625, 0.375, -0.375, 0.125, -0.125]
+AWAY = [3, -3, 2, -2, 1, -1]
+
+
+def test_quantize_rounds_a_tie_away_from_zero_both_signs():
+    assert quantization.quantize(TIES, 0.25, 0).tolist() == AWAY
+    assert quantization.quantize(TIES, 0.25, 5).tolist() == [a + 5 for a in AWAY]
+    assert np.round(np.array(TIES) / 0.25).tolist() == [2, -2, 2, -2, 0, -0]  # NumPy differs on every one
+    # -0.37 / 0.02 is -18.5 in float32 (and float64) arithmetic: away from zero -19, + 5 = -14.
+    assert np.float32(-0.37) / np.float32(0.02) == -18.5
+    assert quantization.quantize(-0.37, 0.02, 5) == -14 and quantization.quantize(0.37, 0.02, 5) == 24
+
+
+def test_round_half_away_is_not_fooled_by_the_float_just_below_a_half():
+    below = np.nextafter(0.5, 0)
+    assert quantization.round_half_away([below, -below, 2.5, -2.5, 0.0]).tolist() == [0, 0, 3, -3, 0]
+
+
+def test_quantize_agrees_with_the_litert_reference_kernel():
+    x = np.concatenate([TIES, np.random.default_rng(0).uniform(-3, 3, 200)])
+    for scale, zero_point in ((0.25, 0), (0.02, 5), (6 / 255, -1)):
+        ours = quantization.quantize(x, scale, zero_point)
+        assert np.array_equal(ours, quantization.quantize_in_litert(x, scale, zero_point, "reference"))
+
+
+def test_litert_kernels_differ_only_on_ties():
+    # Measured with ai-edge-litert 2.3: the reference and builtin kernels round ties away from zero,
+    # the default XNNPACK delegate to even. Off a tie they all agree with quantize.
+    assert quantization.quantize_in_litert(TIES, 0.25, 0, "builtin").tolist() == AWAY
+    xnnpack = quantization.quantize_in_litert(TIES, 0.25, 0, "default")
+    assert np.all(np.abs(xnnpack.astype(int) - AWAY) <= 1)
+    off = np.array([0.3, -0.3, 0.6, -0.6, 1.1, -2.2])
+    for kernels in quantization.KERNELS:
+        assert np.array_equal(quantization.quantize_in_litert(off, 0.25, 0, kernels), quantization.quantize(off, 0.25, 0))
+
+
+def test_the_converter_rounds_weight_ties_away_from_zero(images):
+    inputs = keras.Input((6,))
+    layer = keras.layers.Dense(1, use_bias=False)
+    model = keras.Model(inputs, layer(inputs))
+    # max |w| = 127 × 0.25 fixes the scale at 0.25, so the other weights are exact ties.
+    layer.set_weights([np.array([[31.75], [0.625], [-0.625], [0.375], [-0.375], [0.125]], np.float32)])
+    (tensor,) = quantization.quantized_tensors(quantization.convert(model, "int8", np.ones((4, 6), np.float32)))
+    assert tensor["scales"].tolist() == [0.25]
+    assert tensor["values"].ravel().tolist() == [127, 3, -3, 2, -2, 1]
+
+
+def test_unknown_kernels_are_named():
+    with pytest.raises(ValueError, match="Unknown kernels 'gpu'.*reference, builtin, default"):
+        quantization.quantize_in_litert([0.0], 0.1, 0, "gpu")
+
+
 def test_dequantize_inverts_quantize_within_half_a_step():
     x = np.linspace(-3, 3, 101)
     scale, zero_point = 6 / 255, -1
@@ -167,6 +221,16 @@ def test_peak_live_bytes_walks_a_hand_made_graph():
     assert quantization.peak_live_bytes(sizes, ops, [0], [3]) == 150
     # Without the skip connection t0 is dead after op0: the peak is op0's 100 + 40.
     assert quantization.peak_live_bytes(sizes, [([0], [1]), ([1], [2]), ([2], [3])], [0], [3]) == 140
+    # A persistent tensor (float16 weights expanded at load) adds its bytes to every step.
+    assert quantization.peak_live_bytes({**sizes, 8: 1000}, ops, [0], [3], persistent=[8]) == 1150
+
+
+def test_activation_bytes_count_float16_weights_expanded_to_float32():
+    # float16: the conv kernel (3x3x1x2 = 18), its bias (2) and the dense kernel (32x3 = 96) are
+    # DEQUANTIZEd to float32 once at load and kept (the dense bias is all zero: the converter drops
+    # it): 116 floats on top of the 64.
+    content = quantization.convert(conv_model(), "float16")
+    assert quantization.activation_bytes(content) == (64 + 116) * 4
 
 
 @pytest.mark.parametrize("fmt, expected", [

@@ -66,9 +66,19 @@ def _representative(model: keras.Model, images: np.ndarray | None) -> np.ndarray
     return images
 
 
-def quantize(x, scale: float, zero_point: int) -> np.ndarray:
-    """Float → int8 as TFLite does it: ``round(x / scale) + zero_point``, clipped to [-128, 127]."""
-    return np.clip(np.round(np.asarray(x, np.float64) / scale) + zero_point, -128, 127).astype(np.int8)
+def round_half_away(v) -> np.ndarray:
+    """Round to the nearest whole number, a tie (x.5) away from zero: C's ``std::round``, which
+    TFLite calls ``TfLiteRound``. (NumPy's ``np.round`` sends a tie to the even neighbour.)"""
+    v = np.asarray(v)
+    whole = np.floor(np.abs(v))
+    return np.sign(v) * (whole + (np.abs(v) - whole >= 0.5))
+
+
+def quantize(x, scale, zero_point) -> np.ndarray:
+    """Float → int8 as TFLite's converter and reference kernel do it: ``x / scale`` in float32,
+    rounded half away from zero, plus ``zero_point``, clipped to [-128, 127]."""
+    ratio = np.asarray(x, np.float32) / np.asarray(scale, np.float32)
+    return np.clip(round_half_away(ratio) + zero_point, -128, 127).astype(np.int8)
 
 
 def dequantize(q, scale, zero_point) -> np.ndarray:
@@ -77,6 +87,55 @@ def dequantize(q, scale, zero_point) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the LiteRT interpreter
+
+KERNELS = ("reference", "builtin", "default")  # LiteRT's reference kernels, its optimized ones, and XNNPACK
+
+
+def _op_resolver(kernels: str):
+    from ai_edge_litert.interpreter import OpResolverType
+
+    resolvers = {"reference": OpResolverType.BUILTIN_REF,
+                 "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                 "default": OpResolverType.AUTO}
+    if kernels not in resolvers:
+        raise ValueError(f"Unknown kernels {kernels!r}: use one of {', '.join(KERNELS)}.")
+    return resolvers[kernels]
+
+
+def quantize_in_litert(x, scale: float, zero_point: int, kernels: str = "reference") -> np.ndarray:
+    """The int8 values LiteRT's own QUANTIZE operator gives for float ``x`` with this ``scale``
+    and ``zero_point``: a one-operator ``.tflite`` model, built here, run in the interpreter.
+    ``kernels`` picks the implementation: ``"reference"`` (TFLite's reference kernel),
+    ``"builtin"`` (its optimized kernel) or ``"default"`` (what ``Interpreter()`` uses on a CPU:
+    the XNNPACK delegate). They agree except on exact ties, which they may round differently."""
+    import flatbuffers
+
+    values = np.asarray(x, np.float32)
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.QUANTIZE
+    code.version = 1
+    tensors = []
+    for name, dtype in (("x", schema.TensorType.FLOAT32), ("q", schema.TensorType.INT8)):
+        tensor = schema.TensorT()
+        tensor.name, tensor.shape, tensor.type, tensor.buffer = name, [max(values.size, 1)], dtype, 0
+        tensors.append(tensor)
+    tensors[1].quantization = schema.QuantizationParametersT()
+    tensors[1].quantization.scale, tensors[1].quantization.zeroPoint = [float(scale)], [int(zero_point)]
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
+    graph = schema.SubGraphT()
+    graph.tensors, graph.inputs, graph.outputs, graph.operators = tensors, [0], [1], [op]
+    model = schema.ModelT()
+    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [graph], [schema.BufferT()]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    interpreter = Interpreter(model_content=bytes(builder.Output()),
+                              experimental_op_resolver_type=_op_resolver(kernels))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], values.reshape(-1))
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).reshape(values.shape)
+
 
 
 class LiteModel:
@@ -181,15 +240,16 @@ _TYPE_BYTES = {schema.TensorType.FLOAT32: 4, schema.TensorType.FLOAT16: 2, schem
 
 
 def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], list[int]]],
-                    graph_inputs: list[int], graph_outputs: list[int]) -> int:
+                    graph_inputs: list[int], graph_outputs: list[int], persistent=()) -> int:
     """The largest total of tensors alive at once when ``ops`` (inputs, outputs) run in order.
 
     A tensor lives from the op that writes it (the start, for a graph input) to the last op
-    that reads it (the end, for a graph output). ``tensor_bytes`` holds only the tensors that
-    need memory at run time; every other index (a constant, a missing input -1) is ignored.
+    that reads it (the end, for a graph output); a ``persistent`` one lives throughout.
+    ``tensor_bytes`` holds only the tensors that need memory at run time; every other index
+    (a constant, a missing input -1) is ignored.
     """
     first, last = {}, {}
-    for t in graph_inputs:
+    for t in list(graph_inputs) + list(persistent):
         first[t] = last[t] = 0
     for i, (inputs, outputs) in enumerate(ops):
         for t in outputs:
@@ -198,7 +258,7 @@ def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], lis
         for t in inputs:
             first.setdefault(t, i)
             last[t] = i
-    for t in graph_outputs:
+    for t in list(graph_outputs) + list(persistent):
         last[t] = max(len(ops) - 1, 0)
     return max((sum(tensor_bytes[t] for t in tensor_bytes if t in first and first[t] <= i <= last[t])
                 for i in range(max(len(ops), 1))), default=0)
@@ -207,20 +267,31 @@ def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], lis
 def activation_bytes(content: bytes) -> int:
     """The runtime's peak activation memory of a ``.tflite`` model, estimated from the flatbuffer:
     the largest total of non-constant tensors (inputs, outputs, intermediates; their shapes and
-    stored types) alive at once when the main graph's ops run in order. It leaves out what the
-    arena shares in place (a reshape) and the kernels' scratch buffers (im2col): an estimate."""
+    stored types) alive at once when the main graph's ops run in order, plus the float32 copies
+    of float16 weights, which the runtime makes once at load (a DEQUANTIZE of a constant) and
+    keeps. It leaves out what the arena shares in place (a reshape) and the kernels' scratch
+    buffers (im2col): an estimate."""
     model = schema.Model.GetRootAsModel(content, 0)
     graph = model.Subgraphs(0)
-    tensor_bytes = {}
+    tensor_bytes, constant = {}, set()
     for t in range(graph.TensorsLength()):
         tensor = graph.Tensors(t)
         buffer = model.Buffers(tensor.Buffer())
         if buffer.DataLength() or buffer.Size() or tensor.IsVariable():
-            continue  # a constant (weights, a shape): mapped from the file, not the arena
+            constant.add(t)  # a constant (weights, a shape): mapped from the file, not the arena
+            continue
         tensor_bytes[t] = int(np.prod(tensor.ShapeAsNumpy())) * _TYPE_BYTES.get(tensor.Type(), 4)
-    ops = [(graph.Operators(o).InputsAsNumpy().tolist(), graph.Operators(o).OutputsAsNumpy().tolist())
-           for o in range(graph.OperatorsLength())]
-    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(), graph.OutputsAsNumpy().tolist())
+    ops, persistent = [], []
+    for o in range(graph.OperatorsLength()):
+        op = graph.Operators(o)
+        inputs, outputs = op.InputsAsNumpy().tolist(), op.OutputsAsNumpy().tolist()
+        code = model.OperatorCodes(op.OpcodeIndex())
+        if (max(code.BuiltinCode(), code.DeprecatedBuiltinCode()) == schema.BuiltinOperator.DEQUANTIZE
+                and all(t in constant for t in inputs)):
+            persistent += outputs  # computed once at load, kept for every run
+        ops.append((inputs, outputs))
+    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(), graph.OutputsAsNumpy().tolist(),
+                           persistent)
 
 
 def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +335,7 @@ GRID_FILE = "grid.json"
 def _grid_settings() -> dict:
     return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
             "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
-            "formats": FORMATS, "recipe": "grid/3"}
+            "formats": FORMATS, "recipe": "grid/4"}
 
 
 def _label(method: str, sparsity: float, fmt: str) -> str:
