@@ -9,6 +9,12 @@ of the settings that produced it: change a setting and a new copy is built inste
 one loaded. A build writes into a temporary folder that is renamed into place only once the
 build has finished, so an interrupted run (Ctrl-C mid-training, a crash) never leaves a
 half-written artifact that later loads as if whole.
+
+The cache is verified, not trusted: the manifest lists a SHA-256 of every file the build wrote,
+and :func:`get` checks them when it opens an artifact (again whenever a file's size or time
+changes). A damaged copy (a truncated model, a garbled history, a truncated dataset shard) is
+rebuilt once, with one sentence saying so. Temporary folders of builds whose process is gone
+(killed mid-build) are removed whenever an artifact is opened.
 """
 
 from __future__ import annotations
@@ -88,11 +94,88 @@ def _alive(pid: int) -> bool:
 
 
 def _remove_abandoned(final: Path) -> None:
-    """Delete temporary folders left by builds whose process is gone (killed, crashed)."""
-    for tmp in final.parent.glob(f".{final.name}.tmp-*"):
+    """Delete temporary folders left by builds whose process is gone (killed, crashed), of
+    every artifact of this profile."""
+    if not final.parent.is_dir():
+        return
+    for tmp in final.parent.glob(".*.tmp-*"):
         pid = tmp.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _entries(folder: Path):
+    """Every file and link a build wrote (relative path, path), the manifest excepted; links
+    (to your photos) are not followed."""
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files) + [f for f in folders if os.path.islink(os.path.join(parent, f))]:
+            path = Path(parent) / name
+            relative = path.relative_to(folder).as_posix()
+            if relative != MANIFEST:
+                yield relative, path
+
+
+def _fingerprint(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes, or ``link:<target>`` of a symbolic link."""
+    if path.is_symlink():
+        return f"link:{os.readlink(path)}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _stamps(folder: Path, names) -> dict:
+    stamps = {}
+    for relative in names:
+        try:
+            info = (folder / relative).lstat()
+            stamps[relative] = (info.st_size, info.st_mtime_ns)
+        except OSError:
+            stamps[relative] = None
+    return stamps
+
+
+_VERIFIED: dict[Path, dict] = {}  # folder -> its files' sizes and times when last verified
+
+
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    tmp = folder / f".{MANIFEST}.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str))
+    tmp.replace(folder / MANIFEST)
+
+
+def _damage(folder: Path) -> str | None:
+    """What is wrong with a cached artifact (a file missing or changed since its build), or None."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+        files = manifest.get("files")
+    except (OSError, ValueError, AttributeError):
+        return f"its {MANIFEST} cannot be read"
+    if files is None:  # built before manifests listed checksums: adopt it as it is, once
+        files = {relative: _fingerprint(path) for relative, path in _entries(folder)}
+        try:
+            _write_manifest(folder, {**manifest, "files": files})
+        except OSError:
+            pass
+    if not isinstance(files, dict):
+        return f"its {MANIFEST} cannot be read"
+    stamps = _stamps(folder, files)
+    if _VERIFIED.get(folder) == stamps:
+        return None
+    for relative, expected in files.items():
+        path = folder / relative
+        if not os.path.lexists(path):
+            return f"{relative} is missing"
+        try:
+            if _fingerprint(path) != expected:
+                return f"{relative} is not the file that was built (truncated or changed)"
+        except OSError as error:
+            return f"{relative} cannot be read ({error.strerror or error})"
+    _VERIFIED[folder] = stamps
+    return None
 
 
 def _discard(folder: Path) -> None:
@@ -108,14 +191,19 @@ def get(name: str, *, rebuild: bool = False) -> Path:
     artifact = _lookup(name)
     settings = artifact.settings()
     final = _folder(name, settings)
-    if (final / MANIFEST).is_file() and not rebuild:
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(final)
+    why = "rebuild asked for" if rebuild else "not cached yet"
+    if (final / MANIFEST).is_file() and not rebuild:
+        damage = _damage(final)
+        if damage is None:
+            return final
+        print(f"The cached {name!r} in {final} is damaged ({damage}); rebuilding it once.")
+        why = "replacing the damaged copy"
+    final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    print(f"Building {name!r} for profile {config.profile_name()!r} (not cached yet)...")
+    print(f"Building {name!r} for profile {config.profile_name()!r} ({why})...")
     start = time.perf_counter()
     try:
         artifact.build(tmp, settings)
@@ -124,8 +212,9 @@ def get(name: str, *, rebuild: bool = False) -> Path:
             "profile": config.profile_name(),
             "settings": settings,
             "build_seconds": round(time.perf_counter() - start, 2),
+            "files": {relative: _fingerprint(path) for relative, path in _entries(tmp)},
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
+        _write_manifest(tmp, manifest)
         _discard(final)
         try:
             tmp.rename(final)
@@ -134,5 +223,6 @@ def get(name: str, *, rebuild: bool = False) -> Path:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _VERIFIED[final] = _stamps(final, manifest["files"])
     print(f"Built {name!r} in {time.perf_counter() - start:.1f} s: {final}")
     return final

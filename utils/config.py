@@ -139,9 +139,45 @@ def my_images_dir() -> Path:
     return Path(os.environ.get(MY_IMAGES_VARIABLE) or DATA_DIR / "my_images")
 
 
+class BuildDirError(RuntimeError):
+    """The build folder cannot be used: it is a file, lies under a file, or is not writable."""
+
+
+_USABLE: set[Path] = set()  # build folders already checked in this process
+
+
 def build_dir() -> Path:
-    """Where everything generated goes: ``build/`` (or ``COURSE_BUILD_DIR``)."""
-    return Path(os.environ.get(BUILD_VARIABLE) or ROOT / "build")
+    """Where everything generated goes: ``build/`` (or ``COURSE_BUILD_DIR``), created if missing.
+
+    A folder that cannot be used raises :class:`BuildDirError`, one sentence naming
+    ``COURSE_BUILD_DIR`` and the fix, instead of an operating-system error later.
+    """
+    path = Path(os.environ.get(BUILD_VARIABLE) or ROOT / "build")
+    if path not in _USABLE or not path.is_dir():
+        _check_build_dir(path)
+        _USABLE.add(path)
+    return path
+
+
+def _check_build_dir(path: Path) -> None:
+    if os.environ.get(BUILD_VARIABLE):
+        named = f"{BUILD_VARIABLE}={path}"
+        fix = f"point {BUILD_VARIABLE} at a folder you can write to (or unset it to use build/)"
+    else:
+        named = f"The build folder {path}"
+        fix = f"set {BUILD_VARIABLE} to a folder you can write to"
+    existing = next((p for p in (path, *path.parents) if os.path.lexists(p)), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == path else f"lies under {existing}, which is a file"
+        raise BuildDirError(f"{named} {where}, not a folder: {fix}.")
+    probe = path / f".write-test-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise BuildDirError(f"{named} cannot be written to ({error.strerror or error}): "
+                            f"{fix}.") from None
 
 
 def artifacts_dir() -> Path:

@@ -116,8 +116,15 @@ class Photos:
         return sorted({c for split in self.files.values() for c in split})
 
 
-def _folders(path: Path) -> list[Path]:
-    return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+def decode_photo(encoded: tf.Tensor) -> tf.Tensor:
+    """The course's one photo decoder, used by the photo check and by :func:`load` alike.
+
+    JPEG (RGB, grayscale or CMYK) or PNG (8- or 16-bit, grayscale, RGBA) in; ``[height, width,
+    3]`` uint8 out. A GIF, even one named .jpg, gives its first frame, never a stack of frames.
+    """
+    image = tf.io.decode_image(encoded, channels=3, dtype=tf.uint8, expand_animations=False)
+    image.set_shape([None, None, 3])
+    return image
 
 
 def _usable(path: Path) -> str | None:
@@ -125,7 +132,7 @@ def _usable(path: Path) -> str | None:
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return "not a .jpg, .jpeg or .png file"
     try:
-        tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+        decode_photo(tf.io.read_file(str(path)))
     except tf.errors.OpError as error:
         message = re.sub(r"\{\{.*?\}\}\s*", "", error.message).split(" [Op:")[0]
         return f"cannot be decoded ({message.strip()})"
@@ -138,21 +145,61 @@ def _hold_out(files: list[Path], count: int) -> tuple[list[Path], list[Path]]:
     return ordered[count:], ordered[:count]
 
 
+LOOSE = "not inside a class folder: move it into a <class>/ folder"
+BROKEN_LINK = "a link that leads nowhere (a loop, or its target is gone)"
+LOOP = "a link back to a folder that holds it (a loop); it is not followed"
+NESTED = "a folder inside a class folder; its photos are not used (move them up a level)"
+NOT_A_SPLIT = "not a split folder (train, validation, test, novel); its photos are not used"
+
+
+def _contents(folder: Path, root: Path, skipped: list) -> tuple[list[Path], list[Path]]:
+    """The folders and files in ``folder`` (hidden ones left out); links that lead nowhere and
+    links back to a folder above are listed in ``skipped`` instead."""
+    folders, files = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            real = path.resolve()
+            if path.is_symlink() and (folder.resolve().is_relative_to(real)
+                                      or root.resolve().is_relative_to(real)):
+                skipped.append((str(path.relative_to(root)), LOOP))
+            else:
+                folders.append(path)
+        elif path.is_file():
+            files.append(path)
+        elif path.is_symlink():
+            skipped.append((str(path.relative_to(root)), BROKEN_LINK))
+    return folders, files
+
+
 def scan_photos(root: Path) -> Photos:
-    """Check a photo folder and split it; raise ValueError with one sentence when unusable."""
+    """Check a photo folder and split it; raise ValueError with one sentence when unusable.
+
+    Files that cannot be used are listed in ``Photos.skipped`` with the reason: not an image,
+    undecodable, an image outside any class folder, a link that leads nowhere or loops.
+    """
     if not root.is_dir():
         raise FileNotFoundError(
             f"There is no photo folder {root}: create {root}/<class>/ folders with .jpg or .png "
             f"photos, or unset {config.DATASET_VARIABLE} to use the generated dataset.")
-    top = _folders(root)
-    split_layout = any(p.name in SPLITS for p in top)
     skipped: list[tuple[str, str]] = []
+    top, loose = _contents(root, root, skipped)
+    split_layout = any(p.name in SPLITS for p in top)
+    if split_layout:
+        skipped += [(str(p.relative_to(root)), NOT_A_SPLIT) for p in top if p.name not in SPLITS]
+    skipped += [(str(p.relative_to(root)), LOOSE) for p in loose if p.suffix.lower() in IMAGE_SUFFIXES]
     found: dict[str, dict[str, list[Path]]] = {}
     for split_dir in [p for p in top if p.name in SPLITS] if split_layout else [root]:
         split = split_dir.name if split_layout else "all"
-        for class_dir in _folders(split_dir):
+        class_dirs, loose_here = (top, []) if split_dir == root else _contents(split_dir, root, skipped)
+        skipped += [(str(p.relative_to(root)), LOOSE) for p in loose_here
+                    if p.suffix.lower() in IMAGE_SUFFIXES]
+        for class_dir in class_dirs:
             usable = []
-            for path in sorted(p for p in class_dir.iterdir() if p.is_file()):
+            nested, paths = _contents(class_dir, root, skipped)
+            skipped += [(str(p.relative_to(root)), NESTED) for p in nested]
+            for path in paths:
                 reason = _usable(path)
                 if reason:
                     skipped.append((str(path.relative_to(root)), reason))
@@ -168,13 +215,19 @@ def scan_photos(root: Path) -> Photos:
         raise ValueError(
             f"{root} has {len(classes)} class folder(s) ({', '.join(classes) or 'none'}); a "
             f"classifier needs at least two, e.g. {root}/dog/ and {root}/car/.")
-    return Photos(_split(found, split_layout), skipped)
+    return Photos(_split(found, split_layout, root), skipped)
 
 
-def _split(found: dict[str, dict[str, list[Path]]], split_layout: bool) -> dict:
+def _split(found: dict[str, dict[str, list[Path]]], split_layout: bool, root: Path) -> dict:
     """Deterministic train / validation / test lists, carved out where the folder has none."""
     if split_layout and "train" not in found:
         raise ValueError("A photo folder with split folders needs a train/ folder.")
+    for split, classes in found.items():
+        for name in sorted(set(classes) - set(found.get("train", classes))):
+            raise ValueError(
+                f"The class folder {root / split / name} has no match in {root / 'train'}: a "
+                f"class needs photos to train on, so add {root / 'train' / name}/ with photos "
+                "(or remove or rename that folder).")
     pool = found["train"] if split_layout else found["all"]
     files = {"train": {}, "validation": {}, "test": {},
              **{split: classes for split, classes in found.items() if split not in ("train", "all")}}
@@ -307,12 +360,18 @@ def square(image: tf.Tensor, size: int) -> tf.Tensor:
 def load(split: str) -> tf.data.Dataset:
     """One split of the active dataset as ``(uint8 image, int64 label)`` pairs, in a fixed order."""
     b = builder()
+    # your photos are decoded by decode_photo, the same decoder that checked them
+    decoders = ({"image": tfds.decode.SkipDecoding()} if config.dataset_name() == "my_images"
+                else None)
     try:
-        ds = b.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+        ds = b.as_dataset(split=split, as_supervised=True, shuffle_files=False, decoders=decoders)
     except ValueError:
         raise ValueError(
             f"The {config.dataset_name()!r} dataset has no {split!r} split; it has "
             f"{', '.join(sorted(b.info.splits))}.") from None
+    if decoders:
+        ds = ds.map(lambda encoded, label: (decode_photo(encoded), label),
+                    num_parallel_calls=AUTOTUNE)
     if config.dataset_name() == CATALOGUE:
         ds = keep_classes(ds, list(CATALOGUE_CLASSES.values()))
     if config.dataset_name() != "generated":

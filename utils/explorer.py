@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils import config, latency, quantization
+from utils import config, latency, quantization, validate
 
 SIZE_KEY = "gzip_bytes"  # what a device downloads and stores
 ACCURACY_KEY = "test_accuracy"
@@ -203,6 +203,16 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     server (× its factor), reached over the network with one ``payload_bytes`` upload per
     request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`).
     """
+    validate.positive(fps=settings.fps)
+    validate.positive(deadline_ms=settings.deadline_ms, allow_inf=True)
+    validate.non_negative(max_bytes=settings.max_bytes, allow_inf=True)
+    validate.fraction(sparsity=settings.sparsity, min_accuracy=settings.min_accuracy)
+    validate.whole(seed=settings.seed, minimum=0)
+    for name, value in (("payload_bytes", settings.payload_bytes), ("rtt_ms", settings.rtt_ms)):
+        if value is not None:
+            validate.non_negative(**{name: value})
+    if settings.uplink_mbps is not None:
+        validate.positive(uplink_mbps=settings.uplink_mbps)
     _check(settings)
     chosen = quantization.grid_row(grid, settings.sparsity, settings.format, settings.method)
     edge_device = _pick(devices, settings.device, EDGE)

@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from utils import config, measure
+from utils import config, measure, validate
 
 NETWORKS_CSV = config.DATA_DIR / "network_presets.csv"
 DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
@@ -161,6 +161,8 @@ def prices() -> dict[str, float]:
 
 def transmit_ms(size_bytes, mbps: float):
     """Time to push ``size_bytes`` through a link of ``mbps`` Mbit/s (1 Mbit/s = 10^6 bit/s)."""
+    validate.non_negative(size_bytes=size_bytes)
+    validate.positive(mbps=mbps)
     return size_bytes * 8 / (mbps * 1e3)
 
 
@@ -192,6 +194,8 @@ def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: fl
                            edge_ms: float, *, result_bytes: float = 64, encode_ms: float = 0.0) -> float:
     """The uplink bandwidth above which the cloud's median beats ``edge_ms``; ``math.inf`` when
     no bandwidth can (the round trip and the server alone take longer than the edge)."""
+    validate.non_negative(payload_bytes=payload_bytes, server_ms=server_ms, edge_ms=edge_ms,
+                          result_bytes=result_bytes, encode_ms=encode_ms)
     fixed = sum(cloud_breakdown(0, network, server_ms, result_bytes=result_bytes,
                                 encode_ms=encode_ms).values())
     budget = edge_ms - fixed
@@ -310,12 +314,16 @@ def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: 
 
 def percentiles(samples_ms) -> dict[str, float]:
     """``{"p50", "p95", "p99"}`` of the samples (``inf`` for dropped frames counts as slowest)."""
+    validate.non_empty(samples_ms=samples_ms)
+    validate.non_negative(samples_ms=samples_ms, allow_inf=True)
     p50, p95, p99 = measure.percentile(samples_ms, [50, 95, 99])
     return {"p50": p50, "p95": p95, "p99": p99}
 
 
 def deadline_miss_rate(samples_ms, deadline_ms: float) -> float:
     """Fraction of requests slower than ``deadline_ms`` (dropped frames miss it too)."""
+    validate.non_empty(samples_ms=samples_ms)
+    validate.non_negative(samples_ms=samples_ms, deadline_ms=deadline_ms, allow_inf=True)
     return float(np.mean(np.asarray(samples_ms) > deadline_ms))
 
 
@@ -333,6 +341,8 @@ def _distance(latency_ms, mph: float, per_mile: float):
 
 def feet_travelled(latency_ms, mph: float = 60):
     """Feet a vehicle at ``mph`` covers during ``latency_ms`` (60 mph = 88 ft/s)."""
+    validate.non_negative(latency_ms=latency_ms, allow_inf=True)  # inf: a frame that never arrives
+    validate.non_negative(mph=mph)
     return _distance(latency_ms, mph, FEET_PER_MILE)
 
 
@@ -410,12 +420,16 @@ def pipeline_check(stages_ms: dict[str, float], fps: float) -> list[dict]:
 
 def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
     """ρ = arrival rate × service time / servers: the fraction of time the servers are busy."""
+    validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
+    validate.whole(servers=servers)
     return rate_per_s * service_ms / 1000 / servers
 
 
 def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
     """Mean time in an M/M/c system (queue + service), from the Erlang C formula;
     for c = 1 it is 1 / (μ − λ). ``inf`` at utilisation 1 or more."""
+    validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
+    validate.whole(servers=servers)
     rho = utilisation(rate_per_s, service_ms, servers)
     if rho >= 1:
         return math.inf
@@ -429,6 +443,7 @@ def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1)
 
 def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
     """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service."""
+    validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
     rho = utilisation(rate_per_s, service_ms)
     if rho >= 1:
         return math.inf
@@ -449,6 +464,11 @@ def simulate_server(rate_per_s: float, service_ms: float | Callable[[int], float
     waiting, waits up to ``max_delay_ms`` for more. ``service_ms`` may then be a function of the
     batch size (the measured time of one call on a batch).
     """
+    validate.positive(rate_per_s=rate_per_s)
+    validate.non_negative(max_delay_ms=max_delay_ms)
+    if not callable(service_ms):
+        validate.non_negative(service_ms=service_ms)
+    validate.whole(n=n, servers=servers, batch_size=batch_size)
     import simpy
 
     _check_n(n)

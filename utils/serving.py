@@ -4,8 +4,10 @@ The server is the standard library's HTTP server, run in a background thread: ``
 takes an encoded image (JPEG or PNG), decodes it, runs the model and answers with the class
 probabilities as JSON, stating its own time in a ``Server-Timing`` header. ``POST /ping`` with
 an empty body answers nothing at all (its round trip is the network and HTTP overhead alone),
-and ``POST /sink`` swallows a body (to measure the link's bandwidth). One request is served at a time, like one
-model instance behind a queue. This is what TensorFlow Serving or a LiteRT server does, in
+and ``POST /sink`` swallows a body (to measure the link's bandwidth). Connections are
+served by one thread each, but one inference runs at a time, like one model instance behind a
+queue; the server has a real listen backlog, limits on body bytes and image pixels, and a
+socket timeout (see :class:`InferenceServer`). This is what TensorFlow Serving or a LiteRT server does, in
 a few lines; a production server adds batching, many workers and TLS.
 
 :func:`time_requests` measures what :mod:`utils.latency` needs to predict the same requests:
@@ -18,6 +20,7 @@ import dataclasses
 import http.client
 import io
 import json
+import re
 import socket
 import statistics
 import threading
@@ -29,7 +32,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from utils import latency, measure
+from utils import latency, measure, validate
 
 HOST = "127.0.0.1"
 
@@ -56,28 +59,72 @@ def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5
     return picture[top:top + height, left:left + width]
 
 
+MAX_BODY_BYTES = 16 * 2**20  # a request body larger than 16 MiB is answered 413 unread
+MAX_PIXELS = 40_000_000  # more than an 8K frame (33 Mpx); read from the image header, before decoding
+BACKLOG = 128  # connections the kernel holds while every thread is busy (the default is 5)
+TIMEOUT_S = 10.0  # a client silent this long mid-request is disconnected, freeing its thread
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,20}")
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: one connection serves every request, no handshakes
     # TCP_NODELAY, as real servers set it: otherwise Nagle's algorithm holds a small write back
     # until the client's delayed ACK (up to 40 ms on Linux) arrives
     disable_nagle_algorithm = True
 
+    def setup(self):
+        self.timeout = self.server.timeout_s  # the socket's timeout: a slow client cannot hold a thread
+        super().setup()
+
     def log_message(self, *args):  # quiet: the notebook prints what matters
         pass
 
-    def _answer(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+    def _answer(self, status: int, body: bytes = b"", headers: dict | None = None,
+                close: bool = False) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if close:  # an unread or broken body stays in the stream: this connection is done
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+    def _refuse_method(self):
+        self._answer(405, b"use POST /predict, /ping or /sink", {"Allow": "POST"}, close=True)
+
+    do_GET = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse_method
+
+    def _length(self) -> int | None:
+        """The body's declared length; None once a missing, invalid or too large one is answered."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._answer(411, b"send the body with a Content-Length, not chunked", close=True)
+            return None
+        values = {v.strip() for v in self.headers.get_all("Content-Length", [])}
+        if not values:
+            self._answer(411, b"send a Content-Length header", close=True)
+            return None
+        text = values.pop()
+        if values or not _CONTENT_LENGTH.fullmatch(text):
+            self._answer(400, b"Content-Length must be one whole number of bytes, 0 or more",
+                         close=True)
+            return None
+        if int(text) > self.server.max_body_bytes:
+            self._answer(413, f"the body may be at most {self.server.max_body_bytes} bytes".encode(),
+                         close=True)
+            return None
+        return int(text)
 
     def do_POST(self):
-        body = self._body()
+        length = self._length()
+        if length is None:
+            return
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self._answer(400, b"the body is shorter than its Content-Length", close=True)
+            return
         if self.path in ("/ping", "/sink"):
             self._answer(204)
             return
@@ -86,16 +133,31 @@ class _Handler(BaseHTTPRequestHandler):
             return
         start = time.perf_counter()
         try:
-            picture = Image.open(io.BytesIO(body)).convert("RGB")
-        except (UnidentifiedImageError, OSError):
+            picture = Image.open(io.BytesIO(body))  # reads the header only
+            width, height = picture.size
+        except Image.DecompressionBombError:
+            width = height = None
+        except (UnidentifiedImageError, OSError, ValueError):
             self._answer(400, b"the request body is not a JPEG or PNG image")
+            return
+        if width is None or width * height > self.server.max_pixels:
+            self._answer(413, f"the image may have at most {self.server.max_pixels} pixels".encode())
+            return
+        try:
+            picture = picture.convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError):
+            self._answer(400, b"the image cannot be decoded (truncated or damaged)")
             return
         size = self.server.image_size
         if picture.size != (size, size):
             picture = picture.resize((size, size), Image.BILINEAR)
         images = np.asarray(picture, np.float32)[None] / 255.0
-        with self.server.lock:  # one inference at a time: the model instance is the queue's server
-            probabilities = np.asarray(self.server.predict(images))[0]
+        try:
+            with self.server.lock:  # one inference at a time: the model instance is the queue's server
+                probabilities = np.asarray(self.server.predict(images))[0]
+        except Exception as error:  # the model failed: say so rather than drop the connection
+            self._answer(500, f"the model failed: {type(error).__name__}".encode())
+            return
         answer = json.dumps({"label": int(np.argmax(probabilities)),
                              "probabilities": [round(float(p), 6) for p in probabilities]}).encode()
         server_ms = (time.perf_counter() - start) * 1000
@@ -103,18 +165,32 @@ class _Handler(BaseHTTPRequestHandler):
                                    "Server-Timing": f"inference;dur={server_ms:.4f}"})
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = BACKLOG  # listen(128): a burst of connections waits instead of being reset
+    daemon_threads = True  # a connection's thread never keeps the program alive
+
+
 class InferenceServer:
     """``with InferenceServer(predict, image_size) as server:`` serves ``predict`` at ``server.url``.
 
     ``predict`` takes float images ``[N, H, W, 3]`` in [0, 1] and returns class probabilities
     ``[N, classes]`` (e.g. ``quantization.LiteModel(...).predict``). It listens on 127.0.0.1 only,
-    on a free port unless ``port`` is given.
+    on a free port unless ``port`` is given, one thread per connection. It answers 413 to a body
+    over ``max_body_bytes`` or an image over ``max_pixels`` (read from its header, before any
+    decoding), 411/400 to a missing or invalid Content-Length, 405 to anything but POST, and
+    disconnects a client silent for ``timeout_s`` mid-request.
     """
 
-    def __init__(self, predict: Callable[[np.ndarray], np.ndarray], image_size: int, port: int = 0):
-        self._httpd = ThreadingHTTPServer((HOST, port), _Handler)
-        self._httpd.daemon_threads = True
+    def __init__(self, predict: Callable[[np.ndarray], np.ndarray], image_size: int, port: int = 0,
+                 *, max_body_bytes: int = MAX_BODY_BYTES, max_pixels: int = MAX_PIXELS,
+                 timeout_s: float = TIMEOUT_S):
+        validate.whole(image_size=image_size, max_body_bytes=max_body_bytes, max_pixels=max_pixels)
+        validate.whole(port=port, minimum=0)
+        validate.positive(timeout_s=timeout_s)
+        self._httpd = _Server((HOST, port), _Handler)
         self._httpd.predict, self._httpd.image_size = predict, image_size
+        self._httpd.max_body_bytes, self._httpd.max_pixels = max_body_bytes, max_pixels
+        self._httpd.timeout_s = timeout_s
         self._httpd.lock = threading.Lock()
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
