@@ -197,13 +197,25 @@ def test_published_figures_carry_a_source_on_every_row(load):
     assert rows and all(row["source"].strip() for row in rows)
 
 
-def test_published_latencies_pair_float_and_int8_per_device():
+def test_published_latencies_pair_float_and_quant_per_device():
     rows = quantization.published_latencies()
     by_device = {}
     for row in rows:
         by_device.setdefault(row["device"], set()).add(row["format"])
         assert row["latency_ms"] > 0 and row["threads"] >= 1
-    assert all(formats == {"float32", "int8"} for formats in by_device.values())
+    assert all(formats == {"float32", "quant"} for formats in by_device.values())
+    # benchmarks.md's "(quant)" model is the quantization-aware trained uint8 one, not post-training int8
+    assert {r["precision"] for r in rows if r["format"] == "quant"} == {"uint8 weights and activations"}
+
+
+def test_published_quantization_rows_say_what_they_measured():
+    rows = quantization.published_quantization_results()
+    assert {r["technique"] for r in rows} == {"float model (no quantization)",
+                                               "post-training weight-only quantization (hybrid)",
+                                               "quantization-aware training (TF 1 contrib/quantize)"}
+    hybrid = [r for r in rows if "hybrid" in r["technique"]]
+    assert hybrid and all(r["precision"] == "int8 weights, float32 activations" for r in hybrid)
+    assert all(r["unit"] == "ms" for r in rows if r["measure"] == "latency")
 
 
 def conv_model():

@@ -470,7 +470,9 @@ def _published(filename: str, numbers: tuple[str, ...]) -> list[dict]:
 
 def published_latencies() -> list[dict]:
     """TFLite's published CPU latencies of MobileNet v1 on phones (``data/tflite_benchmarks.csv``),
-    each row with its device, thread count and source."""
+    each row with its device, thread count, source, and what it measured: ``format`` ``float32``
+    (the float model) or ``quant`` (the quantization-aware trained uint8 model), as ``technique``
+    and ``precision`` say."""
     rows = _published("tflite_benchmarks.csv", ("latency_ms",))
     for row in rows:
         row["threads"] = int(row["threads"])
@@ -478,6 +480,8 @@ def published_latencies() -> list[dict]:
 
 
 def published_quantization_results() -> list[dict]:
-    """TFLite's published accuracy and latency of MobileNets, original vs post-training int8 vs
-    quantization-aware (``data/tflite_quantization_results.csv``), with their source."""
-    return _published("tflite_quantization_results.csv", ("original", "post_training_int8", "quantization_aware"))
+    """TFLite's published top-1 accuracy and Pixel 2 latency of MobileNet v1 and v2
+    (``data/tflite_quantization_results.csv``), one row per figure, each labelled with the
+    ``technique`` and ``precision`` it measured: the float model, post-training *weight-only*
+    (hybrid) quantization, and quantization-aware training (uint8), with its source."""
+    return _published("tflite_quantization_results.csv", ("value",))
