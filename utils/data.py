@@ -430,3 +430,43 @@ def images_per_second(ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0) 
                 time.sleep(step_ms / 1000)
         rates.append(count / (time.perf_counter() - start))
     return statistics.median(rates[1:])
+
+
+# ---------------------------------------------------------------- JPEG files, for the pipeline lesson
+
+JPEG_SIZE = 384  # pixels: photos on disk are larger than what the model sees
+JPEG_COUNT = 512  # files (at most the training split's size)
+
+
+def _jpeg_settings() -> dict:
+    s = config.settings()
+    return {"dataset": _generated_settings(), "count": min(s.train_size, JPEG_COUNT),
+            "size": JPEG_SIZE, "quality": 90}
+
+
+@artifacts.register("data.jpeg_files", settings=_jpeg_settings)
+def _write_jpegs(folder: Path, settings: dict) -> None:
+    """The generated training images as JPEG files: enlarged to ``size`` pixels, with a little
+    sensor-like noise so they compress (and decode) like photos rather than flat drawings."""
+    import numpy as np
+    from PIL import Image
+
+    generated = DogsCarsBicycles(config=config.profile_name(),
+                                 data_dir=str(artifacts.get("data.generated")))
+    names = imagegen.CLASSES
+    images = generated.as_dataset(split="train", as_supervised=True, shuffle_files=False)
+    images = images.take(settings["count"]).as_numpy_iterator()
+    for index, (image, label) in enumerate(images):
+        size = settings["size"]
+        big = np.asarray(Image.fromarray(image).resize((size, size), Image.BICUBIC), np.int16)
+        big += np.random.default_rng(index).integers(-12, 13, big.shape, dtype=np.int16)
+        Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(
+            folder / f"{index:05d}_{names[label]}.jpg", quality=settings["quality"])
+
+
+def jpeg_files() -> tuple[list[str], list[int]]:
+    """The generated training images as JPEG files on disk (written once, cached under build/):
+    their paths and labels, in a fixed order."""
+    folder = artifacts.get("data.jpeg_files")
+    paths = sorted(folder.glob("*.jpg"))
+    return [str(p) for p in paths], [imagegen.CLASSES.index(p.stem.split("_", 1)[1]) for p in paths]
