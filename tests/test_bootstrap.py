@@ -1,0 +1,95 @@
+"""The Colab bootstrap cell (tools/bootstrap_cell.py): inserted right after the title with the
+badge, idempotently; a no-op in a checkout; outside one it fetches the course from a file:// URL
+into a temporary folder and imports ``utils`` from there."""
+
+import ast
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from utils import config
+
+sys.path.insert(0, str(config.ROOT / "tools"))
+import bootstrap_cell  # noqa: E402
+
+ROOT = config.ROOT
+NOTEBOOK = sorted((ROOT / "notebooks").glob("*.ipynb"))[0]
+# a Python in which `utils` cannot be imported: the course's editable-install finder removed
+OUTSIDE = ("import sys\n"
+           "sys.meta_path[:] = [f for f in sys.meta_path if 'dl_training_vs_inference' not in repr(f)]\n"
+           "sys.path[:] = [p for p in sys.path if p not in ('', {root!r})]\n")
+
+
+@pytest.fixture
+def copy(tmp_path):
+    path = tmp_path / NOTEBOOK.name
+    shutil.copy(NOTEBOOK, path)
+    return path
+
+
+def test_the_cell_follows_the_title_with_the_badge_and_updating_twice_changes_nothing(copy):
+    original = nbformat.read(copy, as_version=4)
+    assert bootstrap_cell.update_folder(copy.parent) == [copy]
+    notebook = nbformat.read(copy, as_version=4)
+    title, cell = notebook.cells[0], notebook.cells[1]
+    assert cell.cell_type == "code" and bootstrap_cell.TAG in cell.metadata.tags
+    assert cell.source == bootstrap_cell.cell_source()
+    assert f"colab.research.google.com/github/YOUR-ORG/dl-training-vs-inference/blob/main/notebooks/{copy.name}" in title.source
+    assert title.source.replace(bootstrap_cell.badge_line(copy.name), "").split() == original.cells[0].source.split()
+    assert [c.source for c in notebook.cells[2:]] == [c.source for c in original.cells[1:]]
+    assert bootstrap_cell.update_folder(copy.parent) == []  # idempotent
+    assert sum(bootstrap_cell.BADGE_IMAGE in c.source for c in nbformat.read(copy, as_version=4).cells) == 1
+
+
+def test_a_new_repository_updates_the_cell_and_badge_in_place(copy):
+    bootstrap_cell.update_folder(copy.parent)
+    bootstrap_cell.main([str(copy), "--repo", "https://github.com/someone/course", "--ref", "v2"])
+    notebook = nbformat.read(copy, as_version=4)
+    assert sum(bootstrap_cell.TAG in c.metadata.get("tags", []) for c in notebook.cells) == 1
+    assert "https://github.com/someone/course" in notebook.cells[1].source and '"v2"' in notebook.cells[1].source
+    assert "github/someone/course/blob/v2/notebooks/" in notebook.cells[0].source
+    assert "YOUR-ORG" not in notebook.cells[0].source
+
+
+def test_the_cell_needs_only_the_standard_library():
+    tree = ast.parse(bootstrap_cell.cell_source())
+    modules = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    # utils: what it tries first; packaging, else pip's own copy of it (pip is always there)
+    assert modules - set(sys.stdlib_module_names) == {"utils", "packaging", "pip"}
+
+
+def test_in_a_checkout_the_cell_does_nothing(tmp_path):
+    home = tmp_path / "course"
+    out = subprocess.run([sys.executable, "-c", bootstrap_cell.cell_source()], cwd=ROOT, capture_output=True,
+                         text=True, env={**__import__("os").environ, "COURSE_HOME": str(home)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "" and not home.exists()
+
+
+def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path):
+    import os
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    home = tmp_path / "course"
+    script = (OUTSIDE.format(root=str(ROOT)) + "try:\n    import utils\n    raise SystemExit('utils importable')\n"
+              "except ImportError:\n    pass\n" + bootstrap_cell.cell_source()
+              + "\nimport utils, utils.config\nprint('utils from', utils.config.ROOT)\n")
+    env = {**os.environ, "COURSE_REPO": ROOT.as_uri(), "COURSE_REF": commit, "COURSE_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[-1] == f"utils from {home}"
+    # one line says what it did: fetched, nothing to install here, TensorFlow kept
+    (said,) = [line for line in lines if line.startswith("Course bootstrap:")]
+    assert f"fetched {ROOT.as_uri()} at {commit} into {home}" in said and "kept this runtime's TensorFlow" in said
+    assert "installed" not in said
+    # a second run (the next notebook) reuses the fetched course
+    again = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                           env=env, timeout=300)
+    assert again.returncode == 0 and f"using the course in {home}" in again.stdout

@@ -1,0 +1,181 @@
+"""The Colab path, proven here: every notebook, opened outside the repository in a Colab-like
+environment, fetches the course with its bootstrap cell and passes nbval in the smoke profile.
+
+    python tools/colab.py            # build (or reuse) the venv, then run the check (make test-colab)
+    python tools/colab.py venv       # only build the venv
+    python tools/colab.py --dry-run  # print what it would run
+
+1. **A Colab-like venv** from ``tools/colab_pins.txt`` (Colab's published versions of the packages
+   the course touches), on the newest Python this machine has that TensorFlow supports
+   (``COLAB_PYTHON`` overrides; Colab itself runs 3.13). It is cached under ``build/colab/``, keyed
+   by the pin list and the Python version; a half-made one (no ready marker) is rebuilt. The only
+   package added that Colab lacks is nbval, the test runner.
+2. **Reset** it to those packages: whatever an earlier run's bootstrap cell installed is
+   uninstalled, so that every run proves the install step again.
+3. **A local clone** of this checkout's HEAD (``file://``) is what the bootstrap cell fetches
+   (``COURSE_REPO``/``COURSE_REF``/``COURSE_HOME``); the notebooks are copied from that commit into
+   a temporary folder outside the repository, and the bootstrap cell is inserted into the copies
+   (``tools/bootstrap_cell.py``), as the committed notebooks will have it.
+4. **nbval** runs every copy in the smoke profile, with ``COURSE_BUILD_DIR`` at
+   ``build/colab/drive`` (on Colab, a Google Drive folder: artifacts survive a runtime reset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PINS = ROOT / "tools" / "colab_pins.txt"
+HARNESS = ["nbval==0.11.0"]  # the test runner: not part of Colab, not used by the notebooks
+WORK = ROOT / "build" / "colab"
+PYTHONS = ("3.13", "3.12", "3.11")  # newest first: Colab runs 3.13
+READY = ".colab-ready"
+BASE = ".colab-base.txt"  # pip freeze right after the build: what a reset returns to
+
+sys.path.insert(0, str(ROOT / "tools"))
+import bootstrap_cell  # noqa: E402  (tools/bootstrap_cell.py, beside this file)
+
+
+def find_python() -> Path:
+    """``COLAB_PYTHON``, else the newest supported Python that runs, from pyenv or PATH."""
+    if os.environ.get("COLAB_PYTHON"):
+        return Path(os.environ["COLAB_PYTHON"])
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for version in PYTHONS:
+        candidates = sorted(pyenv.glob(f"{version}.*/bin/python"), reverse=True)
+        candidates += [Path(p) for p in filter(None, [shutil.which(f"python{version}")])]
+        for candidate in candidates:  # a pyenv shim of an inactive version does not run
+            if subprocess.run([str(candidate), "-c", "import venv"], capture_output=True).returncode == 0:
+                return candidate
+    sys.exit("No Python 3.11-3.13 found for the Colab-like venv: install one, or set COLAB_PYTHON.")
+
+
+def python_version(python: Path) -> str:
+    return subprocess.run([str(python), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def venv_dir(python: Path) -> Path:
+    key = hashlib.sha256(PINS.read_bytes() + " ".join(HARNESS).encode()
+                         + python_version(python).encode()).hexdigest()[:12]
+    return WORK / f"venv-{key}"
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(command: list, dry_run: bool, **kwargs) -> subprocess.CompletedProcess | None:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    if dry_run:
+        return None
+    return subprocess.run([str(c) for c in command], check=True, **kwargs)
+
+
+def build_venv(python: Path, dry_run: bool = False) -> Path:
+    """The cached Colab-like venv (built when missing or half-made; shows pip's progress)."""
+    venv = venv_dir(python)
+    if (venv / READY).is_file() and venv_python(venv).is_file():
+        print(f"Colab-like venv: {venv.relative_to(ROOT)} (cached)")
+        return venv
+    if venv.exists():
+        print(f"{venv.relative_to(ROOT)} is half-made (an earlier build stopped): rebuilding it.")
+        if not dry_run:
+            shutil.rmtree(venv)
+    print(f"Building the Colab-like venv {venv.relative_to(ROOT)} with Python {python_version(python)} "
+          "from tools/colab_pins.txt (downloads TensorFlow the first time: several minutes) ...")
+    run([python, "-m", "venv", venv], dry_run)
+    py = venv_python(venv)
+    run([py, "-m", "pip", "install", "--upgrade", "pip"], dry_run)
+    run([py, "-m", "pip", "install", "-r", PINS, *HARNESS], dry_run)
+    if not dry_run:
+        freeze = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
+        (venv / BASE).write_text(freeze.stdout)
+        (venv / READY).write_text("ok\n")
+    return venv
+
+
+def reset(venv: Path, dry_run: bool = False) -> None:
+    """Uninstall what an earlier run's bootstrap cell added, back to the venv as built."""
+    py = venv_python(venv)
+    if dry_run:
+        print(f"+ {py} -m pip uninstall -y <packages not in {BASE}>")
+        return
+    base = {line.split("==")[0].lower() for line in (venv / BASE).read_text().splitlines()}
+    now = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    extra = [line.split("==")[0].split(" @ ")[0] for line in now.splitlines()
+             if line and line.split("==")[0].split(" @ ")[0].lower() not in base]
+    if extra:
+        print(f"Resetting the venv to Colab's packages: uninstalling {', '.join(extra)}")
+        run([py, "-m", "pip", "uninstall", "-y", *extra], dry_run, stdout=subprocess.DEVNULL)
+    changed = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    if set(changed.splitlines()) != set((venv / BASE).read_text().splitlines()):
+        # a package of Colab's was upgraded by an earlier install: put the pins back
+        run([py, "-m", "pip", "install", "-r", PINS, *HARNESS], dry_run)
+
+
+def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = False) -> int:
+    """Clone, copy, insert the bootstrap cell, run nbval; returns pytest's exit status."""
+    py = venv_python(venv)
+    temp = Path(tempfile.mkdtemp(prefix="course-colab-"))
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        source = temp / "source"
+        run(["git", "clone", "--quiet", "--no-checkout", ROOT.as_uri(), source], dry_run)
+        run(["git", "-C", source, "checkout", "--quiet", commit], dry_run)
+        notebooks = temp / "notebooks"
+        print(f"+ copy {source}/notebooks/*.ipynb to {notebooks} and insert the bootstrap cell")
+        if not dry_run:
+            notebooks.mkdir()
+            for notebook in sorted((source / "notebooks").glob("*.ipynb")):
+                shutil.copy(notebook, notebooks / notebook.name)
+            bootstrap_cell.update_folder(notebooks)
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith(("COURSE_", "PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
+        env.update(COURSE_REPO=ROOT.as_uri(), COURSE_REF=commit, COURSE_HOME=str(temp / "course"),
+                   COURSE_PROFILE="smoke", COURSE_BUILD_DIR=str(WORK / "drive"),
+                   PATH=os.pathsep.join([str(py.parent), env.get("PATH", "")]), MPLBACKEND="agg")
+        print(f"COURSE_REPO={env['COURSE_REPO']} COURSE_REF={commit[:12]} COURSE_HOME={env['COURSE_HOME']} "
+              f"COURSE_BUILD_DIR={env['COURSE_BUILD_DIR']} (Drive on Colab)")
+        started = time.monotonic()
+        result = run([py, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+                      "--rootdir", notebooks, notebooks], dry_run, cwd=temp, env=env, check=False)
+        if result is None:
+            return 0
+        print(f"Colab-like nbval: exit status {result.returncode} after {time.monotonic() - started:.0f} s")
+        return result.returncode
+    finally:
+        if keep:
+            print(f"Kept {temp}")
+        else:
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("step", nargs="?", choices=["all", "venv", "versions"], default="all")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    parser.add_argument("--ref", default="HEAD", help="the commit of this checkout to test (default HEAD)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    python = find_python()
+    venv = build_venv(python, args.dry_run)
+    if args.step == "versions" and not args.dry_run:
+        subprocess.run([venv_python(venv), "-m", "pip", "list"], check=True)
+    if args.step != "all":
+        return 0
+    reset(venv, args.dry_run)
+    return check(venv, args.dry_run, args.ref, args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Find a Chromium for the explorer's browser test, the way users have one.
+
+In order: ``CHROMIUM`` if set; the system Chromium or Chrome (Linux, macOS); Playwright's own
+installed browser. When none is there: on a Debian-like system, as root or with sudo, install
+Debian's ``chromium`` package with apt (saying so first); elsewhere stop with the command that
+installs Playwright's browser. ``python -m utils test`` looks for it only after the unit tests
+and nbval, so a missing browser never hides them.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+INSTALL_PLAYWRIGHT = f"{Path(sys.executable).name} -m playwright install chromium"
+LINUX_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+MACOS_APPS = ("Chromium.app/Contents/MacOS/Chromium", "Google Chrome.app/Contents/MacOS/Google Chrome")
+
+
+class BrowserMissing(RuntimeError):
+    """No Chromium, and none could be installed here: the message says what to run."""
+
+
+def system_browser(system: str | None = None, which=shutil.which, home: Path | None = None) -> Path | None:
+    """The system's Chromium or Chrome on Linux and macOS (None elsewhere or when absent)."""
+    system = system or platform.system()
+    if system == "Linux":
+        for name in LINUX_NAMES:
+            found = which(name)
+            if found:
+                return Path(found)
+    elif system == "Darwin":
+        for folder in (Path("/Applications"), (home or Path.home()) / "Applications"):
+            for app in MACOS_APPS:
+                if (folder / app).is_file():
+                    return folder / app
+    return None
+
+
+def playwright_browser() -> Path | None:
+    """The Chromium that ``playwright install chromium`` put in Playwright's cache, if any."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            path = Path(playwright.chromium.executable_path)
+    except Exception:  # Playwright missing or its driver cannot start: no browser from it
+        return None
+    return path if path.is_file() else None
+
+
+def debian_like() -> bool:
+    return Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None
+
+
+def find(environ=os.environ, system: str | None = None, which=shutil.which,
+         playwright=playwright_browser) -> Path | None:
+    """The first browser found, in the documented order, or None."""
+    if environ.get("CHROMIUM"):
+        path = Path(environ["CHROMIUM"])
+        if not path.is_file():
+            raise BrowserMissing(f"CHROMIUM is set to {path}, which is not a file: point it at a Chromium "
+                                 f"or Chrome executable, or unset it.")
+        return path
+    return system_browser(system, which) or playwright()
+
+
+def apt_command(is_root: bool, which=shutil.which) -> list[str] | None:
+    """apt-get's install command as root or through sudo; None when neither is possible."""
+    if is_root:
+        prefix = []
+    elif which("sudo"):
+        prefix = ["sudo"]
+    else:
+        return None
+    return [*prefix, "apt-get", "install", "-y", "-q", "chromium"]
+
+
+def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
+           is_root: bool | None = None, run=subprocess.run) -> Path:
+    """A browser's path: found, or installed with apt on Debian-like systems after saying so."""
+    found = finder()
+    if found:
+        say(f"Browser for the explorer's test: {found}")
+        return found
+    is_root = (hasattr(os, "geteuid") and os.geteuid() == 0) if is_root is None else is_root
+    command = apt_command(is_root) if debian() else None
+    if command is None:
+        raise BrowserMissing("The explorer's browser test needs Chromium and none was found (CHROMIUM, the "
+                             f"system's Chromium or Chrome, Playwright's): run `{INSTALL_PLAYWRIGHT}`, or "
+                             "set CHROMIUM=/path/to/chromium, then run the tests again.")
+    update = [*command[:command.index("apt-get")], "apt-get", "update", "-q"]
+    say("No Chromium found: installing Debian's chromium package with apt-get for the explorer's browser "
+        f"test ({' '.join(command)}) ...")
+    if dry_run:
+        say("+ " + " ".join(update))
+        say("+ " + " ".join(command))
+        return Path("/usr/bin/chromium")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (update, command):
+        if run(step, env=env).returncode != 0:
+            raise BrowserMissing(f"`{' '.join(step)}` failed: install Chromium yourself, or run "
+                                 f"`{INSTALL_PLAYWRIGHT}`, then run the tests again.")
+    path = system_browser("Linux")
+    if path is None:
+        raise BrowserMissing(f"apt-get installed chromium but no browser is on PATH: run `{INSTALL_PLAYWRIGHT}`.")
+    return path
