@@ -130,3 +130,50 @@ def test_a_copy_without_manifest_is_replaced_not_trusted():
     assert folder == half and len(calls) == 1
     assert (folder / "data.txt").read_text() == "1" and (folder / artifacts.MANIFEST).is_file()
     assert leftovers(folder.parent) == []
+
+
+def test_the_manifest_lists_a_checksum_of_every_file():
+    name, _, _ = make_artifact()
+    folder = artifacts.get(name)
+    files = json.loads((folder / artifacts.MANIFEST).read_text())["files"]
+    assert list(files) == ["data.txt"] and files["data.txt"].startswith("sha256:")
+
+
+def test_a_file_changed_after_it_was_verified_is_caught_in_the_same_process(capsys):
+    name, _, calls = make_artifact()
+    folder = artifacts.get(name)
+    assert artifacts.get(name) == folder  # verified, and remembered
+    (folder / "data.txt").write_text("2")  # same process, later: its size and time changed
+    artifacts.get(name)
+    assert len(calls) == 2 and (folder / "data.txt").read_text() == "1"
+    assert "is damaged (data.txt is not the file that was built" in capsys.readouterr().out
+
+
+def test_a_copy_built_before_checksums_is_adopted_not_rebuilt():
+    name, _, calls = make_artifact()
+    folder = artifacts.get(name)
+    manifest = json.loads((folder / artifacts.MANIFEST).read_text())
+    del manifest["files"]
+    (folder / artifacts.MANIFEST).write_text(json.dumps(manifest))
+    artifacts._VERIFIED.clear()
+    assert artifacts.get(name) == folder and len(calls) == 1
+    assert "data.txt" in json.loads((folder / artifacts.MANIFEST).read_text())["files"]
+
+
+def test_a_garbled_manifest_is_a_damaged_copy(capsys):
+    name, _, calls = make_artifact()
+    folder = artifacts.get(name)
+    (folder / artifacts.MANIFEST).write_text("{not json")
+    assert artifacts.get(name) == folder and len(calls) == 2
+    assert "artifact.json cannot be read" in capsys.readouterr().out
+
+
+def test_links_are_recorded_by_target_not_followed(tmp_path):
+    outside = tmp_path / "photo.jpg"
+    outside.write_bytes(b"user bytes")
+    name = f"test.{uuid.uuid4().hex}"
+    artifacts.register(name, settings=dict)(
+        lambda folder, used: (folder / "photo.jpg").symlink_to(outside))
+    folder = artifacts.get(name)
+    files = json.loads((folder / artifacts.MANIFEST).read_text())["files"]
+    assert files == {"photo.jpg": f"link:{outside}"}

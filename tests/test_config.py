@@ -96,3 +96,22 @@ def test_my_images_folder_is_data_my_images_unless_overridden(monkeypatch, tmp_p
     assert config.my_images_dir() == config.DATA_DIR / "my_images"
     monkeypatch.setenv("COURSE_MY_IMAGES", str(tmp_path))
     assert config.my_images_dir() == tmp_path
+
+
+def test_a_missing_build_dir_is_created(tmp_path, monkeypatch):
+    target = tmp_path / "new" / "build"
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(target))
+    assert config.build_dir() == target and target.is_dir()
+    assert list(target.iterdir()) == []  # the write probe leaves nothing behind
+
+
+def test_a_file_as_build_dir_is_one_sentence(tmp_path, monkeypatch):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(target))
+    with pytest.raises(config.BuildDirError) as error:
+        config.build_dir()
+    assert str(error.value) == (f"COURSE_BUILD_DIR={target} is a file, not a folder: point "
+                                "COURSE_BUILD_DIR at a folder you can write to (or unset it to "
+                                "use build/).")
+    assert target.read_text() == "keep me"

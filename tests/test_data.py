@@ -228,3 +228,25 @@ def test_images_per_second_is_the_median_after_the_first_epoch(monkeypatch):
 def test_images_per_second_needs_a_timed_epoch():
     with pytest.raises(ValueError, match="at least 2"):
         data.images_per_second(data.pipeline(toy(), batch_size=8), epochs=1)
+
+
+def test_loose_images_and_broken_links_are_listed_in_a_folder_without_splits(tmp_path):
+    root = tmp_path / "photos"
+    for name in ("dog", "car"):
+        for i in range(3):
+            save(root / name / f"{i}.png")
+    save(root / "loose.jpg")
+    (root / "dog" / "gone.jpg").symlink_to(root / "missing.jpg")
+    (root / "dog" / "album").mkdir()
+    skipped = dict(data.scan_photos(root).skipped)
+    assert skipped == {"loose.jpg": data.LOOSE, "dog/gone.jpg": data.BROKEN_LINK,
+                       "dog/album": data.NESTED}
+
+
+@pytest.mark.parametrize("mode, size", [("L", (5, 7)), ("RGBA", (5, 7)), ("CMYK", (5, 7)),
+                                        ("I;16", (5, 7))])
+def test_the_photo_decoder_gives_three_channel_uint8(tmp_path, mode, size):
+    path = tmp_path / ("a.jpg" if mode == "CMYK" else "a.png")
+    Image.new(mode, size).save(path)
+    image = data.decode_photo(tf.io.read_file(str(path)))
+    assert image.shape == (7, 5, 3) and image.dtype == tf.uint8

@@ -109,3 +109,45 @@ def test_jpeg_quality_trades_bytes_for_fidelity():
     assert decoded.shape == frame.shape and np.abs(decoded.astype(int) - frame).mean() < 10
     with pytest.raises(ValueError, match="runs from 1 to 95"):
         serving.encode_jpeg(frame, 100)
+
+
+def test_limits_are_the_servers_own_and_a_body_over_them_is_413():
+    with serving.InferenceServer(predict, SIZE, max_body_bytes=1000, max_pixels=SIZE * SIZE) as small:
+        status, body, headers = post(small.url, "/sink", b"\0" * 1001)
+        assert status == 413 and headers["Connection"] == "close"
+        assert post(small.url, "/sink", b"\0" * 1000)[0] == 204
+        big = encoded(np.zeros((SIZE, SIZE + 1, 3), np.uint8))
+        assert post(small.url, "/predict", big)[0] == 413  # one pixel column over
+        assert post(small.url, "/predict", encoded(np.zeros((SIZE, SIZE, 3), np.uint8)))[0] == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE"])
+def test_methods_other_than_post_are_405_with_allow(server, method):
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request(method, "/predict")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 405 and response.getheader("Allow") == "POST"
+
+
+def test_a_truncated_image_is_400_not_a_dropped_connection(server):
+    data = encoded(np.random.default_rng(3).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8), "JPEG")
+    status, body, _ = post(server.url, "/predict", data[: len(data) // 2])
+    assert status == 400
+
+
+def test_a_failing_model_is_500_not_a_dropped_connection():
+    def broken(images):
+        raise RuntimeError("out of memory")
+
+    with serving.InferenceServer(broken, SIZE) as running:
+        status, body, _ = post(running.url, "/predict", encoded(np.zeros((SIZE, SIZE, 3), np.uint8)))
+    assert status == 500 and b"RuntimeError" in body
+
+
+@pytest.mark.parametrize("bad", [dict(max_pixels=0), dict(timeout_s=float("nan")), dict(port=-1)])
+def test_invalid_limits_are_refused(bad):
+    with pytest.raises(ValueError):
+        serving.InferenceServer(predict, SIZE, **bad)
