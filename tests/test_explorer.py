@@ -3,19 +3,27 @@
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from utils import explorer, latency
 
 FORMATS = ("float32", "float16", "dynamic", "int8")
+PAYLOAD = 1_600.0  # bytes: what the JPEG crop weighs in these tests (the real one needs the dataset)
+IMAGES = 1000  # validation and test images behind each accuracy
 
 
-def make_row(method, sparsity, fmt, accuracy, gzip_bytes, p50_ms=1.0):
-    """A grid row with exactly the keys quantization.grid() documents."""
+def make_row(method, sparsity, fmt, accuracy, size_bytes, p50_ms=1.0, novel=True):
+    """A grid row with exactly the keys quantization.grid() documents; ``size_bytes`` on the
+    device: a file of 4/5 of it and peak activations of 1/5, gzipped to half the file."""
     name = f"{sparsity:.0%} {'filters removed' if method == 'filters' else 'pruned'} {fmt}"
+    activations = size_bytes // 5
     return {"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
-            "test_accuracy": accuracy, "novel_accuracy": accuracy - 0.1, "agreement": 0.95,
-            "file_bytes": 4 * gzip_bytes, "gzip_bytes": gzip_bytes, "nonzero_bytes": gzip_bytes,
+            "validation_accuracy": accuracy, "test_accuracy": accuracy - 0.005,
+            "novel_accuracy": accuracy - 0.1 if novel else None,
+            "validation_images": IMAGES, "test_images": IMAGES, "agreement": 0.95,
+            "file_bytes": size_bytes - activations, "gzip_bytes": (size_bytes - activations) // 2,
+            "nonzero_bytes": size_bytes // 4, "activation_bytes": activations,
             "p50_ms_1t": p50_ms, "p95_ms_1t": 1.5 * p50_ms, "p50_ms_2t": p50_ms / 2, "p95_ms_2t": p50_ms}
 
 
@@ -29,6 +37,13 @@ def make_grid():
     for fmt, scale in zip(FORMATS, (1.0, 0.5, 0.26, 0.25)):
         rows.append(make_row("filters", 0.5, fmt, 0.80, int(200_000 * scale), 1.0))
     return rows
+
+
+@pytest.fixture(autouse=True)
+def payload(monkeypatch):
+    """The default payload without building the dataset (its definition is tested below)."""
+    monkeypatch.setattr(explorer, "default_payload_bytes", lambda: PAYLOAD)
+    return PAYLOAD
 
 
 @pytest.fixture
@@ -74,8 +89,23 @@ def test_pareto_front_of_the_synthetic_grid(grid):
     front = explorer.pareto_front(grid)
     assert all(not any(explorer.dominates(o, r) for o in grid) for r in front)
     assert all(any(explorer.dominates(o, r) for o in grid) for r in grid if r not in front)
-    assert front[0]["gzip_bytes"] == min(r["gzip_bytes"] for r in grid)
-    assert front[-1]["test_accuracy"] == max(r["test_accuracy"] for r in grid)
+    assert explorer.device_bytes(front[0]) == min(explorer.device_bytes(r) for r in grid)
+    assert front[-1]["validation_accuracy"] == max(r["validation_accuracy"] for r in grid)
+
+
+def test_the_front_weighs_file_and_activations_not_the_download():
+    # a compresses better (smaller gzip) but needs more memory on the device than b
+    a, b = make_row("magnitude", 0.9, "a", 0.8, 100), make_row("magnitude", 0.0, "b", 0.8, 90)
+    a["gzip_bytes"], b["gzip_bytes"] = 10, 60
+    assert explorer.device_bytes(a) == a["file_bytes"] + a["activation_bytes"] == 100
+    assert explorer.pareto_front([a, b]) == [b]
+
+
+def test_the_front_chooses_on_validation_not_test():
+    a, b = make_row("magnitude", 0.0, "a", 0.80, 100), make_row("magnitude", 0.0, "b", 0.85, 200)
+    a["test_accuracy"], b["test_accuracy"] = 0.99, 0.50  # test must not change the choice
+    assert explorer.pareto_front([a, b]) == [a, b]
+    assert explorer.dominates(b, a) is False and explorer.dominates(a, b) is False
 
 
 # ---------------------------------------------------------------- the budget
@@ -88,7 +118,7 @@ def test_budget_reasons_name_every_limit_broken():
     assert len(reasons) == 3
     assert "80 kB" in reasons[0] and "50 kB" in reasons[0]
     assert "35" in reasons[1] and "deadline" in reasons[1]
-    assert "75.0%" in reasons[2] and "80.0%" in reasons[2]
+    assert "75.0%" in reasons[2] and "80.0%" in reasons[2] and "validation" in reasons[2]
     assert explorer.budget_reasons(80_000, 10, 0.9, **limits) == (reasons[0],)
 
 
@@ -108,6 +138,44 @@ def test_best_deployment_is_the_most_accurate_qualifying_one():
     assert explorer.best_deployment(candidates[:1]) is None
 
 
+def test_within_noise_is_two_standard_errors_of_the_difference():
+    se = math.sqrt(0.9 * 0.1 / 1000)  # 0.0095
+    assert explorer.within_noise(0.90, se, 0.90 - 2 * math.sqrt(2) * se + 1e-9, se)
+    assert not explorer.within_noise(0.90, se, 0.90 - 2 * math.sqrt(2) * se - 1e-6, se)
+    assert explorer.accuracy_se(make_row("magnitude", 0.0, "a", 0.9, 100)) == pytest.approx(se)
+
+
+def test_ties_name_other_variants_within_noise_of_the_best(grid, devices):
+    settings = explorer.Settings(network="LTE", max_bytes=100_000, deadline_ms=60, min_accuracy=0.5, payload_bytes=PAYLOAD)
+    view = explorer.compute(grid, devices, settings)
+    best = view.best
+    assert best is not None and best.where == "edge"
+    assert view.within_noise and all(d.qualifies and d.variant != best.variant for d in view.within_noise)
+    assert len({d.variant for d in view.within_noise}) == len(view.within_noise)
+    qualifying = [d for pair in view.deployments for d in pair if d.qualifies and d.variant != best.variant]
+    for d in qualifying:
+        close = explorer.within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)
+        assert close == (d.variant in {t.variant for t in view.within_noise})
+    text = explorer.decision(view, grid).text
+    assert f"Best: {best.variant} at the edge" in text and "Within noise of it" in text
+    assert text.count(" ± ") <= 2 + explorer.SHOW_TIED
+    assert "test accuracy" in text and "reported once" in text and "1,000 images" in text
+    assert "within noise of it on validation" in explorer.budget_table(view)
+
+
+def test_a_clear_winner_has_no_ties(grid, devices):
+    sure = [dict(row, validation_images=10**7) for row in grid]  # tiny standard errors
+    view = explorer.compute(sure, devices, explorer.Settings(network="LTE", max_bytes=100_000, deadline_ms=60))
+    assert view.best is not None and view.within_noise  # the synthetic grid has exact ties...
+    assert all(d.accuracy == view.best.accuracy for d in view.within_noise)  # ...and only those
+    alone = explorer.compute([row for row in sure if row["variant"] not in {d.variant for d in view.within_noise}],
+                             devices, explorer.Settings(network="LTE", max_bytes=100_000, deadline_ms=60))
+    assert alone.best == view.best and alone.within_noise == []
+    assert "No other qualifying variant is within noise" in explorer.decision(alone).text
+    nothing = explorer.compute(grid, devices, explorer.Settings(min_accuracy=0.99))
+    assert "No deployment meets this budget" in explorer.decision(nothing).text
+
+
 # ---------------------------------------------------------------- compute: one state of the explorer
 
 
@@ -116,8 +184,23 @@ def test_compute_picks_the_chosen_variant_and_draws_the_front(grid, devices):
     assert view.chosen["variant"] == "80% pruned int8"
     assert view.front == explorer.pareto_front(grid)
     assert view.summary()[0] == explorer.describe_variant(view.chosen)
-    assert "80% pruned int8" in view.summary()[0] and "85.0%" in view.summary()[0]
+    assert "80% pruned int8" in view.summary()[0] and "85.0% ± 1.1%" in view.summary()[0]
+    assert "novel 75.0%" in view.summary()[0] and "test" not in view.summary()[0]  # test: reported once
     assert len(view.deployments) == len(grid)
+
+
+def test_a_grid_without_a_novel_split_works(devices):
+    rows = [make_row("magnitude", s, f, 0.9 - s / 10, int(300_000 * (1 - s / 2)), novel=False)
+            for s in (0.0, 0.5) for f in FORMATS]
+    view = explorer.compute(rows, devices, explorer.Settings(sparsity=0.5, format="int8"))
+    assert "novel" not in view.summary()[0]
+    assert "novel" not in explorer.budget_table(view)
+    assert explorer.SizeAccuracyPlot(rows).png(view).startswith(b"\x89PNG")
+
+
+def test_describe_variant_counts_file_and_activations_and_shows_the_download():
+    text = explorer.describe_variant(make_row("magnitude", 0.5, "int8", 0.9, 100_000))
+    assert "100 kB on the device (80 kB file + 20 kB peak activations), 40 kB download (gzip)" in text
 
 
 def test_latency_breakdown_agrees_with_utils_latency(grid, devices):
@@ -142,11 +225,13 @@ def test_latency_breakdown_agrees_with_utils_latency(grid, devices):
     assert view.frame_ms == pytest.approx(1000 / 15)
 
 
-def test_defaults_the_first_preset_its_bandwidth_and_one_model_input(grid, devices):
+def test_defaults_the_first_preset_its_bandwidth_and_the_jpeg_crop(grid, devices):
     view = explorer.compute(grid, devices, explorer.Settings())
     preset = next(iter(latency.presets().values()))
     assert view.network == preset
-    assert view.cloud_stages["uplink"] == pytest.approx(latency.transmit_ms(64 * 64 * 3, preset.uplink_mbps))
+    assert view.payload_bytes == PAYLOAD  # explorer.default_payload_bytes(), notebook 06's definition
+    assert view.cloud_stages["uplink"] == pytest.approx(latency.transmit_ms(PAYLOAD, preset.uplink_mbps))
+    assert view.monthly_cost == latency.monthly_cost(PAYLOAD, 30)
     assert view.edge.place == first(devices, "edge").name
     assert view.cloud.place == f"{first(devices, 'server').name} over {preset.name}"
 
@@ -164,6 +249,25 @@ def test_a_slower_device_takes_longer_at_the_edge(grid, devices):
     fast, slow = (explorer.compute(grid, devices, explorer.Settings(device=d.name)) for d in (edges[0], edges[-1]))
     assert fast.edge.p50_ms < slow.edge.p50_ms
     assert slow.edge_feet > fast.edge_feet
+
+
+def test_the_payload_is_the_median_jpeg_crop_of_the_test_split(monkeypatch):
+    import tensorflow as tf
+
+    from utils import data, serving
+
+    rng = np.random.default_rng(0)
+    crops = [np.full((64, 64, 3), 3 * i, np.uint8) if i % 2 else rng.integers(0, 256, (64, 64, 3), np.uint8)
+             for i in range(70)]
+    dataset = tf.data.Dataset.from_tensor_slices((np.stack(crops), np.zeros(70, np.int64)))
+    monkeypatch.setattr(data, "load", lambda split: dataset if split == "test" else None)
+    explorer._crop_payload.cache_clear()
+    payload = explorer._crop_payload("smoke", "test-only", "nowhere")
+    sizes = sorted(len(serving.encode_jpeg(c, 75)) for c in crops[:latency.PAYLOAD_CROPS])
+    assert payload == latency.crop_payload_bytes(crops[:64]) == (sizes[31] + sizes[32]) / 2
+    assert latency.JPEG_QUALITY == 75 and latency.PAYLOAD_CROPS == 64
+    assert payload < 64 * 64 * 3  # the median crop compresses (half the crops are flat)
+    explorer._crop_payload.cache_clear()
 
 
 def test_budget_in_compute_says_why_each_deployment_fails(grid, devices):
@@ -203,9 +307,9 @@ def test_compute_is_a_plain_function_of_its_inputs(grid, devices):
     (dict(device="toaster"), "'toaster' is not a known edge device"),
     (dict(device=None, server="phone (Pixel 4)"), "not a known server device"),
     (dict(network="carrier pigeon"), "Unknown network preset"),
-    (dict(fps=0), "frame rate"),
-    (dict(deadline_ms=0), "deadline"),
-    (dict(min_accuracy=1.5), "accuracy between 0 and 1"),
+    (dict(fps=0), "fps=0"),
+    (dict(deadline_ms=0), "deadline_ms=0"),
+    (dict(min_accuracy=1.5), "min_accuracy=1.5"),
 ])
 def test_bad_settings_say_what_is_wrong(grid, devices, change, words):
     with pytest.raises(ValueError, match=words):
@@ -222,9 +326,10 @@ def test_budget_table_lists_every_variant_at_the_edge_and_in_the_cloud(grid, dev
     assert f"<b>{view.best.variant}</b>" in table
 
 
-def test_number_keeps_three_significant_digits():
-    assert [explorer.number(v) for v in (0.01234, 1.234, 12.34, 123.4, 12345.6)] == [
-        "0.0123", "1.23", "12.3", "123", "12,346"]
+def test_number_is_the_course_formatter():
+    from utils import results
+
+    assert explorer.number is results.format_number
 
 
 # ---------------------------------------------------------------- drawing and the widgets

@@ -96,7 +96,7 @@ def page(server, tmp_path_factory):
             page = browser.new_page()
             page.goto(server, wait_until="commit")
             page.wait_for_selector(".explorer-chosen", state="visible", timeout=WIDGETS_S * 1000)
-            page.wait_for_function("document.querySelector('.explorer-chosen').innerText.includes('kB gzipped')",
+            page.wait_for_function("document.querySelector('.explorer-chosen').innerText.includes('kB on the device')",
                                    timeout=CHANGE_S * 1000)
             yield page
         finally:

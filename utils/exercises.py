@@ -584,8 +584,9 @@ def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
 
 
 def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> None:
-    """Notebook 07: the most accurate deployment that meets ``budget`` (explorer.Settings), as
-    ``(variant, "edge" or "cloud")``, or None when none does."""
+    """Notebook 07: the most accurate deployment on validation that meets ``budget``
+    (explorer.Settings), as ``(variant, "edge" or "cloud")``, or None when none does. A qualifying
+    deployment within noise of the most accurate one is accepted too."""
     from utils import explorer
 
     view = explorer.compute(grid, devices, budget)
@@ -613,13 +614,20 @@ def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> 
     if not chosen.qualifies:
         raise NotYet(f"{variant} at the {where} misses the budget: {'; '.join(chosen.reasons)}.")
     best = view.best
-    if chosen.accuracy < best.accuracy:
+    tied = chosen.accuracy >= best.accuracy or explorer.within_noise(
+        chosen.accuracy, chosen.accuracy_se, best.accuracy, best.accuracy_se)
+    if not tied:
         raise NotYet(f"{variant} at the {where} meets the budget, but {best.variant} at the {best.where} "
-                     f"does too and is more accurate ({best.accuracy:.1%} against {chosen.accuracy:.1%}).")
+                     f"does too and is more accurate on validation ({explorer.percent(best.accuracy, best.accuracy_se)} "
+                     f"against {explorer.percent(chosen.accuracy, chosen.accuracy_se)}), by more than noise.")
     size = f"{explorer.number(chosen.size_bytes / 1000)} kB on the device" if where == explorer.EDGE else \
         "the model stays on the server"
+    note = "" if chosen.accuracy >= best.accuracy else (
+        f" It is within noise of the most accurate, {best.variant} at the {best.where} "
+        f"({explorer.percent(best.accuracy, best.accuracy_se)}): the validation split cannot tell them apart.")
     _correct(f"{variant}, running at the {where} ({chosen.place}): {size}, p99 "
-             f"{explorer.number(chosen.p99_ms)} ms, test accuracy {chosen.accuracy:.1%}.")
+             f"{explorer.number(chosen.p99_ms)} ms, validation accuracy "
+             f"{explorer.percent(chosen.accuracy, chosen.accuracy_se)}.{note}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,13 @@
 """Stage 7: the trade-off explorer — every measured variant, where it could run, and which
 deployments meet a budget.
 
+A device holds the model's flatbuffer (stored and memory-mapped as it is, uncompressed) and the
+runtime's peak activations: the size budget is ``file_bytes + activation_bytes``; the gzipped
+file is only what the device downloads. Variants are chosen on the validation split (with
+standard errors; choices within noise are named as such) and the test split is reported once,
+for the deployment chosen. The cloud is sent what notebook 06 sends: the model's input crop as
+JPEG (:func:`latency.crop_payload_bytes`).
+
 What a control change computes is :func:`compute`, a plain function of the variant grid
 (``quantization.grid()``), the device table (``latency.devices()``) and the :class:`Settings`:
 it returns a :class:`View` holding every number and sentence the explorer shows. :class:`Explorer`
@@ -14,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import gc
 import html
 import io
@@ -25,10 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from utils import config, latency, quantization, validate
+from utils import config, latency, quantization, results, validate, verdicts
 
-SIZE_KEY = "gzip_bytes"  # what a device downloads and stores
-ACCURACY_KEY = "test_accuracy"
+DOWNLOAD_KEY = "gzip_bytes"  # what a device downloads (it stores the uncompressed file)
+ACCURACY_KEY = "validation_accuracy"  # what the explorer chooses on
+TEST_KEY = "test_accuracy"  # reported once, for the deployment chosen
+NOISE_SE = 2  # accuracies closer than 2 standard errors of their difference are within noise
 LATENCY_KEY, P95_KEY = "p50_ms_1t", "p95_ms_1t"  # one image, one thread, measured here in LiteRT
 SAMPLES = 2000  # simulated requests behind every percentile
 MPH = 60
@@ -48,10 +58,10 @@ class Settings:
     uplink_mbps: float | None = None  # None: the preset's
     rtt_ms: float | None = None  # None: the preset's
     fps: float = 30.0  # frames a camera sends per second
-    payload_bytes: float | None = None  # sent per request; None: one model input (uint8)
-    max_bytes: float = math.inf  # budget: gzipped model on the device
+    payload_bytes: float | None = None  # sent per request; None: the JPEG crop (default_payload_bytes)
+    max_bytes: float = math.inf  # budget: memory on the device, file + peak activations
     deadline_ms: float = 100.0  # budget: p99 latency
-    min_accuracy: float = 0.0  # budget: test accuracy
+    min_accuracy: float = 0.0  # budget: validation accuracy
     seed: int = 0
 
 
@@ -62,11 +72,12 @@ class Deployment:
     variant: str
     where: str  # EDGE or CLOUD
     place: str  # "phone (Pixel 4)", "cloud CPU server over LTE"
-    size_bytes: int  # gzipped model
-    accuracy: float  # test accuracy
+    size_bytes: int  # on the device: file + peak activations (device_bytes)
+    accuracy: float  # validation accuracy
     p50_ms: float
     p99_ms: float
     reasons: tuple[str, ...]  # why it misses the budget; empty when it qualifies
+    accuracy_se: float = 0.0  # one standard error of ``accuracy``
 
     @property
     def qualifies(self) -> bool:
@@ -88,10 +99,12 @@ class View:
     edge_feet: float  # travelled at MPH during the p99 latency
     cloud_feet: float
     frame_ms: float  # time between frames
+    payload_bytes: float  # sent by the cloud deployment per frame
     monthly_gigabytes: float  # uploaded by the cloud deployment
     monthly_cost: float  # in US dollars
     deployments: list[tuple[Deployment, Deployment]]  # (edge, cloud) of every variant, grid order
-    best: Deployment | None  # the most accurate qualifying deployment
+    best: Deployment | None  # the most accurate qualifying deployment (on validation)
+    within_noise: list[Deployment]  # other qualifying variants within noise of the best
 
     def summary(self) -> list[str]:
         """The chosen deployment in plain sentences, one per line."""
@@ -104,35 +117,64 @@ class View:
             f"p50 {number(cloud.p50_ms)} ms, p99 {number(cloud.p99_ms)} ms; {number(self.cloud_feet)} ft "
             f"at {MPH} mph",
             f"at {number(self.settings.fps)} frames/s (one every {number(self.frame_ms)} ms) the cloud uploads "
-            f"{number(self.monthly_gigabytes)} GB a month: ${number(self.monthly_cost)}; the edge uploads nothing",
+            f"{number(self.payload_bytes)} bytes a frame, {number(self.monthly_gigabytes)} GB a month: "
+            f"${number(self.monthly_cost)}; the edge uploads nothing",
         ]
 
 
-def number(value: float) -> str:
-    """Three significant digits, without exponents: 0.0123, 1.23, 123, 1,235."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+number = results.format_number  # the course's one number formatter
+
+
+def device_bytes(row: dict) -> int:
+    """What the variant occupies on the device: its ``.tflite`` file (stored and mapped as it is,
+    uncompressed) plus the runtime's peak activation memory."""
+    return row["file_bytes"] + row["activation_bytes"]
+
+
+def validation_accuracy(row: dict) -> float:
+    return row[ACCURACY_KEY]
+
+
+def accuracy_se(row: dict, split: str = "validation") -> float:
+    """One standard error of the row's accuracy on ``split`` (over its ``{split}_images`` images)."""
+    return verdicts.standard_error(row[f"{split}_accuracy"], row[f"{split}_images"])
+
+
+def within_noise(a: float, se_a: float, b: float, se_b: float) -> bool:
+    """Two accuracies no further apart than :data:`NOISE_SE` standard errors of their difference."""
+    return abs(a - b) <= NOISE_SE * math.hypot(se_a, se_b)
+
+
+def percent(accuracy: float, se: float) -> str:
+    """An accuracy with its standard error: "91.2% ± 0.9%"."""
+    return f"{accuracy:.1%} ± {se:.1%}"
 
 
 def describe_variant(row: dict) -> str:
-    """One grid row in words: its name, sizes and accuracies."""
-    return (f"{row['variant']}: {number(row[SIZE_KEY] / 1000)} kB gzipped ({number(row['file_bytes'] / 1000)} kB "
-            f"file), test accuracy {row[ACCURACY_KEY]:.1%}, novel {row['novel_accuracy']:.1%}")
+    """One grid row in words: its name, what it needs on the device and to download, and its
+    validation accuracy (and novel accuracy, when the dataset has a novel split)."""
+    novel = row.get("novel_accuracy")
+    return (f"{row['variant']}: {number(device_bytes(row) / 1000)} kB on the device "
+            f"({number(row['file_bytes'] / 1000)} kB file + {number(row['activation_bytes'] / 1000)} kB peak "
+            f"activations), {number(row[DOWNLOAD_KEY] / 1000)} kB download (gzip); validation accuracy "
+            f"{percent(row[ACCURACY_KEY], accuracy_se(row))}" + ("" if novel is None else f", novel {novel:.1%}"))
 
 
 # ---------------------------------------------------------------- pure functions
 
 
-def dominates(a: dict, b: dict, size_key: str = SIZE_KEY, accuracy_key: str = ACCURACY_KEY) -> bool:
-    """``a`` is no larger and no less accurate than ``b``, and better in one of the two."""
-    no_worse = a[size_key] <= b[size_key] and a[accuracy_key] >= b[accuracy_key]
-    return no_worse and (a[size_key] < b[size_key] or a[accuracy_key] > b[accuracy_key])
+def dominates(a: dict, b: dict, size=device_bytes, accuracy=validation_accuracy) -> bool:
+    """``a`` is no larger and no less accurate than ``b``, and better in one of the two
+    (``size`` and ``accuracy`` read a row: by default its device bytes and validation accuracy)."""
+    no_worse = size(a) <= size(b) and accuracy(a) >= accuracy(b)
+    return no_worse and (size(a) < size(b) or accuracy(a) > accuracy(b))
 
 
-def pareto_front(rows: list[dict], size_key: str = SIZE_KEY, accuracy_key: str = ACCURACY_KEY) -> list[dict]:
+def pareto_front(rows: list[dict], size=device_bytes, accuracy=validation_accuracy) -> list[dict]:
     """The rows no other row dominates (smaller and at least as accurate, or as small and more
     accurate), smallest first: the only variants worth choosing on size and accuracy."""
-    front = [row for row in rows if not any(dominates(other, row, size_key, accuracy_key) for other in rows)]
-    return sorted(front, key=lambda row: (row[size_key], -row[accuracy_key]))
+    front = [row for row in rows if not any(dominates(other, row, size, accuracy) for other in rows)]
+    return sorted(front, key=lambda row: (size(row), -accuracy(row)))
 
 
 def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, max_bytes: float,
@@ -148,21 +190,48 @@ def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, 
     if p99_ms > deadline_ms:
         reasons.append(f"p99 {number(p99_ms)} ms misses the {number(deadline_ms)} ms deadline")
     if accuracy < min_accuracy:
-        reasons.append(f"accuracy {accuracy:.1%} is under the {min_accuracy:.1%} minimum")
+        reasons.append(f"validation accuracy {accuracy:.1%} is under the {min_accuracy:.1%} minimum")
     return tuple(reasons)
 
 
 def best_deployment(deployments: list[Deployment]) -> Deployment | None:
-    """The most accurate qualifying deployment (then the smaller model, then the edge)."""
+    """The most accurate qualifying deployment on validation (then the smaller model, then the edge)."""
     qualifying = [d for d in deployments if d.qualifies]
     if not qualifying:
         return None
     return min(qualifying, key=lambda d: (-d.accuracy, d.size_bytes, d.where != EDGE))
 
 
+def tied_with(best: Deployment | None, deployments: list[Deployment]) -> list[Deployment]:
+    """The qualifying deployments of other variants whose validation accuracy is within noise of
+    ``best``'s: the validation split cannot tell them apart (one per variant, the edge first)."""
+    if best is None:
+        return []
+    tied = {}
+    for d in sorted(deployments, key=lambda d: d.where != EDGE):
+        if (d.qualifies and d.variant != best.variant and d.variant not in tied
+                and within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)):
+            tied[d.variant] = d
+    return sorted(tied.values(), key=lambda d: (-d.accuracy, d.size_bytes))
+
+
 def input_bytes() -> int:
-    """One model input as a camera would send it: image_size × image_size × 3 bytes (uint8)."""
+    """One model input uncompressed: image_size × image_size × 3 bytes (uint8)."""
     return config.settings().image_size ** 2 * 3
+
+
+def default_payload_bytes() -> float:
+    """What a cloud request sends, as notebook 06 defines it: the median JPEG size of the test
+    split's first :data:`latency.PAYLOAD_CROPS` crops (:func:`latency.crop_payload_bytes`)."""
+    return _crop_payload(config.profile_name(), config.dataset_name(), str(config.build_dir()))
+
+
+@functools.lru_cache(maxsize=8)
+def _crop_payload(profile: str, dataset: str, build: str) -> float:
+    from utils import data
+
+    crops = np.stack([image.numpy() for image, _ in data.load("test").take(latency.PAYLOAD_CROPS)])
+    return latency.crop_payload_bytes(crops)
 
 
 def _pick(devices: dict[str, latency.Device], name: str | None, kind: str) -> latency.Device:
@@ -201,7 +270,8 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     Edge: the variant's latency measured here (median and p95) × the device's factor, spread
     into request latencies by :func:`latency.simulate_edge`. Cloud: the same variant on the
     server (× its factor), reached over the network with one ``payload_bytes`` upload per
-    request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`).
+    request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`). The budget reads
+    each variant's device bytes (file + peak activations) and validation accuracy.
     """
     validate.positive(fps=settings.fps)
     validate.positive(deadline_ms=settings.deadline_ms, allow_inf=True)
@@ -218,7 +288,7 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     edge_device = _pick(devices, settings.device, EDGE)
     server = _pick(devices, settings.server, "server")
     net = network_of(settings)
-    payload = settings.payload_bytes if settings.payload_bytes is not None else input_bytes()
+    payload = settings.payload_bytes if settings.payload_bytes is not None else default_payload_bytes()
     limits = dict(max_bytes=settings.max_bytes, deadline_ms=settings.deadline_ms,
                   min_accuracy=settings.min_accuracy)
     cloud_place = f"{server.name} over {net.name}"
@@ -229,16 +299,18 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         cloud = latency.percentiles(latency.simulate_cloud(
             payload, net, row[LATENCY_KEY] * server.factor, SAMPLES, settings.seed,
             server_p95_ms=row[P95_KEY] * server.factor))
-        size, accuracy = row[SIZE_KEY], row[ACCURACY_KEY]
+        size, accuracy, se = device_bytes(row), row[ACCURACY_KEY], accuracy_se(row)
         return (
             Deployment(row["variant"], EDGE, edge_device.name, size, accuracy, edge["p50"], edge["p99"],
-                       budget_reasons(size, edge["p99"], accuracy, **limits)),
+                       budget_reasons(size, edge["p99"], accuracy, **limits), se),
             Deployment(row["variant"], CLOUD, cloud_place, size, accuracy, cloud["p50"], cloud["p99"],
-                       budget_reasons(None, cloud["p99"], accuracy, **limits)),
+                       budget_reasons(None, cloud["p99"], accuracy, **limits), se),
         )
 
     deployments = [deploy(row) for row in grid]
     edge, cloud = deployments[grid.index(chosen)]
+    every = [d for pair in deployments for d in pair]
+    best = best_deployment(every)
     return View(
         settings=settings,
         chosen=chosen,
@@ -251,11 +323,49 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         edge_feet=latency.feet_travelled(edge.p99_ms, MPH),
         cloud_feet=latency.feet_travelled(cloud.p99_ms, MPH),
         frame_ms=1000 / settings.fps,
+        payload_bytes=payload,
         monthly_gigabytes=latency.monthly_gigabytes(payload, settings.fps),
         monthly_cost=latency.monthly_cost(payload, settings.fps),
         deployments=deployments,
-        best=best_deployment([d for pair in deployments for d in pair]),
+        best=best,
+        within_noise=tied_with(best, every),
     )
+
+
+SHOW_TIED = 4  # variants within noise named in a decision; the rest are counted
+
+
+def _at(d: Deployment) -> str:
+    return "at the edge" if d.where == EDGE else "in the cloud"
+
+
+def decision(view: View, grid: list[dict] | None = None) -> verdicts.Verdict:
+    """The budget's outcome in Markdown, generated from the numbers: the best deployment (chosen
+    on validation), the others within noise of it and, given the ``grid``, the best's test
+    accuracy, reported once."""
+    best = view.best
+    if best is None:
+        return verdicts.Verdict("**No deployment meets this budget.** The reasons in the table say "
+                                "which limit to loosen.", None)
+    where = (f"{number(best.size_bytes / 1000)} kB on the device" if best.where == EDGE
+             else "the model stays on the server")
+    text = (f"**Best: {best.variant} {_at(best)}** ({best.place}): {where}, p99 {number(best.p99_ms)} ms, "
+            f"validation accuracy {percent(best.accuracy, best.accuracy_se)}.")
+    if view.within_noise:
+        shown = view.within_noise[:SHOW_TIED]
+        others = "; ".join(f"{d.variant} {_at(d)} ({percent(d.accuracy, d.accuracy_se)})" for d in shown)
+        if len(view.within_noise) > len(shown):
+            others += f"; and {len(view.within_noise) - len(shown)} more (see the budget table)"
+        text += (f" **Within noise of it** (less than {NOISE_SE} standard errors of the difference apart): "
+                 f"{others}. The validation split cannot tell these apart: choose among them on size, "
+                 "latency or cost.")
+    else:
+        text += " No other qualifying variant is within noise of it on validation."
+    if grid is not None:
+        row = next(r for r in grid if r["variant"] == best.variant)
+        text += (f" Its **test accuracy**, reported once after choosing: "
+                 f"{percent(row[TEST_KEY], accuracy_se(row, 'test'))} over {row['test_images']:,} images.")
+    return verdicts.Verdict(text, None)
 
 
 def budget_table(view: View) -> str:
@@ -271,12 +381,16 @@ def budget_table(view: View) -> str:
     limit = "no limit" if math.isinf(s.max_bytes) else f"≤ {number(s.max_bytes / 1000)} kB"
     best = (f"Best: <b>{html.escape(view.best.variant)}</b> at the {view.best.where} ({html.escape(view.best.place)})"
             if view.best else "No deployment meets this budget.")
-    head = (f"<p>Budget: size {limit} on the device, p99 ≤ {number(s.deadline_ms)} ms, test accuracy "
-            f"≥ {s.min_accuracy:.1%}. {best}</p>")
+    if view.within_noise:
+        best += ("; within noise of it on validation: "
+                 + ", ".join(f"{html.escape(d.variant)} ({d.where})" for d in view.within_noise))
+    head = (f"<p>Budget: {limit} on the device (file + peak activations), p99 ≤ {number(s.deadline_ms)} ms, "
+            f"validation accuracy ≥ {s.min_accuracy:.1%}. {best}</p>")
     rows = "".join(
         f"<tr><td>{html.escape(edge.variant)}</td><td>{number(edge.size_bytes / 1000)}</td>"
-        f"<td>{edge.accuracy:.1%}</td>{cell(edge)}{cell(cloud)}</tr>" for edge, cloud in view.deployments)
-    return (f"{head}<table><tr><th>variant</th><th>kB gzip</th><th>test accuracy</th>"
+        f"<td>{html.escape(percent(edge.accuracy, edge.accuracy_se))}</td>{cell(edge)}{cell(cloud)}</tr>"
+        for edge, cloud in view.deployments)
+    return (f"{head}<table><tr><th>variant</th><th>kB on the device</th><th>validation accuracy ± SE</th>"
             f"<th>edge: {html.escape(view.edge.place)}</th><th>cloud: {html.escape(view.cloud.place)}</th></tr>"
             f"{rows}</table>")
 
@@ -298,8 +412,8 @@ def _png(canvas) -> bytes:
 
 
 class SizeAccuracyPlot:
-    """Accuracy against gzipped size of every variant, the Pareto front, the chosen variant
-    ringed and the budget's corner shaded. The points are drawn once; an update draws only the
+    """Validation accuracy (± one standard error) against bytes on the device of every variant,
+    the Pareto front, the chosen variant ringed and the budget's corner shaded. The points are drawn once; an update draws only the
     ring and the shading over a saved copy of them (blitting), which keeps it fast."""
 
     def __init__(self, grid: list[dict], width: float = 5.2, height: float = 3.6, dpi: int = 80):
@@ -314,24 +428,28 @@ class SizeAccuracyPlot:
         self.points = []
         for method, fmt in dict.fromkeys((row["method"], row["format"]) for row in grid):
             rows = [row for row in grid if (row["method"], row["format"]) == (method, fmt)]
+            ax.errorbar([device_bytes(r) / 1000 for r in rows], [r[ACCURACY_KEY] for r in rows],
+                        yerr=[accuracy_se(r) for r in rows], fmt="none", ecolor=FORMAT_COLOURS.get(fmt, "black"),
+                        elinewidth=1, capsize=2, alpha=0.7, zorder=2)
             self.points.append(ax.scatter(
-                [r[SIZE_KEY] / 1000 for r in rows], [r[ACCURACY_KEY] for r in rows], s=30, zorder=3,
+                [device_bytes(r) / 1000 for r in rows], [r[ACCURACY_KEY] for r in rows], s=30, zorder=3,
                 color=FORMAT_COLOURS.get(fmt, "black"), marker=METHOD_MARKERS.get(method, "^"),
                 label=fmt if method == "magnitude" else None))
         ax.scatter([], [], color="gray", marker=METHOD_MARKERS["filters"], s=30, label="filters removed")
         front = pareto_front(grid)
-        ax.plot([r[SIZE_KEY] / 1000 for r in front], [r[ACCURACY_KEY] for r in front], "k--", lw=1,
+        ax.plot([device_bytes(r) / 1000 for r in front], [r[ACCURACY_KEY] for r in front], "k--", lw=1,
                 drawstyle="steps-post", label="Pareto front")
         self.ring = ax.scatter([], [], s=220, facecolors="none", edgecolors="black", linewidths=2, animated=True)
         self.allowed = ax.add_patch(Rectangle((0, 0), 0, 0, color="tab:green", alpha=0.15, animated=True))
         ax.fill_between([], [], color="tab:green", alpha=0.15, label="within budget")
-        sizes, accuracies = [r[SIZE_KEY] / 1000 for r in grid], [r[ACCURACY_KEY] for r in grid]
+        sizes = [device_bytes(r) / 1000 for r in grid]
+        low, high = (min(r[ACCURACY_KEY] - accuracy_se(r) for r in grid), max(r[ACCURACY_KEY] + accuracy_se(r) for r in grid))
         self.max_kb = 1.05 * max(sizes)
-        self.top = min(1.0, max(accuracies) + 0.05)
+        self.top = min(1.0, high + 0.03)
         ax.set_xlim(0, self.max_kb)
-        ax.set_ylim(max(0.0, min(accuracies) - 0.05), self.top)
-        ax.set_xlabel("gzipped model (kB)")
-        ax.set_ylabel("test accuracy")
+        ax.set_ylim(max(0.0, low - 0.03), self.top)  # the error bars show what is noise
+        ax.set_xlabel("on the device: file + peak activations (kB)")
+        ax.set_ylabel("validation accuracy ± 1 SE")
         ax.legend(fontsize=7, loc="lower right")
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
@@ -342,7 +460,7 @@ class SizeAccuracyPlot:
         row, s = view.chosen, view.settings
         key = (row["variant"], s.max_bytes, s.min_accuracy)
         if key != self._key:
-            self.ring.set_offsets([[row[SIZE_KEY] / 1000, row[ACCURACY_KEY]]])
+            self.ring.set_offsets([[device_bytes(row) / 1000, row[ACCURACY_KEY]]])
             self.allowed.set_bounds(0, s.min_accuracy, min(s.max_bytes / 1000, self.max_kb), self.top - s.min_accuracy)
             self.canvas.restore_region(self.background)
             for artist in (self.allowed, *self.points, self.ring):
@@ -423,7 +541,7 @@ class Explorer:
         s = settings or Settings()
         net = network_of(s)
         presets = latency.presets()
-        largest_kb = max(row[SIZE_KEY] for row in grid) / 1000
+        largest_kb = max(device_bytes(row) for row in grid) / 1000
         style, layout = {"description_width": "130px"}, w.Layout(width="400px")
 
         def slider(kind, description, value, **options):
@@ -449,9 +567,9 @@ class Explorer:
             "fps": slider(w.IntSlider, "frames/s", round(s.fps), min=1, max=60),
             "deadline_ms": slider(w.FloatLogSlider, "p99 deadline (ms)", s.deadline_ms, min=0, max=3, step=0.05,
                                   readout_format=".4g"),
-            "max_kb": slider(w.FloatSlider, "max size (kB)", min(s.max_bytes / 1000, largest_kb), min=0,
+            "max_kb": slider(w.FloatSlider, "max on device (kB)", min(s.max_bytes / 1000, largest_kb), min=0,
                              max=largest_kb, step=max(largest_kb / 200, 0.1), readout_format=".1f"),
-            "min_accuracy": slider(w.FloatSlider, "min accuracy", s.min_accuracy, min=0, max=1, step=0.01),
+            "min_accuracy": slider(w.FloatSlider, "min val. accuracy", s.min_accuracy, min=0, max=1, step=0.01),
         }
         self._base = s
         self._holding = False
