@@ -40,7 +40,8 @@ def _check(name: str, value, *, low: float, low_open: bool, high: float | None,
     if np.isnan(array).any():
         raise ValueError(f"{name}={_shown(value)}{where} is not a number (NaN); give {wanted}.")
     if not allow_inf and np.isinf(array).any():
-        raise ValueError(f"{name}={_shown(value)}{where} is infinite; give a finite number: {wanted}.")
+        finite_wanted = wanted.replace("a number", "a finite number", 1)
+        raise ValueError(f"{name}={_shown(value)}{where} is infinite; give {finite_wanted}.")
     if (array < low).any():
         problem = "negative" if low == 0 else f"below {low:g}"
         raise ValueError(f"{name}={_shown(value)}{where} is {problem}; give {wanted}.")
@@ -54,7 +55,7 @@ def finite(**values) -> None:
     """Every value is a real number (or array of them), neither NaN nor infinite."""
     for name, value in values.items():
         _check(name, value, low=-np.inf, low_open=False, high=None, allow_inf=False,
-               wanted="a finite number")
+               wanted="a number")
 
 
 def non_negative(*, allow_inf: bool = False, **values) -> None:
