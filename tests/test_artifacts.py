@@ -177,3 +177,30 @@ def test_links_are_recorded_by_target_not_followed(tmp_path):
     folder = artifacts.get(name)
     files = json.loads((folder / artifacts.MANIFEST).read_text())["files"]
     assert files == {"photo.jpg": f"link:{outside}"}
+
+
+@pytest.mark.parametrize("damage", ["truncated.tfrecord-00000-of-00001", "history.json", "model.keras"])
+def test_a_damaged_copy_built_before_checksums_fails_its_load_probe(damage, capsys):
+    import zipfile
+
+    name = f"test.{uuid.uuid4().hex}"
+
+    def build(folder, used):
+        record = b"\x05" + b"\0" * 7 + b"crc!" + b"hello" + b"crc!"  # one whole 5-byte record
+        (folder / "truncated.tfrecord-00000-of-00001").write_bytes(record * 3)
+        (folder / "history.json").write_text('{"loss": [1.0]}')
+        with zipfile.ZipFile(folder / "model.keras", "w") as archive:
+            archive.writestr("config.json", "{}" * 1000)
+
+    artifacts.register(name, settings=dict)(build)
+    folder = artifacts.get(name)
+    manifest = json.loads((folder / artifacts.MANIFEST).read_text())
+    del manifest["files"]
+    (folder / artifacts.MANIFEST).write_text(json.dumps(manifest))
+    artifacts._VERIFIED.clear()
+    path = folder / damage
+    path.write_bytes(path.read_bytes()[:-7])
+    capsys.readouterr()
+    artifacts.get(name)
+    assert f"is damaged ({damage} " in capsys.readouterr().out
+    assert artifacts._load_probe(folder / damage) is None  # rebuilt whole

@@ -13,7 +13,9 @@ half-written artifact that later loads as if whole.
 The cache is verified, not trusted: the manifest lists a SHA-256 of every file the build wrote,
 and :func:`get` checks them when it opens an artifact (again whenever a file's size or time
 changes). A damaged copy (a truncated model, a garbled history, a truncated dataset shard) is
-rebuilt once, with one sentence saying so. Temporary folders of builds whose process is gone
+rebuilt once, with one sentence saying so. A copy built before manifests listed checksums is
+load-probed once (its JSON parses, its Keras zips pass their CRC check, its TFRecord shards are
+whole) and then adopted, its checksums recorded. Temporary folders of builds whose process is gone
 (killed mid-build) are removed whenever an artifact is opened.
 """
 
@@ -26,6 +28,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -138,6 +141,34 @@ def _stamps(folder: Path, names) -> dict:
     return stamps
 
 
+def _load_probe(path: Path) -> str | None:
+    """Why a file of a copy built before checksums would not load (JSON that does not parse, a
+    Keras zip with a bad CRC, a TFRecord shard cut mid-record), or None."""
+    if path.is_symlink():
+        return None if path.exists() else "is a link that leads nowhere"
+    try:
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+        elif path.suffix in (".keras", ".zip"):
+            with zipfile.ZipFile(path) as archive:
+                if archive.testzip() is not None:
+                    return "fails its CRC check"
+        elif ".tfrecord" in path.name:
+            size, offset = path.stat().st_size, 0
+            with open(path, "rb") as file:
+                while offset < size:  # each record: length (8), its CRC (4), data, data CRC (4)
+                    header = file.read(8)
+                    if len(header) < 8:
+                        return "is cut mid-record (truncated)"
+                    offset += 16 + int.from_bytes(header, "little")
+                    file.seek(offset)
+            if offset != size:
+                return "is cut mid-record (truncated)"
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return "does not load (truncated or garbled)"
+    return None
+
+
 _VERIFIED: dict[Path, dict] = {}  # folder -> its files' sizes and times when last verified
 
 
@@ -154,7 +185,11 @@ def _damage(folder: Path) -> str | None:
         files = manifest.get("files")
     except (OSError, ValueError, AttributeError):
         return f"its {MANIFEST} cannot be read"
-    if files is None:  # built before manifests listed checksums: adopt it as it is, once
+    if files is None:  # built before manifests listed checksums: adopt it once, if it loads
+        for relative, path in _entries(folder):
+            problem = _load_probe(path)
+            if problem:
+                return f"{relative} {problem}"
         files = {relative: _fingerprint(path) for relative, path in _entries(folder)}
         try:
             _write_manifest(folder, {**manifest, "files": files})
