@@ -428,6 +428,52 @@ def check_rare_units(counts, layer, rates, threshold: float) -> None:
 # notebook 05
 
 
+def check_l1_norms(filter_l1_norms, model) -> None:
+    """Notebook 04: ``filter_l1_norms(model)`` gives the L1 norm of every filter, as
+    ``{ReLU layer name: one norm per channel}`` (the sum of the absolute values of the weights
+    that compute the channel)."""
+    import numpy as np
+
+    from utils import pruning
+
+    layers = pruning.channel_layers(model)
+    truth = pruning.l1_norms(model)
+    if not callable(filter_l1_norms):
+        raise NotYet("filter_l1_norms should be a function that takes the model and returns the "
+                     "norms, not the norms themselves.")
+    answer = filter_l1_norms(model)
+    if not isinstance(answer, dict) or set(answer) != set(truth):
+        conv_names = {layer.name for layer, _ in layers.values()}
+        if isinstance(answer, dict) and set(answer) == conv_names:
+            hint = ("those are the convolutions' names: key each norm by the ReLU layer that "
+                    "follows its convolution, as the firing rates are")
+        else:
+            hint = "one entry per ReLU layer, as the firing rates have"
+        raise NotYet(f"the result should be a dict keyed by {sorted(truth)}; {hint}.")
+    for name, expected in truth.items():
+        got = np.asarray(answer[name], dtype=np.float64)
+        kernel = layers[name][0].kernel.numpy()
+        flat = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)
+        if got.shape != expected.shape:
+            hint = (" You summed over the filters (the kernel's last axis); sum over the other three."
+                    if got.shape[-1:] == (kernel.shape[-2],) else "")
+            raise NotYet(f"{name}: {got.shape} values, but the layer has {len(expected)} filters: "
+                         f"give one norm per filter.{hint}")
+        if np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+            continue
+        if np.allclose(got, flat.sum(axis=0), rtol=1e-5, atol=1e-6):
+            hint = "that is the plain sum of the weights; the L1 norm adds their absolute values"
+        elif np.allclose(got, np.sqrt((flat ** 2).sum(axis=0)), rtol=1e-5, atol=1e-6):
+            hint = "that is the L2 norm (root of the sum of squares); the L1 norm sums absolute values"
+        elif np.allclose(got, np.abs(flat).mean(axis=0), rtol=1e-5, atol=1e-6):
+            hint = "that is the mean of the absolute values; the L1 norm is their sum"
+        else:
+            hint = "np.abs(kernel).sum(axis=(0, 1, 2)) gives one norm per filter"
+        raise NotYet(f"{name}: the norms differ from the kernel's L1 norms; {hint}.")
+    smallest = {name: int(np.argmin(v)) for name, v in truth.items()}
+    _correct(f"one L1 norm per filter in every layer; the weakest filters are {smallest}.")
+
+
 def check_int8_value(answer, x: float, scale: float, zero_point: int) -> None:
     """Notebook 05: the int8 code TFLite stores for the float ``x`` (a tie x.5 rounds away from
     zero, as TFLite's converter and reference kernel do)."""
