@@ -58,18 +58,54 @@ def test_bad_network_settings_get_one_clear_sentence(name, overrides, says):
         latency.network(name, **overrides)
 
 
+def _device_rows(name):
+    return [row for row in latency.read_table(latency.DEVICES_CSV) if row["name"] == name]
+
+
 def test_devices_are_calibrated_by_a_reference_model_measured_here():
-    rows = {row["name"]: row for row in latency.read_table(latency.DEVICES_CSV)}
     default = latency.devices()
     assert default["this machine"].factor == 1 and default["this machine"].kind == "edge"
     assert {d.kind for d in default.values()} == {"edge", "server"}
-    pi = rows["Raspberry Pi 4"]
+    (pi,) = _device_rows("Raspberry Pi 4")
     assert default["Raspberry Pi 4"].factor == pytest.approx(float(pi["published_ms"]) / float(pi["measured_here_ms"]))
-    calibrated = latency.devices({pi["reference_model"]: 100.0})
+    calibrated = latency.devices({pi["reference_model"]: 100.0})  # the older form: float32, 1 thread
     assert calibrated["Raspberry Pi 4"].factor == pytest.approx(float(pi["published_ms"]) / 100)
-    assert "100 ms on this machine" in calibrated["Raspberry Pi 4"].source
-    with pytest.raises(ValueError, match="positive number of ms"):
+    assert "takes 100 ms at 1 thread" in calibrated["Raspberry Pi 4"].source
+    with pytest.raises(ValueError, match="not a positive measured latency"):
         latency.devices({pi["reference_model"]: 0.0})
+
+
+MEASURED = [{"model": "mobilenet_v1_1.0_224", "format": f, "threads": t, "p50_ms": ms}
+            for f, t, ms in (("float32", 1, 8.0), ("float32", 2, 4.0), ("int8", 1, 4.0), ("int8", 2, 2.5))]
+
+
+def test_a_four_thread_figure_is_divided_by_the_most_threads_measured_here():
+    phone = latency.devices(rows=MEASURED)["phone (Pixel 4)"]
+    published = {row["precision"]: float(row["published_ms"]) for row in _device_rows("phone (Pixel 4)")}
+    assert phone.threads == 4 and phone.here_threads == 2  # this machine measured 1 and 2 threads
+    assert phone.factors["float32"] == pytest.approx(published["float32"] / 4.0)  # 14.0 / 4.0
+    assert phone.factors["int8"] == pytest.approx(published["int8"] / 2.5)  # 5.0 / 2.5: int8 by int8
+    assert "the device used 4 threads, this machine had 2" in phone.source
+    assert phone.time_ms(1.0, "int8") == pytest.approx(2.0)
+    assert phone.time_ms(1.0, "float32") == pytest.approx(3.5)
+
+
+def test_an_int8_time_is_not_scaled_by_a_float32_reference():
+    pi = latency.devices(rows=MEASURED)["Raspberry Pi 4"]
+    assert "int8" not in pi.factors
+    with pytest.raises(ValueError, match="no published int8 reference"):
+        pi.time_ms(1.0, "int8")
+
+
+def test_a_gpu_server_takes_at_least_its_sourced_per_request_time():
+    a100 = latency.devices()["cloud GPU server (A100)"]
+    assert a100.floor_ms == pytest.approx(0.470)  # MLPerf v3.0 ResNet-50 single-stream median
+    assert a100.time_ms(0.3, "float32") == a100.time_ms(0.001, "int8") == pytest.approx(0.470)
+    assert latency.devices()["cloud CPU server"].time_ms(0.3, "int8") == pytest.approx(0.3)
+
+
+def test_an_old_style_device_scales_by_its_factor():
+    assert latency.Device("d", "edge", 2.0, "s").time_ms(1.5) == pytest.approx(3.0)
 
 
 def test_reference_ms_picks_one_format_and_thread_count():
@@ -179,7 +215,7 @@ def test_bursty_loss_drops_fewer_frames_than_independent_loss_at_the_same_rate()
 
 @pytest.mark.parametrize("kwargs, says", [
     ({"protocol": "quic"}, "use 'tcp'"),
-    ({"n": 0}, "simulate at least 1 request"),
+    ({"n": 0}, "simulate at least 1 request|1 or more"),
     ({"bursty": True, "burst_length": 0.5}, "at least 1 packet"),
 ])
 def test_bad_simulation_options_are_named(kwargs, says):
@@ -194,7 +230,7 @@ def test_percentiles_and_deadline_misses():
     dropped = np.append(np.ones(98), [np.inf, np.inf])
     assert latency.percentiles(dropped)["p99"] == np.inf
     assert latency.deadline_miss_rate(dropped, 10) == 0.02
-    with pytest.raises(ValueError, match="No values"):
+    with pytest.raises(ValueError, match="No values|is empty"):
         latency.percentiles([])
 
 
@@ -272,12 +308,80 @@ def test_batching_waits_at_most_the_delay_and_raises_the_capacity():
 
 
 @pytest.mark.parametrize("kwargs, says", [
-    ({"rate_per_s": 0}, "positive arrival rate"),
+    ({"rate_per_s": 0}, "positive arrival rate|above 0"),
     ({"service": "pareto"}, "use 'exponential'"),
-    ({"servers": 0}, "must be 1 or more"),
-    ({"n": -3}, "simulate at least 1 request"),
+    ({"servers": 0}, "must be 1 or more|1 or more"),
+    ({"n": -3}, "simulate at least 1 request|1 or more"),
 ])
 def test_bad_server_settings_are_named(kwargs, says):
     arguments = {"rate_per_s": 10, "service_ms": 1.0, "n": 10, **kwargs}
     with pytest.raises(ValueError, match=says):
         latency.simulate_server(**arguments)
+
+
+# ---------------------------------------------------------------- a cold request, by hand
+
+
+def test_slow_start_by_hand():
+    lte = latency.network("LTE")  # 6 Mbit/s up, 53.1 ms round trip
+    # one initial window (10 x 1,460 = 14,600 bytes) or less: nothing extra
+    assert latency.slow_start_ms(14_600, lte) == 0.0
+    # 300,000 bytes: windows of 14,600 / 29,200 / 58,400 / 116,800 bytes and the last 81,000.
+    # The first two take 19.47 and 38.93 ms to send but wait a 53.1 ms round trip each; from the
+    # third on, sending takes longer than a round trip: 53.1 - 19.467 + 53.1 - 38.933 = 47.8 ms
+    assert latency.slow_start_ms(300_000, lte) == pytest.approx(47.8, abs=0.01)
+    # a bigger initial window sends it with fewer waits; an infinitely fast link waits 4 round trips
+    assert latency.slow_start_ms(300_000, lte, initial_window=40) < 47.8
+    fast = latency.network("LTE", uplink_mbps=1e6)
+    assert latency.slow_start_ms(300_000, fast) == pytest.approx(4 * 53.1, abs=0.1)
+    with pytest.raises(ValueError, match="whole number of segments"):
+        latency.slow_start_ms(1000, lte, initial_window=0)
+
+
+def test_a_cold_request_adds_the_radio_the_handshakes_and_slow_start():
+    lte = latency.network("LTE")
+    warm = latency.request_stages(300_000, lte, 0.5)
+    cold = latency.request_stages(300_000, lte, 0.5, cold=True, promotion_ms=260)
+    assert sum(warm.values()) == pytest.approx(sum(latency.cloud_breakdown(300_000, lte, 0.5).values()))
+    assert list(cold)[:3] == ["radio promotion", "TCP handshake", "TLS handshake"]
+    extra = {k: cold[k] - warm[k] for k in cold}
+    # 260 ms promotion + 1 RTT (TCP, RFC 9293) + 1 RTT (TLS 1.3, RFC 8446) + 47.8 ms slow start
+    assert sum(extra.values()) == pytest.approx(260 + 2 * 53.1 + 47.8, abs=0.01)
+    tls12 = latency.request_stages(300_000, lte, 0.5, cold=True, tls="1.2")
+    assert tls12["TLS handshake"] == pytest.approx(2 * 53.1)
+    assert latency.request_stages(300_000, lte, 0.5, cold=True, tls="1.3 resumed (0-RTT)")["TLS handshake"] == 0
+    with pytest.raises(ValueError, match="tls='1.1'"):
+        latency.request_stages(1000, lte, 0.5, cold=True, tls="1.1")
+
+
+def test_loss_recovery_by_hand():
+    assert latency.loss_recovery_ms(50, "tail loss probe") == 100  # PTO = 2 SRTT (RFC 8985)
+    assert latency.loss_recovery_ms(50, "tail loss probe", in_flight=1) == 300  # + WCDelAckT 200 ms
+    assert latency.loss_recovery_ms(50, "retransmission timeout") == 250  # SRTT + Linux's 200 ms minimum
+    assert latency.loss_recovery_ms(50, "initial timeout") == 1000  # a lost SYN: RFC 6298's 1 s
+    with pytest.raises(ValueError, match="mechanism="):
+        latency.loss_recovery_ms(50, "fast")
+
+
+# ---------------------------------------------------------------- energy, by hand
+
+
+@pytest.mark.parametrize("path", [latency.ENERGY_CSV, latency.RADIO_ENERGY_CSV])
+def test_energy_tables_name_their_sources(path):
+    assert all(len(row["source"].strip()) > 20 for row in latency.read_table(path))
+
+
+def test_energy_arithmetic_by_hand():
+    assert latency.inference_joules(6.4, 2.0) == pytest.approx(0.0128)  # 6.4 W for 2 ms
+    # Wi-Fi at 4,000 kbit/s: 6.45e-7 - 1.27e-10 x (4000 - 2130) = 4.0751e-7 J/bit
+    wifi = latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 4000)
+    assert wifi == pytest.approx(4.0751e-7)
+    # clipped to the measured range: 50,000 kbit/s counts as 5,000
+    assert latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 50_000) == latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 5000)
+    # 10,000 bytes = 80,000 bits; + 0.26 s at 1.21 W promotion + 11.6 s at 1.06 W tail
+    assert latency.radio_joules(10_000, 1e-6) == pytest.approx(0.08)
+    assert latency.radio_joules(10_000, 1e-6, promotion_ms=260, promotion_w=1.21, tail_s=11.6, tail_w=1.06) == \
+        pytest.approx(0.08 + 0.3146 + 12.296)
+    with pytest.raises(ValueError, match="Unknown radio"):
+        latency.radio_joules_per_bit("LTE", 1000)
+    assert set(latency.energy_figures()) >= {"Raspberry Pi 4 power under load", "LTE tail time"}

@@ -76,3 +76,12 @@ def test_a_nested_model_is_refused():
     outer = keras.Sequential([keras.Input((16, 16, 3)), inner])
     with pytest.raises(ValueError, match="not a plain chain"):
         splitting.measure_split_points(outer, runs=2, warmup=0)
+
+
+def test_a_server_floor_is_the_least_any_request_pays_on_the_server():
+    free = splitting.split_latency(POINTS, LINK, server_factor=0.0)
+    floored = splitting.split_latency(POINTS, LINK, server_factor=0.0, server_floor_ms=0.47)
+    assert floored[:-1] == pytest.approx(free[:-1] + 0.47)  # every request pays the floor
+    assert floored[-1] == free[-1]  # all on the device: no request, no floor
+    with pytest.raises(ValueError, match="server_floor_ms"):
+        splitting.split_latency(POINTS, LINK, server_floor_ms=-1)

@@ -109,40 +109,102 @@ def network(name: str, **overrides) -> Network:
 
 @dataclasses.dataclass(frozen=True)
 class Device:
-    """Where inference runs: ``kind`` "edge" or "server"; ms there = ms here × ``factor``."""
+    """Where inference runs: ``kind`` "edge" or "server".
+
+    A device's time for a model = the model's time *here* × the device's factor for that
+    precision, never less than ``floor_ms`` (a sourced per-request time, for accelerators whose
+    single-image time is mostly fixed cost). ``factors`` maps each precision the device has a
+    published reference for ("float32", "int8") to its factor; ``factor`` is the float32 one
+    (0 for a device known only by its floor). ``threads`` is the published figure's thread count
+    and ``here_threads`` the thread count of the time here it was divided by: scale a model time
+    measured here at ``here_threads`` threads.
+    """
 
     name: str
     kind: str
     factor: float
     source: str
+    factors: dict = dataclasses.field(default_factory=dict)
+    floor_ms: float = 0.0
+    threads: int | None = None
+    here_threads: int = 1
+
+    def time_ms(self, here_ms: float, precision: str = "float32") -> float:
+        """This device's time for a model that takes ``here_ms`` here (at ``here_threads``
+        threads) in ``precision``. A precision without a reference of its own is refused: an
+        int8 time scaled by a float32 factor would credit the device with this CPU's int8 gain."""
+        if not here_ms >= 0:
+            raise ValueError(f"here_ms={here_ms!r}: give the model's time here, 0 ms or more.")
+        factor = self.factors.get(precision) if self.factors else self.factor
+        if factor is None and not self.floor_ms:
+            have = ", ".join(sorted(self.factors)) or "none"
+            raise ValueError(f"{self.name} has no published {precision} reference (it has: {have}), so "
+                             f"a {precision} time here cannot be scaled to it; use its "
+                             f"{' or '.join(sorted(self.factors))} model instead.")
+        return max(here_ms * (factor or 0.0), self.floor_ms)
 
 
-def devices(reference_ms_here: dict[str, float] | None = None) -> dict[str, Device]:
+def _here_ms(rows: list[dict], model: str, precision: str, threads: int) -> tuple[float, int] | None:
+    """The measured time here of ``model`` in ``precision`` at the published thread count, or at
+    the most threads measured below it (this machine may have fewer cores than the device)."""
+    candidates = [r for r in rows if r["model"] == model and r["format"] == precision
+                  and r["threads"] <= threads]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda r: r["threads"])
+    return float(best["p50_ms"]), int(best["threads"])
+
+
+def devices(reference_ms_here: dict[str, float] | None = None, *,
+            rows: list[dict] | None = None) -> dict[str, Device]:
     """The device profiles of ``data/device_profiles.csv``, by name, with their speed factors.
 
-    A device's factor is the published latency of a reference model on that device divided by
-    the same model's latency here. ``reference_ms_here`` maps model names to ms measured on this
-    machine (see :func:`reference_ms`); a model missing from it falls back to the table's
+    A device's factor, per precision, is the published latency of a reference model on that
+    device divided by the same model's latency here, in the same precision and with the same
+    thread count (or all of this machine's threads, if it has fewer than the device used).
+    ``rows`` are the reference models measured here (``quantization.reference_latencies()``:
+    model, format, threads, p50_ms). ``reference_ms_here`` (``{model: ms}``, float32, 1 thread)
+    is the older way to pass them. A model missing from both falls back to the table's
     ``measured_here_ms``, measured once on the course's development machine.
+    Devices with a ``floor_ms`` (GPUs) take at least that per request.
     """
-    reference_ms_here = reference_ms_here or {}
-    profiles = {}
+    if rows is None:
+        rows = [{"model": m, "format": "float32", "threads": 1, "p50_ms": ms}
+                for m, ms in (reference_ms_here or {}).items()]
+    for row in rows:
+        if not row["p50_ms"] > 0:
+            raise ValueError(f"{row['model']} ({row['format']}, {row['threads']} threads): "
+                             f"{row['p50_ms']!r} ms is not a positive measured latency.")
+    grouped: dict[str, dict] = {}
     for row in read_table(DEVICES_CSV):
-        model, source = row["reference_model"], row["source"]
+        entry = grouped.setdefault(row["name"], {"kind": row["kind"], "factors": {}, "sources": [],
+                                                 "floor": 0.0, "threads": None, "here_threads": 1})
+        model, precision, source = row["reference_model"], row["precision"] or "float32", row["source"]
+        if row["floor_ms"]:
+            entry["floor"] = max(entry["floor"], float(row["floor_ms"]))
         if model:
-            here = reference_ms_here.get(model)
-            if here is None:
-                here = float(row["measured_here_ms"])
-            elif not here > 0:
-                raise ValueError(f"reference_ms_here[{model!r}]={here!r}: a measured latency must "
-                                 "be a positive number of ms.")
+            threads = int(row["threads"] or 1)
+            measured = _here_ms(rows, model, precision, threads)
+            if measured is None:
+                here, here_threads = float(row["measured_here_ms"]), 1
+                note = (f"Time here: {model} {precision} {here:.3g} ms at 1 thread on the course's "
+                        "development machine (not measured on this one)")
             else:
-                source = f"{source.rstrip('.')}. Calibrated here: {model} takes {here:.3g} ms on this machine."
-            factor = float(row["published_ms"]) / here
-        else:
-            factor = 1.0
-        profiles[row["name"]] = Device(row["name"], row["kind"], factor, source)
-    return profiles
+                here, here_threads = measured
+                note = f"Calibrated here: {model} {precision} takes {here:.3g} ms at {here_threads} thread(s)"
+            if here_threads != threads:
+                note += (f"; the device used {threads} threads, this machine had {here_threads}: "
+                         "all threads there against all threads here")
+            entry["factors"][precision] = float(row["published_ms"]) / here
+            entry["threads"], entry["here_threads"] = threads, here_threads
+            source = f"{source.rstrip('.')}. {note}."
+        elif not row["floor_ms"]:
+            entry["factors"][precision] = 1.0
+        if source not in entry["sources"]:
+            entry["sources"].append(source)
+    return {name: Device(name, e["kind"], e["factors"].get("float32", 0.0), " ".join(e["sources"]),
+                         dict(e["factors"]), e["floor"], e["threads"], e["here_threads"])
+            for name, e in grouped.items()}
 
 
 def reference_ms(rows: list[dict], fmt: str = "float32", threads: int = 1) -> dict[str, float]:
@@ -202,6 +264,124 @@ def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: fl
     if budget <= 0:
         return math.inf
     return payload_bytes * 8 / (budget * 1e3)
+
+
+# ---------------------------------------------------------------- a cold request: handshakes and slow start
+
+INITIAL_WINDOW_SEGMENTS = 10  # TCP's initial congestion window, RFC 6928: 10 segments (≈ 14.6 kB)
+INITIAL_RTO_MS = 1000.0  # RFC 6298 (2.1): the timeout before any round trip was measured (a lost SYN)
+TLP_DELAYED_ACK_MS = 200.0  # RFC 8985 (7.2): WCDelAckT, added to the probe timeout with one segment in flight
+TLS_ROUND_TRIPS = {"none": 0, "1.3": 1, "1.2": 2, "1.3 resumed (0-RTT)": 0}  # RFC 8446; RFC 5246
+
+
+def slow_start_ms(payload_bytes: float, network: Network,
+                  initial_window: int = INITIAL_WINDOW_SEGMENTS) -> float:
+    """Time slow start adds to sending ``payload_bytes`` on a new connection, beyond the
+    payload's transmit time at full bandwidth (RFC 5681, initial window RFC 6928).
+
+    The sender may have ``initial_window`` segments in flight, then waits for their
+    acknowledgements: each round sends a window and lasts at least one round trip; the window
+    doubles every round. Once a window takes longer to send than a round trip, acknowledgements
+    return before it ends and the link never idles again. A payload within the first window
+    pays nothing extra.
+    """
+    _non_negative(payload_bytes=payload_bytes)
+    if not (isinstance(initial_window, (int, np.integer)) and initial_window >= 1):
+        raise ValueError(f"initial_window={initial_window!r}: give a whole number of segments, 1 or more "
+                         "(RFC 6928's is 10).")
+    remaining, window, total = float(payload_bytes), float(initial_window * MSS_BYTES), 0.0
+    while remaining > 0:
+        sent = min(window, remaining)
+        remaining -= sent
+        busy = transmit_ms(sent, network.uplink_mbps)
+        total += busy if remaining <= 0 else max(network.rtt_ms, busy)
+        window *= 2
+    return total - transmit_ms(payload_bytes, network.uplink_mbps)
+
+
+def request_stages(payload_bytes: float, network: Network, server_ms: float, *, cold: bool = False,
+                   tls: str = "1.3", promotion_ms: float = 0.0,
+                   initial_window: int = INITIAL_WINDOW_SEGMENTS, result_bytes: float = 64,
+                   queue_ms: float = 0.0, encode_ms: float = 0.0) -> dict[str, float]:
+    """The median time of each stage of one cloud request, in ms, cold or warm.
+
+    Warm: a connection already open and in use (:func:`cloud_breakdown`; the new stages are 0).
+    Cold: the radio first wakes from idle (``promotion_ms``, an assumption: see the notebook),
+    then TCP's handshake (1 round trip, RFC 9293), TLS's (``tls``: 1 round trip for 1.3, RFC
+    8446; 2 for 1.2; 0 for none or a resumed 1.3 session sending early data), and the payload
+    leaves in slow start (:func:`slow_start_ms`).
+    """
+    if tls not in TLS_ROUND_TRIPS:
+        raise ValueError(f"tls={tls!r}; use one of {', '.join(repr(t) for t in TLS_ROUND_TRIPS)}.")
+    _non_negative(promotion_ms=promotion_ms)
+    warm = cloud_breakdown(payload_bytes, network, server_ms, result_bytes=result_bytes,
+                           queue_ms=queue_ms, encode_ms=encode_ms)
+    stages = {"radio promotion": float(promotion_ms) if cold else 0.0,
+              "TCP handshake": network.rtt_ms if cold else 0.0,
+              "TLS handshake": TLS_ROUND_TRIPS[tls] * network.rtt_ms if cold else 0.0}
+    for stage, ms in warm.items():
+        stages[stage] = ms
+        if stage == "uplink":
+            stages["slow start"] = slow_start_ms(payload_bytes, network, initial_window) if cold else 0.0
+    return stages
+
+
+def loss_recovery_ms(rtt_ms: float, mechanism: str = "tail loss probe", *, in_flight: int = 2) -> float:
+    """Extra time one lost segment at the end of a transfer costs before its repair is sent.
+
+    - ``"tail loss probe"`` (RACK-TLP, RFC 8985): a probe after PTO = 2 × SRTT, plus the
+      worst-case delayed-ACK time (200 ms) when only one segment is in flight;
+    - ``"retransmission timeout"``: Linux's RTO, at least 200 ms (``TCP_RTO_MIN``) above the
+      round trip (RFC 6298 recommends a 1 s minimum; Linux uses less);
+    - ``"initial timeout"``: a lost SYN, before any round trip was measured: 1 s (RFC 6298).
+    """
+    _non_negative(rtt_ms=rtt_ms)
+    if mechanism == "tail loss probe":
+        return 2 * rtt_ms + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
+    if mechanism == "retransmission timeout":
+        return rtt_ms + RTO_MIN_MS
+    if mechanism == "initial timeout":
+        return INITIAL_RTO_MS
+    raise ValueError(f"mechanism={mechanism!r}; use 'tail loss probe', 'retransmission timeout' or "
+                     "'initial timeout'.")
+
+
+# ---------------------------------------------------------------- energy: joules per prediction
+
+ENERGY_CSV = config.DATA_DIR / "edge_cloud_energy.csv"
+RADIO_ENERGY_CSV = config.DATA_DIR / "radio_energy.csv"
+
+
+def energy_figures() -> dict[str, tuple[float, str, str]]:
+    """``{item: (value, unit, source)}`` from ``data/edge_cloud_energy.csv`` (device power, radio states)."""
+    return {row["item"]: (float(row["value"]), row["unit"], row["source"]) for row in read_table(ENERGY_CSV)}
+
+
+def radio_joules_per_bit(technology: str, kbps: float) -> float:
+    """Energy per bit (J) a phone's radio spends moving data at ``kbps``, from the measured
+    linear model of ``data/radio_energy.csv``: E_bit = A + B × (rate − C), with the rate clipped
+    to the range it was measured over."""
+    models = {row["technology"]: row for row in read_table(RADIO_ENERGY_CSV)}
+    if technology not in models:
+        raise ValueError(f"Unknown radio {technology!r}; use one of {', '.join(repr(t) for t in models)}.")
+    row = models[technology]
+    rate = min(max(float(kbps), float(row["min_kbps"])), float(row["max_kbps"]))
+    return float(row["a_j_per_bit"]) + float(row["b_j_per_bit_per_kbps"]) * (rate - float(row["c_kbps"]))
+
+
+def inference_joules(power_w: float, ms: float) -> float:
+    """Energy of one inference: the device's power draw × its inference time."""
+    _non_negative(power_w=power_w, ms=ms)
+    return power_w * ms / 1000
+
+
+def radio_joules(payload_bytes: float, joules_per_bit: float, *, promotion_ms: float = 0.0,
+                 promotion_w: float = 0.0, tail_s: float = 0.0, tail_w: float = 0.0) -> float:
+    """Energy the radio spends to send ``payload_bytes``: per bit, plus (a cold radio) the
+    promotion from idle and the tail it stays powered for afterwards."""
+    _non_negative(payload_bytes=payload_bytes, joules_per_bit=joules_per_bit, promotion_ms=promotion_ms,
+                  promotion_w=promotion_w, tail_s=tail_s, tail_w=tail_w)
+    return payload_bytes * 8 * joules_per_bit + promotion_w * promotion_ms / 1000 + tail_w * tail_s
 
 
 # ---------------------------------------------------------------- many requests: Monte Carlo

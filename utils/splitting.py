@@ -82,18 +82,23 @@ def transfer_bytes(point: SplitPoint, dtype: str = "float32", input_bytes: float
 
 def split_latency(points: list[SplitPoint], network: latency.Network, *, edge_factor: float = 1.0,
                   server_factor: float = 1.0, dtype: str = "float32",
-                  input_bytes: float | None = None, result_bytes: float = 64) -> np.ndarray:
+                  input_bytes: float | None = None, result_bytes: float = 64,
+                  server_floor_ms: float = 0.0) -> np.ndarray:
     """Median latency (ms) of one image for each split point, in order. The last point runs
     everything on the device and sends nothing; every other one makes one cloud request
-    (:func:`latency.cloud_breakdown`) whose server time is the rest of the model."""
+    (:func:`latency.cloud_breakdown`) whose server time is the rest of the model: its time here
+    × ``server_factor``, never less than ``server_floor_ms`` (a GPU's per-request time,
+    :attr:`latency.Device.floor_ms`)."""
     if not points:
         raise ValueError("No split points: measure them first with measure_split_points(model, ...).")
+    if not server_floor_ms >= 0:
+        raise ValueError(f"server_floor_ms={server_floor_ms!r}: give a time of 0 ms or more.")
     total = points[-1].edge_ms
     result = []
     for point in points[:-1]:
+        server_ms = max((total - point.edge_ms) * server_factor, server_floor_ms)
         request = latency.cloud_breakdown(transfer_bytes(point, dtype, input_bytes), network,
-                                          (total - point.edge_ms) * server_factor,
-                                          result_bytes=result_bytes)
+                                          server_ms, result_bytes=result_bytes)
         result.append(point.edge_ms * edge_factor + sum(request.values()))
     return np.array(result + [total * edge_factor])
 

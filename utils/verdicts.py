@@ -272,6 +272,18 @@ def higher(name_a: str, a: float, name_b: str, b: float, *, reference=None,
                     lower_is_better=False, quantity=quantity, unit=unit, win=win, lose=lose)
 
 
+def lower(name_a: str, a: float, name_b: str, b: float, *, reference=None,
+          reasons: tuple[str, ...] = ("speed",), tolerance: float = NOISE,
+          quantity: str = "used", unit: str = "", win: str = "less",
+          lose: str = "more") -> Verdict:
+    """The verdict on "A needs less than B" (energy, bytes, cost), lower being better."""
+    for name, value in ((name_a, a), (name_b, b)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name}: {value!r} is not a positive number to compare.")
+    return _compare(name_a, a, name_b, b, reference, reasons, tolerance,
+                    lower_is_better=True, quantity=quantity, unit=unit, win=win, lose=lose)
+
+
 def _compare(name_a, a, name_b, b, reference, reasons, tolerance, *, lower_is_better, quantity,
              unit, win, lose) -> Verdict:
     def gain(x, y):  # > 1 when x is the better one
