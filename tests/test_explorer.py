@@ -390,3 +390,12 @@ def test_voila_runs_this_python_and_only_notebook_07(tmp_path):
     command = explorer.voila_command(8899)
     assert command[:3] == [sys.executable, "-m", "voila"] and command[3] == str(explorer.NOTEBOOK)
     assert {"--no-browser", "--port=8899", "--Voila.ip=127.0.0.1", "--strip_sources=True"} <= set(command)
+
+
+def test_a_long_list_of_ties_is_cut_and_counted(grid, devices):
+    vague = [dict(row, validation_images=20) for row in grid]  # large standard errors: nearly all tied
+    view = explorer.compute(vague, devices, explorer.Settings(network="LTE", deadline_ms=1000))
+    assert len(view.within_noise) > explorer.SHOW_TIED
+    text = explorer.decision(view).text
+    assert f"and {len(view.within_noise) - explorer.SHOW_TIED} more (see the budget table)" in text
+    assert all(d.variant in explorer.budget_table(view) for d in view.within_noise)
