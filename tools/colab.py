@@ -77,7 +77,7 @@ def run(command: list, dry_run: bool, **kwargs) -> subprocess.CompletedProcess |
     print("+", " ".join(str(c) for c in command), flush=True)
     if dry_run:
         return None
-    return subprocess.run([str(c) for c in command], check=True, **kwargs)
+    return subprocess.run([str(c) for c in command], **{"check": True, **kwargs})
 
 
 def build_venv(python: Path, dry_run: bool = False) -> Path:

@@ -38,13 +38,14 @@ PHOTOS = ROOT / "build" / "test-photos"
 BROWSER_TEST = "tests/test_explorer_browser.py"
 
 
-def python_problem(version: tuple[int, int] = sys.version_info[:2], executable: str = sys.executable) -> str | None:
+def python_problem(version: tuple[int, int] | None = None, executable: str = sys.executable) -> str | None:
     """One sentence when this Python cannot run the course, else None."""
+    version = version or tuple(sys.version_info[:2])
     low, high = PYTHON_RANGE
     if low <= version <= high:
         return None
     return (f"{executable} is Python {version[0]}.{version[1]}, but the course needs Python 3.11-3.13 "
-            "(3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, e.g. "
+            "(3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, for example "
             "`py -3.11 -m utils setup` on Windows or `make PYTHON=python3.11 setup` elsewhere.")
 
 
@@ -202,8 +203,7 @@ def parser() -> argparse.ArgumentParser:
     add("test-photos", "every notebook (smoke) on harder own photos with only train/ and test/")
     add("test-colab", "every notebook (smoke) outside the repository in a Colab-like venv (tools/colab.py)")
     add("reference", "run in full, then save its numbers as data/reference_results.json (maintainers)")
-    add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/").add_argument(
-        "lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/ (other options go to jupyter lab)")
     explore = add("explore", "the trade-off explorer (notebook 07) as a web app")
     explore.add_argument("--port", type=int, default=8866)
     explore.add_argument("--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
@@ -216,7 +216,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     top = parser()
-    args = top.parse_args(argv)
+    args, extra = top.parse_known_args(argv)
+    if extra and args.command != "lab":
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
     if not args.command:
         top.print_help()
         return 0
@@ -239,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "reference": [py, "-m", "utils.runner", "--profile", "full", "--update-reference"],
         "test-colab": [py, ROOT / "tools" / "colab.py"] + (["--dry-run"] if args.dry_run else []),
         "lab": [py, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}",
-                *getattr(args, "lab_args", [])],
+                *extra],
         "explore": [py, "-m", "utils.explorer", "--profile", getattr(args, "profile", "full"),
                     "--port", str(getattr(args, "port", 8866))],
     }

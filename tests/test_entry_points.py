@@ -1,0 +1,105 @@
+"""Every `python -m utils ...` command the Makefile uses runs: the cheap ones for real (help,
+clean on a temporary build folder, student), the expensive ones with --dry-run, which prints the
+commands they would run. And the Makefile is only thin calls to them."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from utils import __main__ as course
+from utils import config
+
+ROOT = config.ROOT
+
+
+def utils(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "utils", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def makefile_commands():
+    """{target: the `python -m utils` arguments of its recipe}."""
+    commands, target = {}, None
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        match = re.match(r"^([a-z-]+):", line)
+        if match:
+            target = match.group(1)
+        elif line.startswith("\t"):
+            recipe = line.strip().lstrip("@")
+            assert recipe.startswith("$(COURSE) "), f"make {target} is not a thin call: {recipe}"
+            commands[target] = recipe.split()[1]
+    return commands
+
+
+def test_the_makefile_only_calls_python_m_utils_and_covers_the_documented_targets():
+    commands = makefile_commands()
+    assert {"setup", "run", "reference", "test", "test-photos", "test-colab", "lab", "explore", "student",
+            "clean"} <= commands.keys()
+    assert "COURSE := $(PYTHON) -m utils" in (ROOT / "Makefile").read_text()
+    known = set(course.parser()._subparsers._group_actions[0].choices)
+    assert {c for c in commands.values() if c != "--help"} <= known
+
+
+def test_help_lists_every_command():
+    result = utils("--help")
+    assert result.returncode == 0
+    for command in set(makefile_commands().values()) - {"--help"}:
+        assert command in result.stdout
+
+
+def test_clean_deletes_only_the_build_folder_it_is_given(tmp_path):
+    build = tmp_path / "build"
+    (build / "models").mkdir(parents=True)
+    (build / "models" / "m.keras").write_text("x")
+    keep = tmp_path / "my_photos.jpg"
+    keep.write_text("mine")
+    result = utils("clean", "--build-dir", str(build))
+    assert result.returncode == 0 and not build.exists() and keep.read_text() == "mine"
+    assert "Nothing to clean" in utils("clean", "--build-dir", str(build)).stdout
+
+
+def test_student_writes_copies_without_solutions(tmp_path):
+    result = utils("student", env={"COURSE_BUILD_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    copies = sorted((tmp_path / "student").glob("*.ipynb"))
+    assert [c.name for c in copies] == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert not any("### BEGIN SOLUTION" in c.read_text() for c in copies)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["run", "--profile", "smoke"], [" -m utils.runner --profile smoke"]),
+    (["reference"], [" -m utils.runner --profile full --update-reference"]),
+    (["test-photos"], ["tools/make_photos.py", "COURSE_DATASET=my_images", "--nbval-lax"]),
+    (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
+    (["explore", "--port", "9000", "--profile", "smoke"], [" -m utils.explorer --profile smoke --port 9000"]),
+    (["setup-check"], ["environment.report(environment.check())"]),
+])
+def test_expensive_commands_print_what_they_would_run(argv, expected):
+    result = utils(*argv[:1], "--dry-run", *argv[1:])
+    assert result.returncode == 0, result.stderr
+    for text in expected:
+        assert text in result.stdout, result.stdout
+
+
+def test_test_runs_unit_tests_and_nbval_before_looking_for_the_browser(tmp_path):
+    chromium = tmp_path / "chromium"
+    chromium.write_text("")
+    out = utils("test", "--dry-run", env={"CHROMIUM": str(chromium)}).stdout
+    unit, notebooks = out.index("-m pytest tests --ignore="), out.index("--nbval-lax")
+    browser = out.index("Browser for the explorer's test")
+    assert unit < notebooks < browser < out.index(f"CHROMIUM={chromium}")
+
+
+def test_test_colab_prints_its_plan():
+    result = utils("test-colab", "--dry-run", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Colab-like venv" in result.stdout and "file://" in result.stdout and "--nbval-lax" in result.stdout
+
+
+def test_setup_in_dry_run_installs_the_lock_into_the_venv():
+    result = utils("setup", "--dry-run")
+    assert result.returncode == 0
+    assert "constraints.txt" in result.stdout or result.stdout == ""  # nothing to do when .venv is ready
