@@ -103,3 +103,34 @@ def test_setup_in_dry_run_installs_the_lock_into_the_venv():
     result = utils("setup", "--dry-run")
     assert result.returncode == 0
     assert "constraints.txt" in result.stdout or result.stdout == ""  # nothing to do when .venv is ready
+
+
+def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
+    """`explore` (utils.explorer.serve) runs Voilà with subprocess, not os.execve (which on Windows
+    returns the prompt and leaves Voilà running); a SIGTERM to it stops Voilà too."""
+    import signal
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    child_script = tmp_path / "voila_stand_in.py"
+    child_script.write_text(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)\n")
+    script = (
+        "import sys\n"
+        "from utils import explorer, quantization\n"
+        "quantization.grid = quantization.reference_latencies = lambda *a, **k: None\n"
+        f"explorer.voila_command = lambda port: [sys.executable, {str(child_script)!r}]\n"
+        "sys.exit(explorer.serve(8866, 'smoke'))\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and parent.poll() is None, "Voilà's stand-in never started"
+        time.sleep(0.2)
+    child = int(pid_file.read_text())
+    assert child != parent.pid and parent.poll() is None  # serve waits for Voilà: it did not become it
+    parent.send_signal(signal.SIGTERM)
+    assert parent.wait(timeout=30) != 0
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):
+            os.kill(child, 0)
+            time.sleep(0.1)

@@ -286,13 +286,25 @@ class OfflineError(RuntimeError):
 
 
 def _require_online(homepage: str) -> None:
-    host = urlparse(homepage).hostname or homepage
+    """The catalogue's host can be reached: directly, or through the proxy that HTTPS_PROXY /
+    HTTP_PROXY name for it (NO_PROXY honoured), which is how tfds will download it."""
+    import urllib.request
+
+    url = urlparse(homepage if "://" in homepage else f"https://{homepage}")
+    host = url.hostname or homepage
+    proxy = urllib.request.getproxies().get(url.scheme or "https")
+    if proxy and not urllib.request.proxy_bypass(host):
+        proxied = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+        target = (proxied.hostname, proxied.port or (443 if proxied.scheme == "https" else 80))
+    else:
+        target = (host, url.port or (80 if url.scheme == "http" else 443))
     try:
-        socket.create_connection((host, 443), timeout=5).close()
+        socket.create_connection(target, timeout=5).close()
     except OSError:
+        via = f" through the proxy {proxy}" if target[0] != host else ""
         raise OfflineError(
             f"The {CATALOGUE} catalogue dataset must be downloaded once, and {host} cannot be "
-            f"reached from this machine: use the generated dataset (unset "
+            f"reached from this machine{via}: use the generated dataset (unset "
             f"{config.DATASET_VARIABLE}) or your own photos ({config.DATASET_VARIABLE}=my_images)."
         ) from None
 

@@ -662,8 +662,13 @@ def voila_command(port: int) -> list[str]:
             "--Voila.ip=127.0.0.1", "--template=lab", "--strip_sources=True", "--show_tracebacks=False"]
 
 
-def serve(port: int, profile: str | None = None) -> None:
-    """Build what notebook 07 needs (if missing), then become Voilà (until Ctrl-C)."""
+def serve(port: int, profile: str | None = None) -> int:
+    """Build what notebook 07 needs (if missing), then run Voilà until Ctrl-C (or SIGTERM, which is
+    passed on to it); returns Voilà's exit status. A child process, not ``os.execve``: on Windows
+    execve returns the prompt and leaves Voilà running."""
+    import signal
+    import subprocess
+
     config.use_profile(profile)
     print(f"Profile {config.profile_name()!r}: making sure the variant grid and the reference "
           "latencies exist (built the first time, which takes a while) ...", flush=True)
@@ -672,8 +677,17 @@ def serve(port: int, profile: str | None = None) -> None:
     paths = [str(kernel_folder()), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
     print(f"The explorer: http://127.0.0.1:{port}/ (Ctrl-C stops it)", flush=True)
-    command = voila_command(port)
-    os.execve(command[0], command, env)
+    voila = subprocess.Popen(voila_command(port), env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: voila.terminate())
+    try:
+        return voila.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached Voilà too: let it shut its kernels down
+        return voila.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if voila.poll() is None:
+            voila.terminate()
+            voila.wait()
 
 
 def main(argv: list[str] | None = None) -> None:
