@@ -69,3 +69,28 @@ def test_max_fps_checker_accepts_the_slowest_stages_rate(capsys):
 def test_max_fps_checker_says_what_is_wrong(answer, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_max_fps(answer, STAGES)
+
+
+COLD = dict(payload_bytes=300_000, network=LTE, promotion_ms=260, tls="1.2")
+COLD_TRUTH = 260 + 53.1 + 2 * 53.1 + 47.8  # promotion + TCP + TLS 1.2 + slow start (by hand, see test_latency)
+
+
+def test_cold_extra_checker_accepts_promotion_handshakes_and_slow_start(capsys):
+    exercises.check_cold_extra(latency.slow_start_ms(300_000, LTE) + 260 + 3 * 53.1, **COLD)
+    exercises.check_cold_extra(COLD_TRUTH, **COLD)
+    assert capsys.readouterr().out.count("Correct") == 2
+
+
+@pytest.mark.parametrize("answer, says", [
+    (COLD_TRUTH / 1000, "give milliseconds"),
+    (COLD_TRUTH - 260, "add the promotion"),
+    (COLD_TRUTH - 47.8, "add slow start"),
+    (COLD_TRUTH - 53.1, "one round trip short"),
+    (COLD_TRUTH - 2 * 53.1, "TLS 1.2 has its own handshake"),
+    (COLD_TRUTH + 53.1, "the warm request's own round trip"),
+    (123.0, "add the promotion, one round trip for TCP"),
+    ("slow", "should be a number of ms"),
+])
+def test_cold_extra_checker_says_what_is_wrong(answer, says):
+    with pytest.raises(exercises.NotYet, match=says):
+        exercises.check_cold_extra(answer, **COLD)

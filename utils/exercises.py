@@ -626,6 +626,43 @@ def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
     raise NotYet(f"{fps:,.4g} frames/s is not it; {hint}")
 
 
+def check_cold_extra(extra_ms, *, payload_bytes: float, network, promotion_ms: float,
+                     tls: str = "1.2") -> None:
+    """Notebook 06: the milliseconds a cold request adds to a warm one (radio promotion, TCP and
+    TLS handshakes, slow start)."""
+    from utils import latency
+
+    rtt, tls_trips = network.rtt_ms, latency.TLS_ROUND_TRIPS[tls]
+    slow = latency.slow_start_ms(payload_bytes, network)
+    truth = promotion_ms + rtt + tls_trips * rtt + slow
+    extra_ms = _number(extra_ms, "ms")
+
+    def near(value):
+        return math.isclose(extra_ms, value, rel_tol=0.005, abs_tol=0.05)
+
+    if near(truth):
+        _correct(f"{truth:,.1f} ms = promotion {promotion_ms:g} + TCP {rtt:g} + TLS {tls} {tls_trips * rtt:g} + "
+                 f"slow start {slow:,.1f}: a cold request pays {1 + tls_trips} round trips of handshakes first.")
+        return
+    if near(truth / 1000):
+        hint = "that looks like seconds: give milliseconds."
+    elif near(truth - promotion_ms):
+        hint = "the radio first wakes from idle: add the promotion time."
+    elif near(truth - slow):
+        hint = ("the payload does not leave at full speed on a new connection: add slow start "
+                "(latency.slow_start_ms).")
+    elif near(truth - rtt):
+        hint = ("one round trip short: TCP's handshake (SYN, SYN-ACK) costs one before any data, and "
+                "TLS 1.2 two after it (TLS 1.3 one).")
+    elif tls_trips and near(truth - tls_trips * rtt):
+        hint = f"TLS {tls} has its own handshake: {tls_trips} round trip(s) after TCP's."
+    elif near(truth + rtt):
+        hint = "count only what a cold request adds: the warm request's own round trip is in both."
+    else:
+        hint = "add the promotion, one round trip for TCP, TLS's round trips and slow start's extra time."
+    raise NotYet(f"{extra_ms:,.4g} ms is not it; {hint}")
+
+
 # notebook 07
 
 
