@@ -611,6 +611,20 @@ def channel_sweep() -> dict:
     return json.loads((artifacts.get("pruning.channels") / CHANNELS_FILE).read_text())
 
 
+def best_channel_model(fraction: float) -> keras.Model:
+    """The channel sweep's best structured model at ``fraction``: the criterion with the highest
+    mean validation accuracy over the seeds (chosen on validation), as fine-tuned with the first
+    seed. The variant grid of notebooks 05 and 07 converts it to every format."""
+    channels = channel_sweep()
+    candidates = [s for s in summarize(channels["rows"]) if np.isclose(s["fraction"], fraction)]
+    if not candidates:
+        raise ValueError(f"The channel sweep removed {sorted({r['fraction'] for r in channels['rows']})} "
+                         f"of the channels, not {fraction}: choose one of those.")
+    best = max(candidates, key=lambda s: s["mean"])
+    return keras.models.load_model(artifacts.get("pruning.channels")
+                                   / model_file(best["criterion"], best["fraction"], CHANNEL_SEEDS[0]))
+
+
 def summarize(rows: list[dict], key: str = "validation_accuracy") -> list[dict]:
     """Per (criterion, fraction): the mean, the sample standard deviation (0 for one seed), the
     lowest and highest ``key`` over the seeds, and how many seeds."""

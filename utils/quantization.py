@@ -334,6 +334,7 @@ GRID_FILE = "grid.json"
 
 def _grid_settings() -> dict:
     return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
+            "channels": artifacts.path("pruning.channels").name,
             "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
             "formats": FORMATS, "recipe": "grid/4"}
 
@@ -345,14 +346,9 @@ def _label(method: str, sparsity: float, fmt: str) -> str:
 
 
 def filters_removed_model(fraction: float) -> keras.Model:
-    """The trained model without the ``fraction`` of each layer's filters that fire least,
-    fine-tuned (notebook 04's recipe)."""
-    cfg = config.settings()
-    model, _ = training.trained_model()
-    train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed)
-    rates = pruning.firing_rates(model, data.pipeline(data.load("train"), 256))
-    smaller = pruning.remove_units(model, pruning.units_to_keep(rates, fraction))
-    return pruning.fine_tune(smaller, train_ds, cfg.finetune_epochs)
+    """The trained model without ``fraction`` of each layer's filters: notebook 04's best
+    structured model (the channel criterion chosen on validation, pruned and fine-tuned in steps)."""
+    return pruning.best_channel_model(fraction)
 
 
 def variant_scores(content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarray]],
