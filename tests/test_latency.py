@@ -49,7 +49,7 @@ def test_network_overrides_one_field_and_keeps_the_rest():
     ("LTE", {"rtt_ms": -5}, "rtt_ms=-5.0 is negative"),
     ("LTE", {"loss": 1}, r"loss=1.0 is outside \[0, 1\)"),
     ("LTE", {"loss": -0.1}, r"loss=-0.1 is outside \[0, 1\)"),
-    ("LTE", {"rtt_ms": float("nan")}, "rtt_ms=nan is negative"),
+    ("LTE", {"rtt_ms": float("nan")}, "rtt_ms=nan is not a number"),
     ("6G", {}, "Unknown network preset '6G'; use one of '3G'"),
     ("LTE", {"latency": 3}, "'latency' is not a network setting"),
 ])
@@ -385,3 +385,16 @@ def test_energy_arithmetic_by_hand():
     with pytest.raises(ValueError, match="Unknown radio"):
         latency.radio_joules_per_bit("LTE", 1000)
     assert set(latency.energy_figures()) >= {"Raspberry Pi 4 power under load", "LTE tail time"}
+
+
+def test_mmc_erlang_c_matches_the_closed_form_and_scales_to_many_servers():
+    # c = 2, a = 1 Erlang (rho = 0.5): Erlang C = (a^2/2!/(1-rho)) / (1 + a + a^2/2!/(1-rho)) = 1/3,
+    # so Wq = C / (c mu - lambda) = (1/3) * 10 ms / (2 * 0.5) = 3.33 ms, plus 10 ms of service
+    assert latency.mmc_mean_response_ms(100, 10, servers=2) == pytest.approx(10 + 10 / 3)
+    many = latency.mmc_mean_response_ms(19_000, 10, servers=200)  # rho = 0.95, no overflow
+    assert 10 < many < latency.mmc_mean_response_ms(95, 10, servers=1)
+
+
+def test_a_nan_round_trip_is_not_called_negative():
+    with pytest.raises(ValueError, match="rtt_ms=nan is not a number"):
+        latency.Network("x", 1.0, 1.0, float("nan"), 0.0, "test")

@@ -74,7 +74,8 @@ class Network:
                 raise ValueError(f"{self.name}: {field}={value!r} is not a usable bandwidth; give a "
                                  "positive number of Mbit/s (e.g. 6 for LTE's uplink).")
         if not self.rtt_ms >= 0:
-            raise ValueError(f"{self.name}: rtt_ms={self.rtt_ms!r} is negative; a round-trip time is "
+            problem = "is not a number" if math.isnan(self.rtt_ms) else "is negative"
+            raise ValueError(f"{self.name}: rtt_ms={self.rtt_ms!r} {problem}; a round-trip time is "
                              "0 ms or more (e.g. 53 for LTE).")
         if not 0 <= self.loss < 1:
             raise ValueError(f"{self.name}: loss={self.loss!r} is outside [0, 1); give the fraction "
@@ -614,9 +615,11 @@ def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1)
     if rho >= 1:
         return math.inf
     offered = rate_per_s * service_ms / 1000  # a = λ / μ, in Erlangs
-    head = sum(offered ** k / math.factorial(k) for k in range(servers))
-    tail = offered ** servers / math.factorial(servers) / (1 - rho)
-    waiting_probability = tail / (head + tail)
+    # Erlang B by its recursion (no a^c / c!, which overflows for hundreds of servers), then C
+    blocking = 1.0
+    for k in range(1, servers + 1):
+        blocking = offered * blocking / (k + offered * blocking)
+    waiting_probability = blocking / (1 - rho * (1 - blocking))
     wait_ms = waiting_probability * service_ms / (servers * (1 - rho))
     return wait_ms + service_ms
 
