@@ -103,23 +103,30 @@ def build_venv(python: Path, dry_run: bool = False) -> Path:
     return venv
 
 
+def freeze(py: Path) -> dict[str, str]:
+    """{lower-case name: its `pip freeze` line}."""
+    out = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
+    return {line.split("==")[0].split(" @ ")[0].lower(): line for line in out.splitlines() if line.strip()}
+
+
 def reset(venv: Path, dry_run: bool = False) -> None:
-    """Uninstall what an earlier run's bootstrap cell added, back to the venv as built."""
+    """Back to the venv as built: uninstall what an earlier run's bootstrap cell added, and put back
+    the versions it changed (e.g. protobuf, absl-py)."""
     py = venv_python(venv)
     if dry_run:
-        print(f"+ {py} -m pip uninstall -y <packages not in {BASE}>")
+        print(f"+ {py} -m pip uninstall -y <packages not in {BASE}>; pip install <changed versions back>")
         return
-    base = {line.split("==")[0].lower() for line in (venv / BASE).read_text().splitlines()}
-    now = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
-    extra = [line.split("==")[0].split(" @ ")[0] for line in now.splitlines()
-             if line and line.split("==")[0].split(" @ ")[0].lower() not in base]
+    base = {line.split("==")[0].split(" @ ")[0].lower(): line
+            for line in (venv / BASE).read_text().splitlines() if line.strip()}
+    now = freeze(py)
+    extra = sorted(set(now) - set(base))
+    changed = sorted(base[name] for name in base if now.get(name) != base[name])
     if extra:
         print(f"Resetting the venv to Colab's packages: uninstalling {', '.join(extra)}")
         run([py, "-m", "pip", "uninstall", "-y", *extra], dry_run, stdout=subprocess.DEVNULL)
-    changed = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True).stdout
-    if set(changed.splitlines()) != set((venv / BASE).read_text().splitlines()):
-        # a package of Colab's was upgraded by an earlier install: put the pins back
-        run([py, "-m", "pip", "install", "-r", PINS, *HARNESS], dry_run)
+    if changed:
+        print(f"Resetting the venv to Colab's packages: {', '.join(changed)}")
+        run([py, "-m", "pip", "install", "--no-deps", *changed], dry_run, stdout=subprocess.DEVNULL)
 
 
 def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = False) -> int:
