@@ -450,7 +450,7 @@ class SizeAccuracyPlot:
         ax.set_ylim(max(0.0, low - 0.03), self.top)  # the error bars show what is noise
         ax.set_xlabel("on the device: file + peak activations (kB)")
         ax.set_ylabel("validation accuracy ± 1 SE")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="best")  # where it hides the fewest points
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
         self._key = self._png = None
