@@ -633,8 +633,12 @@ class Explorer:
         self.budget.value = budget_table(view)
         return view
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self):
+        """Shown as its widget: ipywidgets 7 (Colab's) displays widgets this way, not through
+        ``_repr_mimebundle_`` as ipywidgets 8 does; ``display`` works with both."""
+        from IPython.display import display
+
+        display(self.widget)
 
 
 # ---------------------------------------------------------------- the standalone app (make explore)
