@@ -33,7 +33,7 @@ def main() -> None:
     from utils import explorer, latency, quantization
 
     grid = quantization.grid()
-    devices = latency.devices(latency.reference_ms(quantization.reference_latencies()))
+    devices = latency.devices(rows=quantization.reference_latencies())
     smallest = min(explorer.device_bytes(row) for row in grid)  # file + peak activations
     app = explorer.Explorer(grid, devices, explorer.Settings(network="LTE", max_bytes=2 * smallest, min_accuracy=0.5))
     c = app.controls

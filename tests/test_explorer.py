@@ -399,3 +399,26 @@ def test_a_long_list_of_ties_is_cut_and_counted(grid, devices):
     text = explorer.decision(view).text
     assert f"and {len(view.within_noise) - explorer.SHOW_TIED} more (see the budget table)" in text
     assert all(d.variant in explorer.budget_table(view) for d in view.within_noise)
+
+
+# ---------------------------------------------------------------- a variant's time on a device
+
+
+def test_device_time_scales_by_the_variants_precision_and_thread_count(grid):
+    # Pixel-like: 4 threads there against 2 here; float32 factor 10, int8 factor 4
+    phone = latency.Device("phone", "edge", 10.0, "test", {"float32": 10.0, "int8": 4.0}, 0.0, 4, 2)
+    int8 = next(r for r in grid if r["format"] == "int8" and r["sparsity"] == 0.0)
+    assert explorer.device_ms(phone, int8, grid) == (4.0 * int8["p50_ms_2t"], 4.0 * int8["p95_ms_2t"])
+
+
+def test_a_device_without_an_int8_reference_gets_no_int8_gain(grid):
+    pi = latency.Device("pi", "edge", 3.0, "test", {"float32": 3.0}, 0.0, 4, 1)
+    int8 = next(r for r in grid if r["format"] == "int8" and r["sparsity"] == 0.5)
+    float32 = next(r for r in grid if r["format"] == "float32" and r["sparsity"] == 0.5)
+    assert int8["p50_ms_1t"] < float32["p50_ms_1t"]
+    assert explorer.device_ms(pi, int8, grid) == (3.0 * float32["p50_ms_1t"], 3.0 * float32["p95_ms_1t"])
+
+
+def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
+    gpu = latency.Device("gpu", "server", 0.0, "test", {}, 0.47, None, 1)
+    assert explorer.device_ms(gpu, grid[0], grid) == (0.47, 0.47)

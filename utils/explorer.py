@@ -264,12 +264,28 @@ def _check(settings: Settings) -> None:
                          "limit must be 0 or more and the accuracy between 0 and 1.")
 
 
+def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[float, float]:
+    """A variant's median and p95 on ``device``: its LiteRT time here at the thread count the
+    device's factor was calibrated with, scaled by the factor of the variant's precision
+    (:meth:`latency.Device.time_ms`, with the device's per-request floor). int8 is scaled by an
+    int8 reference; a device without one (no published int8 figure) is credited with no int8
+    gain: its int8 variant takes the float32 variant's time there.
+    """
+    threads = device.here_threads
+    precision = "int8" if row["format"] == "int8" else "float32"  # float16 and dynamic compute in float
+    if precision == "int8" and device.factors and "int8" not in device.factors and not device.floor_ms:
+        row, precision = quantization.grid_row(grid, row["sparsity"], "float32", row["method"]), "float32"
+    p50 = row.get(f"p50_ms_{threads}t", row[LATENCY_KEY])
+    p95 = row.get(f"p95_ms_{threads}t", row[P95_KEY])
+    return device.time_ms(p50, precision), device.time_ms(p95, precision)
+
+
 def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Settings) -> View:
     """Everything the explorer shows for ``settings``: a plain function of its three arguments.
 
-    Edge: the variant's latency measured here (median and p95) × the device's factor, spread
-    into request latencies by :func:`latency.simulate_edge`. Cloud: the same variant on the
-    server (× its factor), reached over the network with one ``payload_bytes`` upload per
+    Edge: the variant's latency measured here (median and p95) scaled to the device
+    (:func:`device_ms`), spread into request latencies by :func:`latency.simulate_edge`. Cloud:
+    the same variant on the server (:func:`device_ms`, with its per-request floor), reached over the network with one ``payload_bytes`` upload per
     request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`). The budget reads
     each variant's device bytes (file + peak activations) and validation accuracy.
     """
@@ -294,11 +310,11 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     cloud_place = f"{server.name} over {net.name}"
 
     def deploy(row: dict) -> tuple[Deployment, Deployment]:
-        edge = latency.percentiles(latency.simulate_edge(
-            row[LATENCY_KEY] * edge_device.factor, SAMPLES, settings.seed, p95_ms=row[P95_KEY] * edge_device.factor))
+        edge_p50, edge_p95 = device_ms(edge_device, row, grid)
+        server_p50, server_p95 = device_ms(server, row, grid)
+        edge = latency.percentiles(latency.simulate_edge(edge_p50, SAMPLES, settings.seed, p95_ms=edge_p95))
         cloud = latency.percentiles(latency.simulate_cloud(
-            payload, net, row[LATENCY_KEY] * server.factor, SAMPLES, settings.seed,
-            server_p95_ms=row[P95_KEY] * server.factor))
+            payload, net, server_p50, SAMPLES, settings.seed, server_p95_ms=server_p95))
         size, accuracy, se = device_bytes(row), row[ACCURACY_KEY], accuracy_se(row)
         return (
             Deployment(row["variant"], EDGE, edge_device.name, size, accuracy, edge["p50"], edge["p99"],
@@ -318,8 +334,8 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         network=net,
         edge=edge,
         cloud=cloud,
-        edge_stages={f"inference on {edge_device.name}": chosen[LATENCY_KEY] * edge_device.factor},
-        cloud_stages=latency.cloud_breakdown(payload, net, chosen[LATENCY_KEY] * server.factor),
+        edge_stages={f"inference on {edge_device.name}": device_ms(edge_device, chosen, grid)[0]},
+        cloud_stages=latency.cloud_breakdown(payload, net, device_ms(server, chosen, grid)[0]),
         edge_feet=latency.feet_travelled(edge.p99_ms, MPH),
         cloud_feet=latency.feet_travelled(cloud.p99_ms, MPH),
         frame_ms=1000 / settings.fps,
