@@ -93,3 +93,17 @@ def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path
     again = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
                            env=env, timeout=300)
     assert again.returncode == 0 and f"using the course in {home}" in again.stdout
+
+
+def test_a_checkout_in_a_kernel_without_the_course_uses_the_checkout(tmp_path):
+    """Jupyter started in notebooks/ of a checkout, in a kernel where the course is not installed:
+    nothing is fetched, the checkout goes on the path."""
+    import os
+
+    script = OUTSIDE.format(root=str(ROOT)) + bootstrap_cell.cell_source() + "\nprint('utils from', config.ROOT)\n"
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "notebooks", capture_output=True, text=True,
+                         env={**os.environ, "COURSE_HOME": str(tmp_path / "course"), "COURSE_REPO": "file:///nowhere"},
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert f"using the course in {ROOT}" in out.stdout and out.stdout.splitlines()[-1] == f"utils from {ROOT}"
+    assert not (tmp_path / "course").exists()

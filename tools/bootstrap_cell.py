@@ -48,6 +48,8 @@ except ImportError:
     ref = os.environ.get("COURSE_REF", "{ref}")
     home = Path(os.environ.get("COURSE_HOME") or
                 ("/content" if Path("/content").is_dir() else Path.home()) / "dl-training-vs-inference")
+    if (Path.cwd().parent / "utils" / "config.py").is_file():  # a checkout, in a kernel without the course
+        home = Path.cwd().parent
     done = []
     if not (home / "utils" / "config.py").is_file():
         git = ["git", "-c", "advice.detachedHead=false", "-C", str(home)]
