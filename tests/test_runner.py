@@ -104,3 +104,11 @@ def test_update_reference_saves_a_full_run_and_refuses_smoke(tmp_path, reference
     saved = json.loads(reference.read_text())
     assert saved["entries"] == [{"notebook": "00_first", "key": "pi", "value": 3.0, "unit": "units"}]
     assert saved["machine"]["cores"] >= 1 and "int8_instructions" in saved["machine"]
+
+
+def test_every_headline_figure_is_in_the_reference_machines_results():
+    """The headline charts name figures the notebooks really record (the reference run has them)."""
+    recorded = {(e["notebook"], e["key"]) for e in verdicts._load_reference(verdicts.REFERENCE_PATH)["entries"]}
+    missing = [(notebook, key) for _, _, figures in runner.HEADLINES for _, notebook, key in figures
+               if (notebook, key) not in recorded]
+    assert missing == []

@@ -35,19 +35,25 @@ from utils import config, results, verdicts
 HEADLINES = (
     ("Training vs inference", "ms", [
         ("one training step (batch)", "03_inference", "train_step_ms"),
-        ("one forward pass (same batch)", "03_inference", "forward_pass_ms"),
-        ("one image alone (batch 1)", "03_inference", "inference_ms"),
+        ("forward pass (same batch)", "03_inference", "forward_pass_ms"),
+        ("one image alone (batch 1)", "00_start_here", "single_image_inference_ms"),
     ]),
-    ("Model size on disk", "× dense float32 file", [
+    ("Model size", "× the dense float32 file", [
         ("int8 file", "05_int8_tflite", "int8_file_vs_float32"),
         ("80 % pruned + int8, gzipped", "05_int8_tflite", "pruned80_int8_gzip_vs_dense_float32_file"),
     ]),
-    ("int8 latency", "× float32 (1 thread)", [
-        ("dense int8 p50", "05_int8_tflite", "int8_vs_float32_latency_1_thread"),
+    ("int8 latency (LiteRT, 1 thread)", "× float32", [
+        ("dense int8", "05_int8_tflite", "int8_vs_float32_latency_1_thread"),
     ]),
-    ("Edge vs cloud p99", "ms", [
-        ("edge", "06_edge_vs_cloud", "example_edge_p99_ms"),
-        ("cloud", "06_edge_vs_cloud", "example_cloud_p99_ms"),
+    ("Edge vs cloud, p99", "ms", [
+        ("edge (Pi 4)", "06_edge_vs_cloud", "edge_p99_ms"),
+        ("cloud over 5G", "06_edge_vs_cloud", "5G_p99_ms"),
+        ("cloud over LTE", "06_edge_vs_cloud", "LTE_p99_ms"),
+    ]),
+    ("Feet at 60 mph during the p99", "feet", [
+        ("edge (Pi 4)", "06_edge_vs_cloud", "edge_p99_feet"),
+        ("cloud over 5G", "06_edge_vs_cloud", "5G_p99_feet"),
+        ("cloud over LTE", "06_edge_vs_cloud", "LTE_p99_feet"),
     ]),
 )
 
