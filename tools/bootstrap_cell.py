@@ -70,7 +70,8 @@ except ImportError:
 
     wanted = [Requirement(r) for r in project["project"]["dependencies"]]
     missing = [r for r in wanted if r.name in kernel and lacking(r)]
-    restart = [r.name for r in missing if r.name.replace("-", "_") in sys.modules]
+    module = {{"protobuf": "google.protobuf", "pillow": "PIL"}}  # else the name with _ for -
+    restart = [r.name for r in missing if module.get(r.name, r.name.replace("-", "_")) in sys.modules]
     if missing:
         print("Installing what this runtime lacks:", ", ".join(map(str, missing)), "...", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", *map(str, missing)], check=True)
