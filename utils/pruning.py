@@ -549,7 +549,7 @@ CHANNELS_FILE = "channels.json"
 def channel_budget() -> dict:
     """The fine-tuning budget of every cut model: epochs, and as a share of the training run."""
     cfg = config.settings()
-    per_step = max(1, cfg.finetune_epochs // CHANNEL_STEPS)
+    per_step = cfg.finetune_epochs  # after each step: the fine-tuning a magnitude-pruned model gets
     return {"steps": CHANNEL_STEPS, "epochs_per_step": per_step, "epochs": CHANNEL_STEPS * per_step,
             "share_of_training": CHANNEL_STEPS * per_step / cfg.epochs}
 
