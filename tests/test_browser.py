@@ -53,10 +53,14 @@ def test_debian_as_root_says_so_before_installing():
         assert said, "installed before saying so"
         return Done()
 
-    with pytest.raises(browser.BrowserMissing, match="no browser is on PATH"):  # the fake apt installs nothing
-        browser.ensure(say=said.append, finder=lambda: None, debian=lambda: True, is_root=True, run=run)
+    path = browser.ensure(say=said.append, finder=lambda: None, debian=lambda: True, is_root=True, run=run,
+                          installed=lambda: Path("/usr/bin/chromium"))
+    assert path == Path("/usr/bin/chromium")
     assert "installing Debian's chromium package" in said[0]
     assert ran == [["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]]
+    with pytest.raises(browser.BrowserMissing, match="no browser is on PATH"):  # apt said yes, yet no browser
+        browser.ensure(say=said.append, finder=lambda: None, debian=lambda: True, is_root=True, run=run,
+                       installed=lambda: None)
 
 
 def test_sudo_is_used_when_not_root():

@@ -81,7 +81,7 @@ def apt_command(is_root: bool, which=shutil.which) -> list[str] | None:
 
 
 def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
-           is_root: bool | None = None, run=subprocess.run) -> Path:
+           is_root: bool | None = None, run=subprocess.run, installed=lambda: system_browser("Linux")) -> Path:
     """A browser's path: found, or installed with apt on Debian-like systems after saying so."""
     found = finder()
     if found:
@@ -105,7 +105,7 @@ def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
         if run(step, env=env).returncode != 0:
             raise BrowserMissing(f"`{' '.join(step)}` failed: install Chromium yourself, or run "
                                  f"`{INSTALL_PLAYWRIGHT}`, then run the tests again.")
-    path = system_browser("Linux")
+    path = installed()
     if path is None:
         raise BrowserMissing(f"apt-get installed chromium but no browser is on PATH: run `{INSTALL_PLAYWRIGHT}`.")
     return path
