@@ -1,5 +1,8 @@
 """The verdict helper: sentences generated from measurements, checked against contrary ones.
 
+Every verdict shape is here: faster, higher, lower, accuracy, accuracy_gap, seeds_compared,
+against_reference.
+
 A reference machine with int8 instructions measured int8 3x faster, batching 2x more
 throughput and an accuracy of 0.92; these tests feed the helper the opposite outcomes and check
 that the sentence says so, and why.
@@ -22,8 +25,16 @@ REFERENCE = {
         {"notebook": "03", "key": "batch_1_images_per_s", "value": 1000.0, "unit": "images/s"},
         {"notebook": "02", "key": "test_accuracy", "value": 0.92, "unit": "fraction"},
         {"notebook": "02", "key": "epoch_seconds", "value": 8.0, "unit": "s"},
+        {"notebook": "03", "key": "test_accuracy", "value": 0.92, "unit": "fraction"},
+        {"notebook": "03", "key": "novel_accuracy", "value": 0.70, "unit": "fraction"},
+        {"notebook": "04", "key": "firing_50_mean", "value": 0.78, "unit": "fraction"},
+        {"notebook": "04", "key": "random_50_mean", "value": 0.88, "unit": "fraction"},
+        {"notebook": "06", "key": "edge_mj", "value": 2.0, "unit": "mJ"},
+        {"notebook": "06", "key": "radio_mj", "value": 8.0, "unit": "mJ"},
     ],
 }
+GAP_KEYS = ("03", "test_accuracy", "novel_accuracy")
+SEED_KEYS = ("04", "firing_50_mean", "random_50_mean")
 HERE = {"cpu": "Slow CPU", "architecture": "x86_64", "cores": 2, "int8_instructions": [],
         "system": "Linux", "python": "3.11.7", "tensorflow": "2.21.0"}
 
@@ -40,6 +51,12 @@ def machines(tmp_path, monkeypatch):
     verdicts._reference_file.cache_clear()
     yield path
     verdicts._reference_file.cache_clear()
+
+
+@pytest.fixture
+def photos(monkeypatch):
+    """This run trains on own photos, the reference on the generated dataset."""
+    monkeypatch.setenv(config.DATASET_VARIABLE, "my_images")
 
 
 def test_int8_slower_here_says_so_and_names_the_missing_instructions(machines):
@@ -154,3 +171,99 @@ def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not a finite number"):
         results.record_many("nb", {"a": (3, "s"), "c": (float("inf"), "s")})
     assert [e["value"] for e in results.load()] == [1.0, 2.5]  # nothing of the bad call landed
+
+
+# ---------------------------------------------------------------- accuracy_gap
+
+def test_a_clear_gap_like_the_reference_agrees(machines):
+    v = verdicts.accuracy_gap("test", 0.90, 1000, "novel", 0.72, 600, reference=GAP_KEYS)
+    assert v.agrees is True
+    assert "a gap of +18.0 ± 2.1 points" in v.text  # hypot(0.0095, 0.0183) = 0.0206
+    assert "test higher by 8.7 standard errors" in v.text
+    assert "a gap of +22.0 points" in v.text and "The same outcome." in v.text
+
+
+def test_no_gap_here_is_within_noise_and_differs_from_the_reference(machines):
+    v = verdicts.accuracy_gap("test", 0.80, 120, "novel", 0.78, 60, reference=GAP_KEYS,
+                              reference_n=(1000, 600))
+    assert v.agrees is False
+    assert "within noise (less than two standard errors)" in v.text
+    assert "differs from the reference" in v.text
+
+
+def test_the_other_split_higher_is_said_as_such(machines, monkeypatch):
+    monkeypatch.setenv(config.DATASET_VARIABLE, "my_images")
+    v = verdicts.accuracy_gap("test", 0.60, 1000, "novel", 0.75, 1000, reference=GAP_KEYS)
+    assert v.agrees is False
+    assert "novel higher by" in v.text and "a gap of -15.0" in v.text
+    assert "'my_images' dataset" in v.text  # the likely reason: other photos
+
+
+def test_the_reference_standard_error_uses_the_reference_counts(machines):
+    # reference gap 0.05: beyond two standard errors on 1,000 + 600 images, not on 50 + 50
+    wide = verdicts.accuracy_gap("test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85))
+    narrow = verdicts.accuracy_gap("test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85),
+                                   reference_n=(1000, 600))
+    assert wide.agrees is True and narrow.agrees is False
+    assert "+5.0 points, test higher by" in narrow.text
+
+
+def test_without_a_reference_figure_it_says_so(machines):
+    v = verdicts.accuracy_gap("test", 0.9, 100, "novel", 0.6, 100, reference=("03", "x", "y"))
+    assert v.agrees is None and "no figure for this comparison" in v.text
+
+
+def test_an_accuracy_outside_0_1_is_refused(machines):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        verdicts.accuracy_gap("test", 1.2, 100, "novel", 0.6, 100)
+
+
+# ---------------------------------------------------------------- lower
+
+def test_lower_says_less_when_a_needs_less_and_agrees_with_the_reference(machines):
+    v = verdicts.lower("the edge", 1.0, "the radio", 4.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ")
+    assert "the edge was 4.00× less" in v.text and v.agrees is True
+
+
+def test_lower_says_more_and_differs_when_this_run_is_the_contrary(machines):
+    v = verdicts.lower("the edge", 8.0, "the radio", 2.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ")
+    assert "the edge was 4.00× more" in v.text and "differs from the reference" in v.text
+    assert v.agrees is False
+
+
+def test_lower_without_a_reference_says_so_and_refuses_non_positive_numbers(machines):
+    assert verdicts.lower("a", 1.0, "b", 1.02).agrees is None
+    with pytest.raises(ValueError, match="not a positive number"):
+        verdicts.lower("a", 0.0, "b", 1.0)
+
+
+# ---------------------------------------------------------------- seeds_compared
+
+def test_close_means_with_a_wide_spread_are_within_noise_and_contradict_the_reference(machines, photos):
+    v = verdicts.seeds_compared("firing rate", [0.84, 0.80, 0.88], "random", [0.85, 0.86, 0.81],
+                                1000, reference=SEED_KEYS)
+    assert "within noise" in v.text
+    assert "firing rate 0.840 (± 0.040 over 3 seeds, from 0.800 to 0.880)" in v.text
+    assert v.agrees is False  # the reference saw random clearly ahead
+    assert "differs from the reference" in v.text and "'my_images' dataset" in v.text
+
+
+def test_a_clear_difference_is_named_and_agrees_with_the_reference(machines, photos):
+    v = verdicts.seeds_compared("firing rate", [0.70, 0.71, 0.69], "random", [0.85, 0.86, 0.84],
+                                1000, reference=SEED_KEYS)
+    assert "random higher, by" in v.text and "-15.0 ±" in v.text
+    assert v.agrees is True and "The same outcome." in v.text
+
+
+def test_the_noise_counts_the_seeds_and_the_images():
+    # no spread over seeds: the noise is the two binomial standard errors alone
+    v = verdicts.seeds_compared("a", [0.5, 0.5], "b", [0.5, 0.5], 100, reference=(0.5, 0.5))
+    assert "+0.0 ± 7.1 points" in v.text  # hypot(0.05, 0.05) = 0.0707
+    assert v.agrees is True
+    one = verdicts.seeds_compared("a", [0.9], "b", [0.6], 100)
+    assert "1 seed" in one.text and "a higher" in one.text and one.agrees is None
+
+
+def test_no_seeds_is_a_clear_error():
+    with pytest.raises(ValueError, match="at least one accuracy"):
+        verdicts.seeds_compared("a", [], "b", [0.5], 100)
