@@ -35,6 +35,15 @@ def _correct(message: str) -> None:
     print(f"✓ Correct: {message}")
 
 
+def close_to(answer: float, *, rel_tol: float = 0.01, abs_tol: float = 0.0):
+    """The checkers' one closeness test: ``near(value)`` says whether ``answer`` is within
+    ``rel_tol`` (1 % by default) or ``abs_tol`` of ``value``; a checker tries the truth, then
+    each typical mistake, with the same tolerance."""
+    def near(value: float) -> bool:
+        return math.isclose(answer, value, rel_tol=rel_tol, abs_tol=abs_tol)
+    return near
+
+
 # ---------------------------------------------------------------- stripping solutions
 
 
@@ -317,8 +326,7 @@ def check_break_even(days: float, *, forward_flops: float, images_seen: int,
     except (TypeError, ValueError):
         raise NotYet(f"days is {days!r}; it should be a number of days.") from None
 
-    def near(value):
-        return math.isclose(float(days), value, rel_tol=0.01)
+    near = close_to(float(days))
 
     if near(truth):
         hours = f" ({truth * 24:,.1f} hours)" if truth < 2 else ""
@@ -546,8 +554,7 @@ def check_feet(feet, latency_ms: float, mph: float = 60) -> None:
     truth = latency.feet_travelled(latency_ms, mph)
     feet = _number(feet, "feet")
 
-    def near(value):
-        return math.isclose(feet, value, rel_tol=0.01)
+    near = close_to(feet)
 
     if near(truth):
         _correct(f"{truth:,.1f} feet ({latency.metres_travelled(latency_ms, mph):,.1f} m) at {mph:g} mph "
@@ -583,8 +590,7 @@ def check_break_even_bandwidth(mbps, *, payload_bytes: float, network, server_ms
                      f"more than the edge's {edge_ms:g} ms: no bandwidth is enough, answer math.inf.")
     mbps = _number(mbps, "Mbit/s")
 
-    def near(value):
-        return math.isclose(mbps, value, rel_tol=0.01)
+    near = close_to(mbps)
 
     if near(truth):
         _correct(f"above {truth:,.2f} Mbit/s the cloud answers faster than the edge's {edge_ms:g} ms; "
@@ -609,8 +615,7 @@ def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
     truth = 1000 / stages_ms[busiest]
     fps = _number(fps, "frames per second")
 
-    def near(value):
-        return math.isclose(fps, value, rel_tol=0.01)
+    near = close_to(fps)
 
     if near(truth):
         _correct(f"{truth:,.1f} frames/s: the {busiest} stage ({stages_ms[busiest]:,.2f} ms a frame) is "
@@ -637,8 +642,7 @@ def check_cold_extra(extra_ms, *, payload_bytes: float, network, promotion_ms: f
     truth = promotion_ms + rtt + tls_trips * rtt + slow
     extra_ms = _number(extra_ms, "ms")
 
-    def near(value):
-        return math.isclose(extra_ms, value, rel_tol=0.005, abs_tol=0.05)
+    near = close_to(extra_ms, rel_tol=0.005, abs_tol=0.05)
 
     if near(truth):
         _correct(f"{truth:,.1f} ms = promotion {promotion_ms:g} + TCP {rtt:g} + TLS {tls} {tls_trips * rtt:g} + "
