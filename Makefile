@@ -7,9 +7,10 @@ PYTHON ?= python3
 PROFILE ?= full
 LAB_ARGS ?=
 EXPLORE_PORT ?= 8866
+SUBMISSIONS ?=
 COURSE := $(PYTHON) -m utils
 
-.PHONY: help setup setup-check run reference test test-photos test-colab lab explore student clean
+.PHONY: help setup setup-check run reference test test-photos test-colab lab explore assignments grade clean
 
 help:
 	@$(COURSE) --help
@@ -47,8 +48,13 @@ lab:
 explore:
 	$(COURSE) explore --profile $(PROFILE) --port $(EXPLORE_PORT)
 
-student:
-	$(COURSE) student
+# nbgrader: release every notebook (build/nbgrader/release/), then grade a folder of submissions
+# (one folder per student) into feedback and build/nbgrader/grades.csv. README: Teaching with it.
+assignments:
+	$(COURSE) assignments
+
+grade:
+	$(COURSE) grade $(SUBMISSIONS)
 
 clean:
 	$(COURSE) clean

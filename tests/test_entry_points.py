@@ -1,5 +1,5 @@
 """Every `python -m utils ...` command the Makefile uses runs: the cheap ones for real (help,
-clean on a temporary build folder, student), the expensive ones with --dry-run, which prints the
+clean on a temporary build folder), the expensive ones with --dry-run, which prints the
 commands they would run. And the Makefile is only thin calls to them."""
 
 import os
@@ -36,8 +36,8 @@ def makefile_commands():
 
 def test_the_makefile_only_calls_python_m_utils_and_covers_the_documented_targets():
     commands = makefile_commands()
-    assert {"setup", "run", "reference", "test", "test-photos", "test-colab", "lab", "explore", "student",
-            "clean"} <= commands.keys()
+    assert {"setup", "run", "reference", "test", "test-photos", "test-colab", "lab", "explore", "assignments",
+            "grade", "clean"} <= commands.keys()
     assert "COURSE := $(PYTHON) -m utils" in (ROOT / "Makefile").read_text()
     known = set(course.parser()._subparsers._group_actions[0].choices)
     assert {c for c in commands.values() if c != "--help"} <= known
@@ -61,12 +61,9 @@ def test_clean_deletes_only_the_build_folder_it_is_given(tmp_path):
     assert "Nothing to clean" in utils("clean", "--build-dir", str(build)).stdout
 
 
-def test_student_writes_copies_without_solutions(tmp_path):
-    result = utils("student", env={"COURSE_BUILD_DIR": str(tmp_path)})
-    assert result.returncode == 0, result.stderr
-    copies = sorted((tmp_path / "student").glob("*.ipynb"))
-    assert [c.name for c in copies] == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert not any("### BEGIN SOLUTION" in c.read_text() for c in copies)
+def test_grade_without_a_folder_says_how_to_name_it():
+    result = utils("grade")
+    assert result.returncode == 1 and "make grade SUBMISSIONS=folder" in result.stderr
 
 
 @pytest.mark.parametrize("argv, expected", [
@@ -76,6 +73,8 @@ def test_student_writes_copies_without_solutions(tmp_path):
     (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
     (["explore", "--port", "9000", "--profile", "smoke"], [" -m utils.explorer --profile smoke --port 9000"]),
     (["setup-check"], ["environment.report(environment.check())"]),
+    (["assignments"], [" -m utils.grading assignments"]),
+    (["grade", "submissions"], [" -m utils.grading grade ", "submissions"]),
 ])
 def test_expensive_commands_print_what_they_would_run(argv, expected):
     result = utils(*argv[:1], "--dry-run", *argv[1:])

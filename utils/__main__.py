@@ -10,7 +10,9 @@
     python -m utils reference     run in full, then save its numbers as data/reference_results.json
     python -m utils lab           JupyterLab on 127.0.0.1, opened in notebooks/
     python -m utils explore       the trade-off explorer as a web app on http://127.0.0.1:8866/
-    python -m utils student       student copies without solutions, in build/student/
+    python -m utils assignments   nbgrader releases every notebook into build/nbgrader/release/
+    python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke profile):
+                                  feedback and grades.csv in build/nbgrader/
     python -m utils clean         delete build/ (everything generated; .venv stays)
 
 Any Python 3.11-3.13 can run these: when it is not already the course's environment (a virtual
@@ -180,8 +182,16 @@ def command_clean(run: Runner, args) -> int:
     return 0
 
 
-def command_student(run: Runner, py: str, args) -> int:
-    return run([py, "-m", "utils.exercises"])
+def command_assignments(run: Runner, py: str, args) -> int:
+    return run([py, "-m", "utils.grading", "assignments"])
+
+
+def command_grade(run: Runner, py: str, args) -> int:
+    if not args.submissions:
+        print("Name the folder of submissions, one folder per student: make grade SUBMISSIONS=folder "
+              "(python -m utils grade folder).", file=sys.stderr)
+        return 1
+    return run([py, "-m", "utils.grading", "grade", Path(args.submissions).resolve()])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -208,7 +218,9 @@ def parser() -> argparse.ArgumentParser:
     explore.add_argument("--port", type=int, default=8866)
     explore.add_argument("--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
                          choices=sorted(config.PROFILES))
-    add("student", "student copies without solutions, in build/student/")
+    add("assignments", "nbgrader generate_assignment for every notebook, into build/nbgrader/release/")
+    add("grade", "nbgrader autograde (smoke) a folder of submissions; feedback and grades.csv in "
+        "build/nbgrader/").add_argument("submissions", nargs="?", help="one folder per student")
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
         "--build-dir", help="the folder to delete (default: build/ in the course folder)")
     return top
@@ -250,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.run([str(c) for c in simple["test-colab"]], cwd=ROOT).returncode
     if args.command in simple:
         return run(simple[args.command])
-    handlers = {"test": command_test, "test-photos": command_test_photos, "student": command_student}
+    handlers = {"test": command_test, "test-photos": command_test_photos, "assignments": command_assignments,
+                "grade": command_grade}
     return handlers[args.command](run, py, args)
 
 

@@ -1,27 +1,22 @@
-"""Exercises: the solution markers, the checkers, and the student copies without solutions.
+"""Exercises: the solution markers and the checkers.
 
 In the committed (instructor's) notebooks an exercise's answer sits between ``### BEGIN
-SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers). A check cell then calls one of the
-checkers below, which prints what is right or raises :class:`NotYet` saying, in plain words,
-what is wrong. ``python -m utils.exercises`` (``make student``) writes student copies to
-``build/student/`` with every solution replaced by ``raise NotImplementedError()`` and all
-outputs cleared.
+SOLUTION`` and ``### END SOLUTION``, nbgrader's markers, in a cell with nbgrader's metadata
+(``tools/nbgrader_metadata.py`` writes it). The locked check cell after it calls one of the
+checkers below, which prints what is right or raises :class:`NotYet` saying, in plain words, what
+is wrong. nbgrader makes the student copies (``make assignments``: each solution replaced by
+``raise NotImplementedError()``) and grades them (``make grade``, ``utils.grading``): a checker
+that raises fails its check cell, which then scores 0, and its hint is that cell's output in the
+student's feedback.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from pathlib import Path
-
-import nbformat
-
-from utils import config
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-CODE_STUB = "raise NotImplementedError()"
-MARKDOWN_STUB = "YOUR ANSWER HERE"
 
 
 class NotYet(AssertionError):
@@ -42,59 +37,6 @@ def close_to(answer: float, *, rel_tol: float = 0.01, abs_tol: float = 0.0):
     def near(value: float) -> bool:
         return math.isclose(answer, value, rel_tol=rel_tol, abs_tol=abs_tol)
     return near
-
-
-# ---------------------------------------------------------------- stripping solutions
-
-
-def strip_solutions(source: str, stub: str = CODE_STUB) -> str:
-    """Replace every BEGIN/END SOLUTION block (markers included) with ``stub``, indented alike."""
-    out, inside = [], False
-    for number, line in enumerate(source.splitlines(), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if inside:
-                raise ValueError(f"line {number}: {BEGIN!r} again before {END!r}.")
-            inside = True
-            out.append(line[: len(line) - len(line.lstrip())] + stub)
-        elif marker == END:
-            if not inside:
-                raise ValueError(f"line {number}: {END!r} without a {BEGIN!r} before it.")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{BEGIN!r} is never closed by {END!r}.")
-    return "\n".join(out)
-
-
-def student_copy(notebook: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``notebook`` with solutions stubbed out and every output cleared."""
-    copy = nbformat.from_dict(notebook)
-    for index, cell in enumerate(copy.cells):
-        stub = CODE_STUB if cell.cell_type == "code" else MARKDOWN_STUB
-        try:
-            cell.source = strip_solutions(cell.source, stub)
-        except ValueError as error:
-            raise ValueError(f"{name}, cell {index}: {error} Fix the markers.") from None
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return copy
-
-
-def write_student_copies(source_dir: Path, target_dir: Path) -> list[Path]:
-    """Write a student copy of every notebook in ``source_dir`` into ``target_dir``."""
-    notebooks = sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"No numbered notebooks (NN_name.ipynb) found in {source_dir}.")
-    target_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in notebooks:
-        copy = student_copy(nbformat.read(path, as_version=4), path.name)
-        nbformat.write(copy, target_dir / path.name)
-        written.append(target_dir / path.name)
-    return written
 
 
 # ---------------------------------------------------------------- checkers
@@ -716,7 +658,3 @@ def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> 
              f"{explorer.number(chosen.p99_ms)} ms, validation accuracy "
              f"{explorer.percent(chosen.accuracy, chosen.accuracy_se)}.{note}")
 
-
-if __name__ == "__main__":
-    for written in write_student_copies(config.NOTEBOOKS_DIR, config.build_dir() / "student"):
-        print(f"wrote {written}")

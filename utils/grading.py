@@ -1,0 +1,261 @@
+"""Assignments and grading with nbgrader: the course is an nbgrader course, and nbgrader does the work.
+
+    python -m utils.grading assignments        (make assignments)
+    python -m utils.grading grade FOLDER       (make grade SUBMISSIONS=FOLDER)
+
+The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), with an
+``nbgrader_config.py`` written here. Each notebook is one assignment, named after it
+(``00_start_here``); the committed notebooks in ``notebooks/`` stay the source, copied into
+``source/<assignment>/`` on every release.
+
+- ``assignments``: ``nbgrader generate_assignment`` for every notebook into ``release/``:
+  solutions replaced by ``raise NotImplementedError()``, outputs cleared, check cells locked with
+  checksums, the points in the gradebook (``gradebook.db``).
+- ``grade``: a folder with one folder per student, each holding that student's notebooks (either
+  ``<student>/<assignment>/<notebook>.ipynb``, nbgrader's layout, or ``<student>/<notebook>.ipynb``
+  as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed);
+  ``nbgrader autograde`` runs each in the smoke profile (``COURSE_PROFILE=smoke``) with a per-cell
+  timeout sized for the training cells; a submission that edited a locked cell (a check cell, or any
+  read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader restores the cell
+  before grading); ``nbgrader generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``
+  and ``nbgrader export`` the gradebook ``grades.csv``.
+
+A failing check cell scores 0 and shows the checker's plain-words hint in the feedback; a student's
+cell that crashes costs the points of the checks that depend on it, and the run goes on (nbgrader
+executes with errors allowed). nbgrader does not sandbox students' code: grade in a container or
+a throwaway account when that matters (nbgrader's FAQ).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from utils import config
+
+COURSE_ID = "dl-training-vs-inference"
+# The longest smoke cell trains or prunes a model when the cache is cold (about a minute on a
+# 2-core laptop); ten times that leaves room for a slow machine, and still stops a student's
+# endless loop.
+CELL_TIMEOUT_S = 600
+PROFILE = "smoke"
+CONFIG = """\
+# Written by utils/grading.py (python -m utils.grading); changes here are overwritten.
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = {root!r}
+c.CourseDirectory.course_id = {course!r}
+c.CourseDirectory.db_url = {db!r}
+# Per-cell timeout, sized for the training cells of the smoke profile.
+c.Execute.timeout = {timeout}
+# A submission that deleted a check cell gets it back, so deleting it cannot dodge it.
+c.OverwriteCells.add_missing_cells = True
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+"""
+
+
+class GradingError(RuntimeError):
+    """One sentence naming what went wrong and the fix."""
+
+
+def course_dir(root: Path | None = None) -> Path:
+    return Path(root) if root else config.build_dir() / "nbgrader"
+
+
+def notebooks() -> list[Path]:
+    return sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def assignment_id(notebook: Path) -> str:
+    return Path(notebook).stem
+
+
+def write_config(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "nbgrader_config.py"
+    path.write_text(CONFIG.format(root=str(root.resolve()), course=COURSE_ID,
+                                  db=f"sqlite:///{(root / 'gradebook.db').resolve()}", timeout=CELL_TIMEOUT_S))
+    return path
+
+
+def nbgrader(root: Path, *args: str, env: dict | None = None) -> str:
+    """Run one nbgrader command in the course directory; its log, or GradingError with the log's end."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    # nbgrader runs `alembic` (its database migrations) from PATH: put this environment's scripts first
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PATH": path, **(env or {})})
+    log = done.stdout + done.stderr
+    if done.returncode:
+        tail = "\n".join(log.strip().splitlines()[-15:])
+        raise GradingError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}) in {root}:\n{tail}")
+    return log
+
+
+def assignments(sources: list[Path] | None = None, root: Path | None = None) -> list[Path]:
+    """``nbgrader generate_assignment`` for every notebook (or ``sources``); the released notebooks."""
+    root = course_dir(root)
+    write_config(root)
+    released = []
+    for notebook in sources or notebooks():
+        name = assignment_id(notebook)
+        source = root / "source" / name
+        if source.exists():
+            shutil.rmtree(source)
+        source.mkdir(parents=True)
+        shutil.copy2(notebook, source / Path(notebook).name)
+        nbgrader(root, "generate_assignment", name, "--force")
+        released.append(root / "release" / name / Path(notebook).name)
+        print(f"released {released[-1]}", flush=True)
+    return released
+
+
+@dataclass
+class Graded:
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    changed_cells: list[str] = field(default_factory=list)  # locked cells the student edited
+    feedback: Path | None = None
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.changed_cells)
+
+
+def _submissions(folder: Path, known: set[str]) -> dict[tuple[str, str], list[Path]]:
+    """{(student, assignment): notebooks} in ``folder``: <student>/<assignment>/*.ipynb or
+    <student>/<assignment>.ipynb."""
+    found: dict[tuple[str, str], list[Path]] = {}
+    for student in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in sorted(student.rglob("*.ipynb")):
+            if ".ipynb_checkpoints" in path.parts:
+                continue
+            name = path.parent.name if path.parent != student else path.stem
+            if name not in known:
+                raise GradingError(f"{path} belongs to no assignment: name its folder (or the file) after a "
+                                   f"notebook, one of {', '.join(sorted(known))}.")
+            found.setdefault((student.name, name), []).append(path)
+    if not found:
+        raise GradingError(f"No submissions in {folder}: it should hold one folder per student, each with "
+                           "that student's notebooks (<student>/<assignment>/<notebook>.ipynb).")
+    return found
+
+
+def _changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list[str]:
+    """The locked cells (check cells, read-only cells) whose source the student changed, found with
+    nbgrader's checksums against the released cells stored in the gradebook."""
+    import nbformat
+    from nbgrader import utils as nbutils
+    from nbgrader.api import Gradebook, MissingEntry
+
+    changed = []
+    with Gradebook(db_url) as gradebook:
+        for path in sorted(submitted.glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if not grade_id:
+                    continue
+                try:
+                    source = gradebook.find_source_cell(grade_id, path.stem, assignment)
+                except MissingEntry:
+                    continue
+                if source.locked and nbutils.compute_checksum(cell) != source.checksum:
+                    changed.append(grade_id)
+    return changed
+
+
+def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
+    """Autograde every submission in ``submissions`` (smoke profile), flag edited locked cells,
+    write the feedback and the gradebook CSV; one :class:`Graded` per student and assignment."""
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise GradingError(f"{submissions} is not a folder: give the folder of submissions, one folder per "
+                           "student (make grade SUBMISSIONS=folder).")
+    root = course_dir(root)
+    sources = {assignment_id(p): p for p in notebooks()}
+    found = _submissions(submissions, set(sources))
+    missing = [name for name in sorted({a for _, a in found}) if not (root / "release" / name).is_dir()]
+    if missing or not (root / "nbgrader_config.py").is_file():
+        assignments([sources[name] for name in missing] or None, root)
+    for (student, name), paths in found.items():
+        target = root / "submitted" / student / name
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for path in paths:
+            shutil.copy2(path, target / f"{name}.ipynb")
+
+    from nbgrader.api import Gradebook
+
+    db_url = f"sqlite:///{(root / 'gradebook.db').resolve()}"
+    graded = []
+    for name in sorted({a for _, a in found}):
+        started = time.perf_counter()
+        print(f"autograding {name} ({PROFILE} profile) ...", flush=True)
+        nbgrader(root, "autograde", name, "--force", env={config.PROFILE_VARIABLE: PROFILE})
+        nbgrader(root, "generate_feedback", name, "--force")
+        print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
+        students = sorted(s for s, a in found if a == name)
+        changes = {s: _changed_locked_cells(root / "submitted" / s / name, name, db_url) for s in students}
+        with Gradebook(db_url) as gradebook:
+            for student in students:
+                changed = changes[student]
+                notebook = gradebook.find_submission_notebook(name, name, student)
+                if changed:
+                    notebook.flagged = True
+                    gradebook.db.commit()
+                feedback = root / "feedback" / student / name / f"{name}.html"
+                graded.append(Graded(student, name, float(notebook.score), float(notebook.max_score),
+                                     changed, feedback if feedback.is_file() else None))
+    nbgrader(root, "export", "--to", str((root / "grades.csv").resolve()))
+    with open(root / "flagged.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["student_id", "assignment", "changed_locked_cells"])
+        writer.writerows([g.student, g.assignment, " ".join(g.changed_cells)] for g in graded if g.flagged)
+    return graded
+
+
+def report(graded: list[Graded], root: Path) -> str:
+    lines = [f"{g.student} · {g.assignment}: {g.score:g} of {g.max_score:g} points"
+             + (f" · FLAGGED: edited locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded the "
+                "original)" if g.flagged else "") for g in graded]
+    lines += [f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "
+              f"feedback: {root / 'feedback'}/<student>/<assignment>/"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m utils.grading", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("assignments", help="nbgrader generate_assignment for every notebook")
+    grading = commands.add_parser("grade", help="autograde a folder of submissions (one folder per student)")
+    grading.add_argument("submissions", nargs="?", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "assignments":
+            released = assignments()
+            print(f"{len(released)} assignments in {course_dir() / 'release'}: hand out these folders "
+                  "(nbgrader release_assignment, or upload them to your LMS).")
+            return 0
+        if args.submissions is None:
+            raise GradingError("Name the folder of submissions: make grade SUBMISSIONS=folder "
+                               "(python -m utils grade folder), one folder per student.")
+        print(report(grade(args.submissions), course_dir()))
+        return 0
+    except GradingError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
