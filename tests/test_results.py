@@ -127,3 +127,12 @@ def test_a_results_file_of_the_wrong_shape_names_its_path(content):
     path.write_text(content)
     with pytest.raises(ValueError, match=re.escape(str(path))):
         results.load()
+
+
+def test_a_unit_with_a_bar_stays_inside_its_table_cell(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path))
+    results.record("06", "error", 3.5, "% (|simulated / real − 1|)")
+    row = results.table("full").splitlines()[-1]
+    assert row == "| 06 | error | 3.5 | % (\\|simulated / real − 1\\|) |"
+    row = results.table("full", reference=[]).splitlines()[-1]
+    assert row.count(" | ") == 5  # six cells, the bars inside the unit escaped

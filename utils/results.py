@@ -135,7 +135,7 @@ def table(profile: str | None = None, notebook: str | None = None,
     rows.sort(key=lambda e: e["notebook"])  # stable: keeps recording order within a notebook
     if reference is None:
         lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
-        lines += [f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | {e['unit']} |"
+        lines += [f"| {e['notebook']} | {_cell(e['key'])} | {format_number(e['value'])} | {_cell(e['unit'])} |"
                   for e in rows]
         return "\n".join(lines)
     theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
@@ -143,10 +143,15 @@ def table(profile: str | None = None, notebook: str | None = None,
              "|---|---|---:|---:|---:|---|"]
     for e in rows:
         ref = theirs.get((e["notebook"], e["key"]))
-        lines.append(f"| {e['notebook']} | {e['key']} | {format_number(e['value'])} | "
+        lines.append(f"| {e['notebook']} | {_cell(e['key'])} | {format_number(e['value'])} | "
                      f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
-                     f"{e['unit']} |")
+                     f"{_cell(e['unit'])} |")
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (a unit may hold a "|")."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def ratio_text(value: float, reference: float | None) -> str:

@@ -85,8 +85,13 @@ def headline_chart(rows) -> bytes | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(charts), figsize=(4.2 * len(charts), 3.2), squeeze=False)
-    for ax, chart in zip(axes[0], charts):
+    columns = min(3, len(charts))
+    rows_of_charts = -(-len(charts) // columns)
+    fig, axes = plt.subplots(rows_of_charts, columns, figsize=(5.2 * columns, 2.6 * rows_of_charts),
+                             squeeze=False)
+    for ax in axes.flat[len(charts):]:
+        ax.set_visible(False)
+    for ax, chart in zip(axes.flat, charts):
         mine = [row for row in rows if row[0] == chart]
         y = range(len(mine))
         ax.barh([i + 0.2 for i in y], [r[3] for r in mine], height=0.4, label="yours")
@@ -96,7 +101,7 @@ def headline_chart(rows) -> bytes | None:
         ax.set_title(chart, fontsize=10)
         ax.set_xlabel(mine[0][2], fontsize=8)
         ax.invert_yaxis()
-    axes[0][0].legend(fontsize=8)
+    axes.flat[0].legend(fontsize=8)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
@@ -174,7 +179,7 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
         "<title>Deep Learning Training vs Inference</title>"
         "<style>body{font-family:sans-serif;max-width:64em;margin:2em auto;line-height:1.5}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-        "td:nth-child(n+3){text-align:right}</style>"
+        "td:nth-last-child(-n+4):not(:last-child){text-align:right}</style>"
         "</head><body><h1>Deep Learning Training vs Inference</h1>"
         f"<p>Executed in the <b>{profile}</b> profile on {datetime.date.today().isoformat()}, "
         f"on {html.escape(verdicts.describe(verdicts.this_machine()))}. The reference machine: "
