@@ -98,10 +98,24 @@ def nbgrader(root: Path, *args: str, env: dict | None = None) -> str:
     return log
 
 
+def _api(config_file: Path):
+    """nbgrader's Python API, configured by the course's ``nbgrader_config.py`` (one process for
+    every notebook: a command per notebook would start nbgrader eight times)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    settings = PyFileConfigLoader(config_file.name, str(config_file.parent)).load_config()
+    scripts = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from PATH
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+    return NbGraderAPI(CourseDirectory(config=settings), config=settings)
+
+
 def assignments(sources: list[Path] | None = None, root: Path | None = None) -> list[Path]:
     """``nbgrader generate_assignment`` for every notebook (or ``sources``); the released notebooks."""
     root = course_dir(root)
-    write_config(root)
+    api = _api(write_config(root))
     released = []
     for notebook in sources or notebooks():
         name = assignment_id(notebook)
@@ -110,7 +124,10 @@ def assignments(sources: list[Path] | None = None, root: Path | None = None) -> 
             shutil.rmtree(source)
         source.mkdir(parents=True)
         shutil.copy2(notebook, source / Path(notebook).name)
-        nbgrader(root, "generate_assignment", name, "--force")
+        result = api.generate_assignment(name, force=True, create=True)
+        if not result["success"]:
+            tail = "\n".join((result.get("log", "") + result.get("error", "")).strip().splitlines()[-15:])
+            raise GradingError(f"`nbgrader generate_assignment {name}` failed in {root}:\n{tail}")
         released.append(root / "release" / name / Path(notebook).name)
         print(f"released {released[-1]}", flush=True)
     return released

@@ -1,0 +1,155 @@
+"""The nbgrader round trip (issue 15): every notebook is released by nbgrader's generate_assignment
+(which checks its metadata without executing it), and one light notebook is autograded, in the
+smoke profile, as four students would submit it: untouched, the instructor's solutions, partly
+right, and with a locked check cell edited."""
+
+import csv
+import re
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from utils import config, grading
+
+ROOT = config.ROOT
+# The lightest notebook with two check cells, so that a partly right submission can score between 0
+# and full: 02 runs in about 14 s in smoke on the 2-core reference machine (00 as fast, but one check).
+NOTEBOOK = "02_training_keras"
+# A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and the
+# checker's hint that the feedback must show.
+WRONG = ("answer_parameter_count", "predicted_params = 3 * 3 * 3 * 32 + 3 * 3 * 32 * 64 + 3 * 3 * 64 * 256",
+         "BatchNormalization")
+
+
+def points_in_title(notebook) -> float:
+    return float(re.search(r"\*\*Points: ([\d.]+)\*\*", notebook.cells[0].source).group(1))
+
+
+def solution_region_replaced(notebook, grade_id: str, code: str):
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell.source = re.sub(r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION", code, cell.source, flags=re.S)
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nbgrader")
+    started = time.perf_counter()
+    released = grading.assignments(root=root)
+    print(f"generate_assignment on {len(released)} notebooks: {time.perf_counter() - started:.1f} s")
+    return root, released
+
+
+def test_the_committed_metadata_is_what_the_script_writes():
+    result = subprocess.run([sys.executable, ROOT / "tools" / "nbgrader_metadata.py", "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_notebook_is_released_without_solutions_and_with_locked_checks(course):
+    root, released = course
+    sources = grading.notebooks()
+    assert [p.name for p in released] == [p.name for p in sources]
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        for source, path in zip(sources, released):
+            original, copy = nbformat.read(source, as_version=4), nbformat.read(path, as_version=4)
+            assert len(copy.cells) == len(original.cells)
+            answers = checks = 0
+            for cell in copy.cells:
+                meta = cell.metadata["nbgrader"]
+                assert "### BEGIN SOLUTION" not in cell.source and "checksum" in meta, path.name
+                assert cell.cell_type == "markdown" or (cell.outputs == [] and cell.execution_count is None)
+                if meta["solution"]:
+                    answers += 1
+                    assert "raise NotImplementedError()" in cell.source
+                elif meta["grade"]:
+                    checks += 1
+                    assert meta["locked"] and cell.metadata["editable"] is False and "exercises.check_" in cell.source
+                else:
+                    assert meta["locked"]
+            assert answers == checks >= 1, path.name
+            assignment = gradebook.find_assignment(grading.assignment_id(source))
+            assert assignment.max_score == points_in_title(original) > 0, path.name
+
+
+@pytest.fixture(scope="module")
+def round_trip(course, tmp_path_factory):
+    root, released = course
+    source = config.NOTEBOOKS_DIR / f"{NOTEBOOK}.ipynb"
+    release = root / "release" / NOTEBOOK / f"{NOTEBOOK}.ipynb"
+    edited = nbformat.read(release, as_version=4)
+    for cell in edited.cells:
+        if cell.metadata["nbgrader"]["grade"]:
+            cell.source = "print('all good')  # a student's edit of the check"
+    submissions = {
+        "untouched": nbformat.read(release, as_version=4),
+        "solutions": nbformat.read(source, as_version=4),
+        "partial": solution_region_replaced(nbformat.read(source, as_version=4), *WRONG[:2]),
+        "edited": edited,
+    }
+    folder = tmp_path_factory.mktemp("submissions")
+    for student, notebook in submissions.items():
+        (folder / student / NOTEBOOK).mkdir(parents=True)
+        nbformat.write(notebook, folder / student / NOTEBOOK / f"{NOTEBOOK}.ipynb")
+    started = time.perf_counter()
+    graded = grading.grade(folder, root)
+    print(f"autograde of {len(graded)} submissions of {NOTEBOOK}: {time.perf_counter() - started:.1f} s")
+    print(grading.report(graded, root))
+    return root, {g.student: g for g in graded}
+
+
+def test_untouched_copy_scores_zero_and_the_run_goes_on(round_trip):
+    root, graded = round_trip
+    untouched = graded["untouched"]
+    assert untouched.max_score > 0 and untouched.score == 0 and not untouched.flagged
+    assert untouched.feedback is not None and "NotImplementedError" in untouched.feedback.read_text()
+    assert len(graded) == 4  # every student graded, though each of this one's answer cells raised
+
+
+def test_the_instructors_solutions_get_full_points(round_trip):
+    root, graded = round_trip
+    assert graded["solutions"].score == graded["solutions"].max_score
+    assert not graded["solutions"].flagged
+
+
+def test_a_partly_right_submission_gets_partial_points_and_the_checkers_hint(round_trip):
+    root, graded = round_trip
+    partial = graded["partial"]
+    assert 0 < partial.score < partial.max_score and not partial.flagged
+    assert WRONG[2] in partial.feedback.read_text()
+
+
+def test_an_edited_check_cell_is_flagged_and_graded_as_released(round_trip):
+    root, graded = round_trip
+    edited = graded["edited"]
+    assert edited.flagged and all(cell.startswith("check_") for cell in edited.changed_cells)
+    assert edited.score == 0  # nbgrader ran the original checks, not the edit
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission_notebook(NOTEBOOK, NOTEBOOK, "edited").flagged
+    with open(root / "flagged.csv") as flagged:
+        assert [row["student_id"] for row in csv.DictReader(flagged)] == ["edited"]
+
+
+def test_the_gradebook_csv_has_every_students_score(round_trip):
+    root, graded = round_trip
+    with open(root / "grades.csv") as grades:
+        rows = {row["student_id"]: row for row in csv.DictReader(grades) if row["assignment"] == NOTEBOOK}
+    assert set(rows) == set(graded)
+    assert all(float(rows[s]["score"]) == graded[s].score for s in graded)
+
+
+def test_a_notebook_without_metadata_fails_its_release_with_nbgraders_reason(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 99 · no metadata"),
+        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    path = tmp_path / "99_no_metadata.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(grading.GradingError, match="99_no_metadata(.|\n)*non-solution cell"):
+        grading.assignments([path], root=tmp_path / "course")
