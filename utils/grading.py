@@ -15,9 +15,9 @@ The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), wit
   ``<student>/<assignment>/<notebook>.ipynb``, nbgrader's layout, or ``<student>/<notebook>.ipynb``
   as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed);
   ``nbgrader autograde`` runs each in the smoke profile (``COURSE_PROFILE=smoke``) with a per-cell
-  timeout sized for the training cells; a submission that edited a locked cell (a check cell, or any
-  read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader restores the cell
-  before grading); ``nbgrader generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``
+  timeout sized for the training cells; a submission that edited or deleted a locked cell (a check
+  cell, or any read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader grades
+  the cell as released); ``nbgrader generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``
   and ``nbgrader export`` the gradebook ``grades.csv``.
 
 A failing check cell scores 0 and shows the checker's plain-words hint in the feedback; a student's
@@ -168,7 +168,7 @@ def _submissions(folder: Path, known: set[str]) -> dict[tuple[str, str], list[Pa
 
 def _changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list[str]:
     """The locked cells (check cells, read-only cells) whose source the student changed, found with
-    nbgrader's checksums against the released cells stored in the gradebook."""
+    nbgrader's checksums against the released cells stored in the gradebook, or deleted."""
     import nbformat
     from nbgrader import utils as nbutils
     from nbgrader.api import Gradebook, MissingEntry
@@ -176,7 +176,14 @@ def _changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list
     changed = []
     with Gradebook(db_url) as gradebook:
         for path in sorted(submitted.glob("*.ipynb")):
-            for cell in nbformat.read(path, as_version=4).cells:
+            cells = nbformat.read(path, as_version=4).cells
+            present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells}
+            try:
+                released = gradebook.find_notebook(path.stem, assignment).source_cells
+            except MissingEntry:
+                continue
+            changed += [f"{c.name} (deleted)" for c in released if c.locked and c.name not in present]
+            for cell in cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if not grade_id:
                     continue
@@ -242,8 +249,8 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
 
 def report(graded: list[Graded], root: Path) -> str:
     lines = [f"{g.student} · {g.assignment}: {g.score:g} of {g.max_score:g} points"
-             + (f" · FLAGGED: edited locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded the "
-                "original)" if g.flagged else "") for g in graded]
+             + (f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded "
+                "the released cells)" if g.flagged else "") for g in graded]
     lines += [f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "
               f"feedback: {root / 'feedback'}/<student>/<assignment>/"]
     return "\n".join(lines)
