@@ -25,9 +25,20 @@ OUTSIDE = ("import sys\n"
 
 @pytest.fixture
 def copy(tmp_path):
+    """The first notebook as it was before the bootstrap: its cell and badge taken out."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook.cells = [c for c in notebook.cells if bootstrap_cell.TAG not in c.metadata.get("tags", [])]
+    notebook.cells[0].source = "\n".join(l for l in notebook.cells[0].source.splitlines()
+                                         if bootstrap_cell.BADGE_IMAGE not in l)
     path = tmp_path / NOTEBOOK.name
-    shutil.copy(NOTEBOOK, path)
+    nbformat.write(notebook, path)
     return path
+
+
+def test_every_committed_notebook_carries_the_current_cell_and_badge(tmp_path):
+    folder = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", folder)
+    assert bootstrap_cell.update_folder(folder) == []  # nothing to change: run tools/bootstrap_cell.py
 
 
 def test_the_cell_follows_the_title_with_the_badge_and_updating_twice_changes_nothing(copy):
