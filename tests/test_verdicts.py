@@ -128,8 +128,10 @@ def test_no_reference_figure_says_so(machines):
 
 
 def test_bad_numbers_are_refused_in_one_sentence():
-    with pytest.raises(ValueError, match="not a positive time"):
+    with pytest.raises(ValueError, match="int8=nan is not a number"):
         verdicts.faster("int8", float("nan"), "float32", 1.0)
+    with pytest.raises(ValueError, match="batch 1=0 is 0; give a number above 0"):
+        verdicts.higher("batch 64", 10.0, "batch 1", 0)
     with pytest.raises(ValueError, match="fraction between 0 and 1"):
         verdicts.standard_error(1.5, 10)
 
@@ -233,7 +235,7 @@ def test_lower_says_more_and_differs_when_this_run_is_the_contrary(machines):
 
 def test_lower_without_a_reference_says_so_and_refuses_non_positive_numbers(machines):
     assert verdicts.lower("a", 1.0, "b", 1.02).agrees is None
-    with pytest.raises(ValueError, match="not a positive number"):
+    with pytest.raises(ValueError, match="a=0.0 is 0; give a number above 0"):
         verdicts.lower("a", 0.0, "b", 1.0)
 
 

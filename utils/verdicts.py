@@ -28,7 +28,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from utils import config, results
+from utils import config, results, validate
 
 REFERENCE_PATH = config.DATA_DIR / "reference_results.json"
 REFERENCE_PROFILE = "full"
@@ -251,10 +251,6 @@ def faster(name_a: str, a_ms: float, name_b: str, b_ms: float, *, reference=None
            reasons: tuple[str, ...] = ("speed",), tolerance: float = NOISE,
            quantity: str = "took", unit: str = "ms") -> Verdict:
     """The verdict on "A is faster than B", from two times (lower is better)."""
-    for name, value in ((name_a, a_ms), (name_b, b_ms)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: {value!r} is not a positive time; time both before "
-                             "asking which is faster.")
     return _compare(name_a, a_ms, name_b, b_ms, reference, reasons, tolerance,
                     lower_is_better=True, quantity=quantity, unit=unit,
                     win="faster", lose="slower")
@@ -265,9 +261,6 @@ def higher(name_a: str, a: float, name_b: str, b: float, *, reference=None,
            quantity: str = "gave", unit: str = "", win: str = "higher",
            lose: str = "lower") -> Verdict:
     """The verdict on "A is higher than B" (throughput, speed-up), higher being better."""
-    for name, value in ((name_a, a), (name_b, b)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: {value!r} is not a positive number to compare.")
     return _compare(name_a, a, name_b, b, reference, reasons, tolerance,
                     lower_is_better=False, quantity=quantity, unit=unit, win=win, lose=lose)
 
@@ -277,15 +270,14 @@ def lower(name_a: str, a: float, name_b: str, b: float, *, reference=None,
           quantity: str = "used", unit: str = "", win: str = "less",
           lose: str = "more") -> Verdict:
     """The verdict on "A needs less than B" (energy, bytes, cost), lower being better."""
-    for name, value in ((name_a, a), (name_b, b)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise ValueError(f"{name}: {value!r} is not a positive number to compare.")
     return _compare(name_a, a, name_b, b, reference, reasons, tolerance,
                     lower_is_better=True, quantity=quantity, unit=unit, win=win, lose=lose)
 
 
 def _compare(name_a, a, name_b, b, reference, reasons, tolerance, *, lower_is_better, quantity,
              unit, win, lose) -> Verdict:
+    validate.positive(**{name_a: a, name_b: b})  # a ratio of two measurements needs both above 0
+
     def gain(x, y):  # > 1 when x is the better one
         return y / x if lower_is_better else x / y
 
