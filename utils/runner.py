@@ -36,7 +36,7 @@ HEADLINES = (
     ("Training vs inference", "ms", [
         ("one training step (batch)", "03_inference", "train_step_ms"),
         ("forward pass (same batch)", "03_inference", "forward_pass_ms"),
-        ("one image alone (batch 1)", "00_start_here", "single_image_inference_ms"),
+        ("one image alone (batch 1)", "03_inference", "latency_batch1_tf_function_ms"),
     ]),
     ("Model size", "× the dense float32 file", [
         ("int8 file", "05_int8_tflite", "int8_file_vs_float32"),
