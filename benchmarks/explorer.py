@@ -1,4 +1,4 @@
-"""Benchmark: one update of the trade-off explorer (notebook 07) against the 200 ms goal.
+"""Benchmark: one update of the trade-off explorer (notebook 08) against the 200 ms goal.
 
     .venv/bin/python benchmarks/explorer.py [--profile full|smoke] [--changes 60]
 

@@ -381,7 +381,7 @@ def test_the_size_slider_at_its_end_means_no_limit(grid, devices):
     assert "no limit" in app.budget.value
 
 
-def test_voila_runs_this_python_and_only_notebook_07(tmp_path):
+def test_voila_runs_this_python_and_only_notebook_08(tmp_path):
     import json
     import sys
 

@@ -1,4 +1,4 @@
-"""Notebook 07 served as an app (``python -m utils.explorer``, what ``make explore`` runs) and
+"""Notebook 08 served as an app (``python -m utils.explorer``, what ``make explore`` runs) and
 used in a real browser: Debian's Chromium, headless, driven by Playwright (no browser is
 downloaded). The widgets appear, sliders move, the sentences and plots follow, the page shows no
 code and cannot run any, and a screenshot is left in build/explorer.png.

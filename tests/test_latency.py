@@ -398,3 +398,15 @@ def test_mmc_erlang_c_matches_the_closed_form_and_scales_to_many_servers():
 def test_a_nan_round_trip_is_not_called_negative():
     with pytest.raises(ValueError, match="rtt_ms=nan is not a number"):
         latency.Network("x", 1.0, 1.0, float("nan"), 0.0, "test")
+
+
+def test_variant_ms_reads_the_row_at_the_devices_thread_count():
+    # a phone calibrated against 2 threads here: 1.5 ms at 2 threads × factor 2 = 3 ms (the 1-thread
+    # time is not the one to scale); a GPU with a 0.5 ms floor never answers faster than 0.5 ms
+    phone = latency.Device("phone", "edge", 2.0, "s", factors={"float32": 2.0}, here_threads=2)
+    assert phone.variant_ms({"p50_ms_1t": 9.0, "p50_ms_2t": 1.5}, "float32") == 3.0
+    assert phone.variant_ms({"p95_ms_2t": 2.0}, "float32", "p95") == 4.0
+    gpu = latency.Device("gpu", "server", 0.0, "s", floor_ms=0.5)
+    assert gpu.variant_ms({"p50_ms_1t": 0.1}, "int8") == 0.5
+    with pytest.raises(ValueError, match="no published int8 reference"):
+        phone.variant_ms({"p50_ms_2t": 1.5}, "int8")

@@ -151,7 +151,7 @@ def command_test(run: Runner, py: str, args) -> int:
         return 1
     # Last, so that the app finds the smoke artifacts nbval has just cached in build/, and so that a
     # missing browser never hides the tests above.
-    print("== the explorer app (notebook 07 in Voila) in headless Chromium")
+    print("== the explorer app (notebook 08 in Voila) in headless Chromium")
     from utils import browser
 
     try:
@@ -214,7 +214,7 @@ def parser() -> argparse.ArgumentParser:
     add("test-colab", "every notebook (smoke) outside the repository in a Colab-like venv (tools/colab.py)")
     add("reference", "run in full, then save its numbers as data/reference_results.json (maintainers)")
     add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/ (other options go to jupyter lab)")
-    explore = add("explore", "the trade-off explorer (notebook 07) as a web app")
+    explore = add("explore", "the trade-off explorer (notebook 08) as a web app")
     explore.add_argument("--port", type=int, default=8866)
     explore.add_argument("--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
                          choices=sorted(config.PROFILES))

@@ -635,11 +635,11 @@ def check_cold_extra(extra_ms, *, payload_bytes: float, network, promotion_ms: f
     raise NotYet(f"{extra_ms:,.4g} ms is not it; {hint}")
 
 
-# notebook 07
+# notebook 08
 
 
 def check_deployment_choice(choice, grid: list[dict], devices: dict, budget) -> None:
-    """Notebook 07: the most accurate deployment on validation that meets ``budget``
+    """Notebook 08: the most accurate deployment on validation that meets ``budget``
     (explorer.Settings), as ``(variant, "edge" or "cloud")``, or None when none does. A qualifying
     deployment within noise of the most accurate one is accepted too."""
     from utils import explorer

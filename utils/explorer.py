@@ -14,7 +14,7 @@ it returns a :class:`View` holding every number and sentence the explorer shows.
 only wires ipywidgets controls to it and draws the View with matplotlib
 (:class:`SizeAccuracyPlot`, :class:`LatencyPlot`).
 
-``python -m utils.explorer`` (``make explore``) serves notebook 07 as a standalone app with Voilà.
+``python -m utils.explorer`` (``make explore``) serves notebook 08 as a standalone app with Voilà.
 """
 
 from __future__ import annotations
@@ -659,7 +659,7 @@ class Explorer:
 
 # ---------------------------------------------------------------- the standalone app (make explore)
 
-NOTEBOOK = config.NOTEBOOKS_DIR / "07_tradeoff_explorer.ipynb"
+NOTEBOOK = config.NOTEBOOKS_DIR / "08_tradeoff_explorer.ipynb"
 
 
 def kernel_folder() -> Path:
@@ -675,7 +675,7 @@ def kernel_folder() -> Path:
 
 
 def voila_command(port: int) -> list[str]:
-    """Voilà serving notebook 07 on 127.0.0.1:``port``: outputs only (no code cells, no
+    """Voilà serving notebook 08 on 127.0.0.1:``port``: outputs only (no code cells, no
     tracebacks), and a kernel that accepts only the widgets' messages (Voilà's own rule), so the
     page cannot run code of its own."""
     return [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
@@ -683,7 +683,7 @@ def voila_command(port: int) -> list[str]:
 
 
 def serve(port: int, profile: str | None = None) -> int:
-    """Build what notebook 07 needs (if missing), then run Voilà until Ctrl-C (or SIGTERM, which is
+    """Build what notebook 08 needs (if missing), then run Voilà until Ctrl-C (or SIGTERM, which is
     passed on to it); returns Voilà's exit status. A child process, not ``os.execve``: on Windows
     execve returns the prompt and leaves Voilà running."""
     import signal
@@ -711,7 +711,7 @@ def serve(port: int, profile: str | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve notebook 07, the trade-off explorer, with Voilà.")
+    parser = argparse.ArgumentParser(description="Serve notebook 08, the trade-off explorer, with Voilà.")
     parser.add_argument("--port", type=int, default=8866)
     parser.add_argument("--profile", choices=sorted(config.PROFILES), default=None,
                         help="default: COURSE_PROFILE, else full")

@@ -144,6 +144,12 @@ class Device:
                              f"{' or '.join(sorted(self.factors))} model instead.")
         return max(here_ms * (factor or 0.0), self.floor_ms)
 
+    def variant_ms(self, row: dict, precision: str, key: str = "p50") -> float:
+        """A model variant's time on this device, from its row of notebook 05's grid (its LiteRT
+        ``key`` time here, e.g. ``p50_ms_2t``, at this device's ``here_threads``), scaled by
+        :meth:`time_ms`. Notebooks 06 and 07 time the course model on each device with it."""
+        return self.time_ms(row[f"{key}_ms_{self.here_threads}t"], precision)
+
 
 def _here_ms(rows: list[dict], model: str, precision: str, threads: int) -> tuple[float, int] | None:
     """The measured time here of ``model`` in ``precision`` at the published thread count, or at
@@ -539,7 +545,7 @@ PAYLOAD_CROPS = 64  # test images whose median JPEG size is one request's payloa
 
 
 def crop_payload_bytes(crops, quality: int = JPEG_QUALITY) -> float:
-    """The payload of one cloud request, as notebooks 06 and 07 define it: the median size of the
+    """The payload of one cloud request, as notebooks 06, 07 and 08 define it: the median size of the
     model's input crops (uint8, height × width × 3; the course takes :data:`PAYLOAD_CROPS` test
     images) encoded as JPEG at ``quality``."""
     from utils import serving  # serving imports this module

@@ -46,14 +46,14 @@ HEADLINES = (
         ("dense int8", "05_int8_tflite", "int8_vs_float32_latency_1_thread"),
     ]),
     ("Edge vs cloud, p99", "ms", [
-        ("edge (Pi 4)", "06_edge_vs_cloud", "edge_p99_ms"),
-        ("cloud over 5G", "06_edge_vs_cloud", "5G_p99_ms"),
-        ("cloud over LTE", "06_edge_vs_cloud", "LTE_p99_ms"),
+        ("edge (Pi 4)", "06_network", "edge_p99_ms"),
+        ("cloud over 5G", "06_network", "5G_p99_ms"),
+        ("cloud over LTE", "06_network", "LTE_p99_ms"),
     ]),
     ("Feet at 60 mph during the p99", "feet", [
-        ("edge (Pi 4)", "06_edge_vs_cloud", "edge_p99_feet"),
-        ("cloud over 5G", "06_edge_vs_cloud", "5G_p99_feet"),
-        ("cloud over LTE", "06_edge_vs_cloud", "LTE_p99_feet"),
+        ("edge (Pi 4)", "06_network", "edge_p99_feet"),
+        ("cloud over 5G", "06_network", "5G_p99_feet"),
+        ("cloud over LTE", "06_network", "LTE_p99_feet"),
     ]),
 )
 

@@ -1,4 +1,4 @@
-"""Notebook 07's checker: the deployment that meets a budget, and where it runs."""
+"""Notebook 08's checker: the deployment that meets a budget, and where it runs."""
 
 import pytest
 
