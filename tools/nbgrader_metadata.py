@@ -14,12 +14,15 @@ write (the tests run it). The rules (nbgrader's cell types, schema version 3):
   that calls ``exercises.check_*``. A checker raises on a wrong answer, so the cell fails and
   scores 0; its plain-words hint is the cell's output in the feedback. Points: 3 for the
   capstone (``check_deployment_choice``), 2 where the student implements a function (the
-  solution region sits inside a ``def``), 1 for a computation or a checked prediction.
+  solution region sits inside a ``def``), 1 for a computation, and 1 for a prediction
+  (``check_prediction``, which passes for any honest guess: graded on being made, not on being
+  right).
 - **Manually graded answer** (``solution`` and ``grade``, with points): a Markdown cell with
-  ``### BEGIN SOLUTION`` or ``YOUR ANSWER HERE`` (a written "explain" answer; 2 points), or an
-  answer cell without a check cell after it.
-- **Prediction graded on completion** (``solution`` and ``grade``, 1 point, graded by hand): a
-  cell tagged ``prediction``.
+  ``### BEGIN SOLUTION`` or ``YOUR ANSWER HERE`` (a written "explain" answer; 2 points; 4 for the
+  capstone's written justification, a cell tagged ``capstone``), or an answer cell without a
+  check cell after it.
+- **Prediction graded on completion by hand** (``solution`` and ``grade``, 1 point): a cell
+  tagged ``prediction`` (for a prediction no checker can read, e.g. a sketch).
 - **Read-only** (``locked``): every other cell.
 
 The title cell gets a line ``**Points: N**`` under the Colab badge (replaced on every run).
@@ -40,11 +43,12 @@ BEGIN = "### BEGIN SOLUTION"
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 CHECK = re.compile(r"\bexercises\.(check_\w+)\s*\(")
 PREDICTION_TAG = "prediction"
+CAPSTONE_TAG = "capstone"
 SCHEMA_VERSION = 3
 POINTS_LINE = re.compile(r"^\*\*Points: .*$")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 CAPSTONE_POINTS, IMPLEMENT_POINTS, COMPUTE_POINTS = 3, 2, 1
-EXPLAIN_POINTS, PREDICTION_POINTS = 2, 1
+EXPLAIN_POINTS, PREDICTION_POINTS, JUSTIFICATION_POINTS = 2, 1, 4
 CAPSTONE_CHECKERS = {"check_deployment_choice"}
 
 
@@ -126,8 +130,9 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
                              points=PREDICTION_POINTS)
             points.manual, points.manual_cells = points.manual + PREDICTION_POINTS, points.manual_cells + 1
         elif cell.cell_type == "markdown" and (BEGIN in cell.source or MARKDOWN_STUB in cell.source):
-            kinds[i] = _meta(_unique(f"explain_{i}", taken), solution=True, grade=True, points=EXPLAIN_POINTS)
-            points.manual, points.manual_cells = points.manual + EXPLAIN_POINTS, points.manual_cells + 1
+            worth, name = ((JUSTIFICATION_POINTS, "justify") if CAPSTONE_TAG in tags else (EXPLAIN_POINTS, "explain"))
+            kinds[i] = _meta(_unique(f"{name}_{i}", taken), solution=True, grade=True, points=worth)
+            points.manual, points.manual_cells = points.manual + worth, points.manual_cells + 1
         elif cell.cell_type == "code" and BEGIN in cell.source:
             checker = _checker(cells[i + 1]) if i + 1 < len(cells) else None
             if checker is None:  # nothing checks it: a human does
