@@ -614,7 +614,7 @@ def channel_sweep() -> dict:
 def best_channel_model(fraction: float) -> keras.Model:
     """The channel sweep's best structured model at ``fraction``: the criterion with the highest
     mean validation accuracy over the seeds (chosen on validation), as fine-tuned with the first
-    seed. The variant grid of notebooks 05 and 07 converts it to every format."""
+    seed. The variant grid of notebooks 05 and 08 converts it to every format."""
     channels = channel_sweep()
     candidates = [s for s in summarize(channels["rows"]) if np.isclose(s["fraction"], fraction)]
     if not candidates:
