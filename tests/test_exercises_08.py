@@ -2,7 +2,7 @@
 
 import pytest
 
-from test_explorer import devices, grid, payload  # noqa: F401  (the synthetic grid, the devices, the payload)
+from test_explorer import CONSTRAINED, CONSTRAINTS, devices, grid, payload, with_npu  # noqa: F401  (the synthetic grid, the devices, the payload)
 from utils import explorer
 from utils.exercises import NotYet, check_deployment_choice
 
@@ -81,3 +81,62 @@ def test_none_when_nothing_qualifies(grid, devices, capsys):
     assert "no deployment meets this budget" in capsys.readouterr().out
     with pytest.raises(NotYet, match="and so does every other deployment: answer None"):
         check_deployment_choice(("50% pruned dynamic", "edge"), grid, devices, impossible)
+
+
+# ---------------------------------------------------------------- the capstone: constraints the explorer's budget lacks
+# An int8-only NPU, 55 kB of RAM, a 1 GB data plan (test_explorer.CONSTRAINED, CONSTRAINTS): the answer is
+# 80% pruned int8 at the edge (36 kB, 85 %); the cloud is over the plan (124.4 GB a month).
+
+
+def test_the_capstone_answer_is_correct(grid, with_npu, capsys):
+    check_deployment_choice(("80% pruned int8", "edge"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+    assert "✓ Correct: 80% pruned int8, running at the edge (NPU): 36 kB on the device" in capsys.readouterr().out
+
+
+def test_a_float_model_on_an_int8_only_device_is_named(grid, with_npu, devices):
+    with pytest.raises(NotYet, match=r"NPU accepts only full-int8 models, and this one is dynamic-range"):
+        check_deployment_choice(("50% pruned dynamic", "edge"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+    pixel = explorer.Settings(device="phone (Pixel 4)", network="wired edge server", deadline_ms=60, min_accuracy=0.8)
+    with pytest.raises(NotYet, match=r"phone \(Pixel 4\) accepts only full-int8 models, and this one is float16"):
+        check_deployment_choice(("80% pruned float16", "edge"), grid, devices, pixel, CONSTRAINTS)
+
+
+def test_a_variant_over_the_ram_limit_names_what_was_counted(grid, with_npu):
+    # 50% pruned int8: 60 kB = 48 kB file + 12 kB activations; the file alone fits in 55 kB
+    with pytest.raises(NotYet, match=r"60 kB \(file \+ peak activations\) is over the 55 kB of RAM.*"
+                                     r"The file alone \(48 kB\) would fit, but the interpreter also holds 12 kB"):
+        check_deployment_choice(("50% pruned int8", "edge"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+    # dense int8: 100 kB = 80 kB file (over) + 20 kB; its gzip download, 40 kB, fits
+    with pytest.raises(NotYet, match=r"Its gzipped download \(40 kB\) would fit, but the device stores and runs"):
+        check_deployment_choice(("0% pruned int8", "edge"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+
+
+def test_a_cloud_stream_over_the_data_plan_is_named(grid, with_npu):
+    with pytest.raises(NotYet, match=r"0% pruned float32 at the cloud misses the budget: uploading 124.4 GB a month "
+                                     r"at 30 frames/s is over the 1 GB data plan"):
+        check_deployment_choice(("0% pruned float32", "cloud"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+
+
+def test_the_budget_alone_is_not_the_capstone_answer(grid, with_npu):
+    unconstrained = explorer.compute(grid, with_npu, CONSTRAINED).best
+    with pytest.raises(NotYet, match="misses the budget"):
+        check_deployment_choice((unconstrained.variant, unconstrained.where), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+
+
+def test_a_choice_made_on_test_is_named(grid, with_npu):
+    rigged = [dict(row, test_accuracy=0.99 if row["variant"] == "50% filters removed int8" else row["test_accuracy"])
+              for row in grid]  # fits (50 kB) and qualifies, but 80 % on validation against 85 %
+    with pytest.raises(NotYet, match=r"but 80% pruned int8 at the edge does too.*Yours is ahead on the test split: "
+                                     r"choose on validation"):
+        check_deployment_choice(("50% filters removed int8", "edge"), rigged, with_npu, CONSTRAINED, CONSTRAINTS)
+    with pytest.raises(NotYet) as unrigged:  # the same choice, not ahead on test: no word about test
+        check_deployment_choice(("50% filters removed int8", "edge"), grid, with_npu, CONSTRAINED, CONSTRAINTS)
+    assert "test split" not in str(unrigged.value)
+
+
+def test_none_is_right_only_when_the_constraints_leave_nothing(grid, with_npu, capsys):
+    with pytest.raises(NotYet, match="meet the budget, e.g."):
+        check_deployment_choice(None, grid, with_npu, CONSTRAINED, CONSTRAINTS)
+    tiny = explorer.Constraints(int8_only=True, ram_bytes=10_000, monthly_gb=1)
+    check_deployment_choice(None, grid, with_npu, CONSTRAINED, tiny)
+    assert "no deployment meets this budget" in capsys.readouterr().out

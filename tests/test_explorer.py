@@ -422,3 +422,94 @@ def test_a_device_without_an_int8_reference_gets_no_int8_gain(grid):
 def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
     gpu = latency.Device("gpu", "server", 0.0, "test", {}, 0.47, None, 1)
     assert explorer.device_ms(gpu, grid[0], grid) == (0.47, 0.47)
+
+
+# ---------------------------------------------------------------- int8-only devices and the capstone's constraints
+
+
+@dataclasses.dataclass(frozen=True)
+class Int8OnlyDevice(latency.Device):
+    """A hand-made NPU: accepts only full-int8 models (the table's ``int8_only`` flag)."""
+
+    int8_only: bool = True
+
+
+NPU = Int8OnlyDevice("NPU", "edge", 0.0, "test", {"int8": 0.5}, 0.0, None, 1)
+
+
+@pytest.fixture
+def with_npu(devices):
+    return {**devices, NPU.name: NPU}
+
+
+def test_an_int8_only_device_offers_only_the_int8_variants(grid):
+    assert explorer.int8_only(NPU) and not explorer.int8_only(latency.Device("cpu", "edge", 1.0, "test"))
+    assert explorer.offered(grid, NPU) == [row for row in grid if row["format"] == "int8"]
+    assert len(explorer.offered(grid, NPU)) == 5
+    assert explorer.offered(grid, latency.Device("cpu", "edge", 1.0, "test")) == grid
+
+
+def test_on_an_int8_only_device_a_float_variant_cannot_run(grid, with_npu):
+    view = explorer.compute(grid, with_npu, explorer.Settings(device="NPU", format="int8", network="LTE"))
+    for edge, cloud in view.deployments:
+        if edge.format == "int8":
+            assert math.isfinite(edge.p99_ms) and not any("accepts only full-int8" in r for r in edge.reasons)
+            assert edge.p50_ms >= 0.5 * 0.99 * next(r["p50_ms_1t"] for r in grid if r["variant"] == edge.variant)
+        else:
+            assert math.isinf(edge.p99_ms) and edge.reasons[0].startswith("NPU accepts only full-int8 models")
+        assert math.isfinite(cloud.p99_ms)  # the server runs every format
+    dynamic = next(edge for edge, _ in view.deployments if edge.format == "dynamic")
+    assert "dynamic-range (int8 weights, float activations)" in dynamic.reasons[0]
+    assert "accepts only full-int8" in explorer.budget_table(view)
+    assert view.best is None or view.best.where == "cloud" or view.best.format == "int8"
+    with pytest.raises(ValueError, match="NPU accepts only full-int8 models, and this one is float32: choose format='int8'"):
+        explorer.compute(grid, with_npu, explorer.Settings(device="NPU", format="float32"))
+
+
+def test_choosing_an_int8_only_device_leaves_only_int8_on_the_format_buttons(grid, with_npu):
+    app = explorer.Explorer(grid, with_npu, explorer.Settings(network="LTE", format="float16"))
+    assert list(app.controls["format"].options) == list(FORMATS)
+    app.controls["device"].value = "NPU"
+    assert list(app.controls["format"].options) == ["int8"] and app.settings().format == "int8"
+    assert "NPU" in app.budget.value
+    app.controls["device"].value = next(n for n, d in with_npu.items() if d.kind == "edge" and n != "NPU")
+    assert list(app.controls["format"].options) == list(FORMATS) and app.settings().format == "int8"
+
+
+# Wired edge server: the cloud meets a 60 ms deadline; 30 frames/s of 1,600 bytes is 124.4 GB a month
+# (1,600 × 30 × 86,400 × 30 / 1e9), over a 1 GB plan. RAM 55 kB: of the int8 variants only 80 %
+# (36 kB, 85 %), 90 % (28 kB, 69 %) and filters removed (50 kB, 80 %) fit.
+CONSTRAINED = explorer.Settings(device="NPU", format="int8", network="wired edge server", deadline_ms=60,
+                                min_accuracy=0.8)
+CONSTRAINTS = explorer.Constraints(int8_only=True, ram_bytes=55_000, monthly_gb=1)
+
+
+def test_constraints_add_their_reasons_and_choose_again(grid, with_npu):
+    view = explorer.compute(grid, with_npu, CONSTRAINED)
+    assert view.best.where == "cloud"  # without the constraints the cloud wins (most accurate, any size)
+    constrained = explorer.constrain(view, CONSTRAINTS)
+    assert (constrained.best.variant, constrained.best.where) == ("80% pruned int8", "edge")
+    assert constrained.within_noise == []  # filters removed: 80 % against 85 %, 5 points > 2 SE of the difference
+    assert math.isclose(view.monthly_gigabytes, 1_600 * 30 * 86_400 * 30 / 1e9)
+    for edge, cloud in constrained.deployments:
+        assert any("over the 1 GB data plan" in r for r in cloud.reasons)
+        assert any("of RAM the app may use" in r for r in edge.reasons) == (edge.size_bytes > 55_000)
+    assert constrained.settings == view.settings and constrained.chosen == view.chosen
+
+
+def test_constraints_on_a_device_without_the_flag_still_refuse_float_models(grid, devices):
+    view = explorer.constrain(explorer.compute(grid, devices, explorer.Settings(network="LTE")),
+                              explorer.Constraints(int8_only=True))
+    edges = [edge for edge, _ in view.deployments]
+    assert all(any("accepts only full-int8" in r for r in e.reasons) == (e.format != "int8") for e in edges)
+
+
+def test_no_constraints_change_nothing(grid, devices):
+    view = explorer.compute(grid, devices, explorer.Settings(network="LTE", deadline_ms=1000))
+    assert explorer.constrain(view, explorer.Constraints()) == view
+
+
+@pytest.mark.parametrize("bad", [dict(ram_bytes=0), dict(monthly_gb=-1), dict(ram_bytes=float("nan"))])
+def test_bad_constraints_say_what_is_wrong(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        explorer.Constraints(**bad)

@@ -78,6 +78,8 @@ class Deployment:
     p99_ms: float
     reasons: tuple[str, ...]  # why it misses the budget; empty when it qualifies
     accuracy_se: float = 0.0  # one standard error of ``accuracy``
+    format: str = ""  # the variant's format ("float32", "float16", "dynamic", "int8")
+    test_accuracy: float | None = None  # read once, after choosing; never used to choose
 
     @property
     def qualifies(self) -> bool:
@@ -177,6 +179,27 @@ def pareto_front(rows: list[dict], size=device_bytes, accuracy=validation_accura
     return sorted(front, key=lambda row: (size(row), -accuracy(row)))
 
 
+INT8_ONLY = "int8"  # the one format an int8-only device (an NPU, a microcontroller) accepts
+
+
+def int8_only(device) -> bool:
+    """Whether ``device`` accepts only full-int8 models (an NPU such as the Coral Edge TPU, or a
+    microcontroller): its ``int8_only`` flag from the device table; False for a device without one."""
+    return bool(getattr(device, "int8_only", False))
+
+
+def offered(grid: list[dict], device) -> list[dict]:
+    """The variants ``device`` can run: only the full-int8 ones on an int8-only device (float16 and
+    dynamic-range models still compute in float), every variant elsewhere."""
+    return [row for row in grid if row["format"] == INT8_ONLY] if int8_only(device) else list(grid)
+
+
+def int8_only_reason(fmt: str, place: str) -> str:
+    """Why a ``fmt`` model cannot run on an int8-only device."""
+    kind = "dynamic-range (int8 weights, float activations)" if fmt == "dynamic" else fmt
+    return f"{place} accepts only full-int8 models, and this one is {kind}"
+
+
 def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, max_bytes: float,
                    deadline_ms: float, min_accuracy: float) -> tuple[str, ...]:
     """Why a deployment misses the budget, one phrase per limit it breaks (none: it qualifies).
@@ -213,6 +236,52 @@ def tied_with(best: Deployment | None, deployments: list[Deployment]) -> list[De
                 and within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)):
             tied[d.variant] = d
     return sorted(tied.values(), key=lambda d: (-d.accuracy, d.size_bytes))
+
+
+@dataclasses.dataclass(frozen=True)
+class Constraints:
+    """What a real deployment adds to the explorer's budget (the capstone's constraints): a device
+    that accepts only full-int8 models (an NPU, a microcontroller), the RAM the app may use on it,
+    and a monthly data plan for what the cloud deployment uploads."""
+
+    int8_only: bool = False  # the edge device runs only full-int8 models (whatever its table row says)
+    ram_bytes: float = math.inf  # the app's RAM on the device: file + peak activations must fit
+    monthly_gb: float = math.inf  # the data plan: gigabytes the camera may upload a month
+
+    def __post_init__(self):
+        validate.positive(ram_bytes=self.ram_bytes, monthly_gb=self.monthly_gb, allow_inf=True)
+
+
+def constraint_reasons(d: Deployment, view: View, constraints: Constraints) -> tuple[str, ...]:
+    """Why deployment ``d`` of ``view`` breaks ``constraints``, one phrase each (none: it keeps them)."""
+    reasons = []
+    if d.where == EDGE:
+        if constraints.int8_only and d.format != INT8_ONLY:
+            reasons.append(int8_only_reason(d.format, d.place))
+        if d.size_bytes > constraints.ram_bytes:
+            reasons.append(f"{number(d.size_bytes / 1000)} kB (file + peak activations) is over the "
+                           f"{number(constraints.ram_bytes / 1000)} kB of RAM the app may use")
+    elif view.monthly_gigabytes > constraints.monthly_gb:
+        reasons.append(f"uploading {number(view.monthly_gigabytes)} GB a month at {number(view.settings.fps)} "
+                       f"frames/s is over the {number(constraints.monthly_gb)} GB data plan")
+    return tuple(reasons)
+
+
+def constrain(view: View, constraints: Constraints) -> View:
+    """``view`` with ``constraints`` applied on top of its budget: every deployment gains the
+    reasons it breaks them (:func:`constraint_reasons`), and the best deployment and the ones
+    within noise of it are chosen again, on validation, among those left."""
+    def apply(d: Deployment) -> Deployment:
+        extra = tuple(r for r in constraint_reasons(d, view, constraints) if r not in d.reasons)
+        return dataclasses.replace(d, reasons=d.reasons + extra) if extra else d
+
+    deployments = [(apply(edge), apply(cloud)) for edge, cloud in view.deployments]
+    every = [d for pair in deployments for d in pair]
+    best = best_deployment(every)
+    chosen = next(i for i, (edge, _) in enumerate(view.deployments) if edge.variant == view.chosen["variant"])
+    edge, cloud = deployments[chosen]
+    return dataclasses.replace(view, deployments=deployments, edge=edge, cloud=cloud, best=best,
+                               within_noise=tied_with(best, every))
 
 
 def input_bytes() -> int:
@@ -302,6 +371,8 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     _check(settings)
     chosen = quantization.grid_row(grid, settings.sparsity, settings.format, settings.method)
     edge_device = _pick(devices, settings.device, EDGE)
+    if chosen not in offered(grid, edge_device):
+        raise ValueError(f"{int8_only_reason(chosen['format'], edge_device.name)}: choose format='int8'.")
     server = _pick(devices, settings.server, "server")
     net = network_of(settings)
     payload = settings.payload_bytes if settings.payload_bytes is not None else default_payload_bytes()
@@ -309,18 +380,27 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
                   min_accuracy=settings.min_accuracy)
     cloud_place = f"{server.name} over {net.name}"
 
+    runs_here = {row["variant"] for row in offered(grid, edge_device)}
+
     def deploy(row: dict) -> tuple[Deployment, Deployment]:
-        edge_p50, edge_p95 = device_ms(edge_device, row, grid)
+        size, accuracy, se = device_bytes(row), row[ACCURACY_KEY], accuracy_se(row)
+        same = dict(accuracy_se=se, format=row["format"], test_accuracy=row.get(TEST_KEY))
+        if row["variant"] in runs_here:
+            edge_p50, edge_p95 = device_ms(edge_device, row, grid)
+            edge = latency.percentiles(latency.simulate_edge(edge_p50, SAMPLES, settings.seed, p95_ms=edge_p95))
+            edge_reasons = budget_reasons(size, edge["p99"], accuracy, **limits)
+        else:  # an int8-only device cannot run it at all
+            edge = {"p50": math.inf, "p99": math.inf}
+            edge_reasons = (int8_only_reason(row["format"], edge_device.name),
+                            *budget_reasons(size, 0.0, accuracy, **limits))
         server_p50, server_p95 = device_ms(server, row, grid)
-        edge = latency.percentiles(latency.simulate_edge(edge_p50, SAMPLES, settings.seed, p95_ms=edge_p95))
         cloud = latency.percentiles(latency.simulate_cloud(
             payload, net, server_p50, SAMPLES, settings.seed, server_p95_ms=server_p95))
-        size, accuracy, se = device_bytes(row), row[ACCURACY_KEY], accuracy_se(row)
         return (
             Deployment(row["variant"], EDGE, edge_device.name, size, accuracy, edge["p50"], edge["p99"],
-                       budget_reasons(size, edge["p99"], accuracy, **limits), se),
+                       edge_reasons, **same),
             Deployment(row["variant"], CLOUD, cloud_place, size, accuracy, cloud["p50"], cloud["p99"],
-                       budget_reasons(None, cloud["p99"], accuracy, **limits), se),
+                       budget_reasons(None, cloud["p99"], accuracy, **limits), **same),
         )
 
     deployments = [deploy(row) for row in grid]
@@ -390,7 +470,7 @@ def budget_table(view: View) -> str:
 
     def cell(d: Deployment) -> str:
         verdict = "✓ qualifies" if d.qualifies else "✗ " + "; ".join(d.reasons)
-        text = f"p99 {number(d.p99_ms)} ms · {verdict}"
+        text = f"p99 {number(d.p99_ms)} ms · {verdict}" if math.isfinite(d.p99_ms) else verdict
         return f"<td><b>{html.escape(text)}</b></td>" if d == view.best else f"<td>{html.escape(text)}</td>"
 
     s = view.settings
@@ -566,7 +646,7 @@ class Explorer:
 
         self.controls = {
             "variant": slider(w.SelectionSlider, "pruning", (s.method, s.sparsity), options=variant_choices(grid)),
-            "format": w.ToggleButtons(options=list(dict.fromkeys(row["format"] for row in grid)), value=s.format,
+            "format": w.ToggleButtons(options=self._formats(_pick(devices, s.device, EDGE)), value=s.format,
                                       description="format", style={**style, "button_width": "72px"},
                                       layout=w.Layout(width="460px")),
             "device": w.Dropdown(options=[d.name for d in devices.values() if d.kind == EDGE],
@@ -599,7 +679,8 @@ class Explorer:
         self.budget = w.HTML().add_class("explorer-budget")
         for name, control in self.controls.items():
             control.add_class(f"explorer-{name}")  # for the browser test (and custom styling)
-            control.observe(self._network_changed if name == "network" else self.update, names="value")
+            handler = {"network": self._network_changed, "device": self._device_changed}.get(name, self.update)
+            control.observe(handler, names="value")
         c = self.controls
         column = w.Layout(width="460px")
         self.widget = w.VBox([
@@ -625,6 +706,25 @@ class Explorer:
             network=c["network"], uplink_mbps=c["uplink_mbps"], rtt_ms=c["rtt_ms"], fps=c["fps"],
             deadline_ms=c["deadline_ms"], min_accuracy=c["min_accuracy"],
             max_bytes=math.inf if c["max_kb"] >= largest_kb else 1000 * c["max_kb"])
+
+    def _formats(self, device) -> list[str]:
+        """The formats ``device`` can run (only int8 on an int8-only device), in grid order."""
+        return list(dict.fromkeys(row["format"] for row in offered(self.grid, device)))
+
+    def _device_changed(self, change=None) -> None:
+        """A new edge device offers only the formats it can run (an int8-only one: int8), then
+        updates once."""
+        formats = self._formats(self.devices[self.controls["device"].value])
+        control = self.controls["format"]
+        if list(control.options) != formats:
+            value = control.value if control.value in formats else formats[0]
+            self._holding = True
+            try:
+                control.options = formats
+                control.value = value
+            finally:
+                self._holding = False
+        self.update()
 
     def _network_changed(self, change=None) -> None:
         """A new preset puts its bandwidth and RTT on the sliders, then updates once."""
