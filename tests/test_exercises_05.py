@@ -40,20 +40,3 @@ def test_int8_value_clips_like_tflite(capsys):
 def test_int8_value_names_the_mistake(answer, hint):
     with pytest.raises(exercises.NotYet, match=hint):
         exercises.check_int8_value(answer, 0.3, 0.01, -20)
-
-
-def test_int8_size_accepts_one_byte_per_parameter(capsys):
-    exercises.check_int8_size(94_307, 94_307, 104_112)
-    assert "Correct" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("answer, hint", [
-    (4 * 94_307, "float32 size"),
-    (94_307 / 8, "one byte per weight"),
-    (200_000, "one byte, plus a little overhead"),
-    (-1, "positive number"),
-    ("94307", "positive number"),
-])
-def test_int8_size_names_the_mistake(answer, hint):
-    with pytest.raises(exercises.NotYet, match=hint):
-        exercises.check_int8_size(answer, 94_307, 104_112)

@@ -486,23 +486,132 @@ def check_int8_value(answer, x: float, scale: float, zero_point: int) -> None:
     raise NotYet(f"{answer!r} is not it; {hint}")
 
 
-def check_int8_size(predicted_bytes, parameters: int, actual_bytes: int) -> None:
-    """Notebook 05: a prediction of the int8 model's file size, right within 15 %."""
-    if not isinstance(predicted_bytes, (int, float)) or predicted_bytes <= 0:
-        raise NotYet("give the predicted size as a positive number of bytes.")
-    error = predicted_bytes / actual_bytes - 1
-    if abs(error) <= 0.15:
-        _correct(f"{predicted_bytes:,.0f} bytes predicted, {actual_bytes:,} measured ({error:+.0%}): one "
-                 f"byte per parameter ({parameters:,}), plus a few kB for the graph, the int32 biases "
-                 "and one scale and zero point per output channel.")
+def _conv_diagnosis(answer, x, layer) -> tuple[str, str] | None:
+    """The first stage of a student's int8 convolution that differs from the course's staged
+    reference (quantization.int8_conv_stages), as (step, hint); None when every stage agrees."""
+    import numpy as np
+
+    from utils import quantization
+
+    ref = quantization.int8_conv_stages(x, layer)
+    if not isinstance(answer, dict) or not set(quantization.CONV_STAGES) <= set(answer):
+        return ("the result", "return a dict with the keys " + ", ".join(map(repr, quantization.CONV_STAGES)) + ".")
+    acc = np.asarray(answer["accumulator"])
+    if acc.shape != ref["accumulator"].shape:
+        return ("accumulate", f"the accumulator has shape {acc.shape}, not {ref['accumulator'].shape}: SAME "
+                "padding keeps the height and width, and there is one value per output channel "
+                "(TFLite stores the weights as (out, 3, 3, in)).")
+    if not np.array_equal(acc, ref["accumulator"]):
+        w, b = layer["weights"], layer["bias"]
+        # Padding the stored int8 values with 0 (not with x_zero) adds (0 − x_zero) × w at the border.
+        inside = quantization.conv_accumulator(np.ones_like(x), 0, w, np.zeros_like(b))
+        border_taps = np.asarray(w, np.int64).sum(axis=(1, 2, 3)) - inside
+        padded_with_zero = ref["accumulator"] - int(layer["x_zero"]) * border_taps
+        if np.array_equal(acc, quantization.conv_accumulator(x, 0, w, b)):
+            hint = (f"you multiplied the stored int8 values as they are; subtract the input's zero point "
+                    f"({layer['x_zero']}) first: (x − x_zero) is the integer that stands for the real input.")
+            return ("zero point of the input", hint)
+        if np.array_equal(acc, ref["accumulator"] - np.asarray(b, np.int32)):
+            return ("bias", "add the int32 bias (one per output channel) to the accumulator before requantizing.")
+        if np.array_equal(acc, padded_with_zero):
+            return ("padding", "SAME padding pads with the real 0, which is x_zero in int8 and 0 after "
+                    "subtracting it: subtract the zero point before you pad with zeros.")
+        where = tuple(int(i) for i in np.argwhere(acc != ref["accumulator"])[0])
+        return ("accumulate", f"the accumulator differs first at {where}: {int(acc[where])} instead of "
+                f"{int(ref['accumulator'][where])}. Sum (x − x_zero) × w over the 3×3×{np.shape(w)[-1]} "
+                "window (weights indexed [out, row, column, in]), then add the bias.")
+    multiplier = np.asarray(answer["multiplier"], np.float64)
+    expected = ref["multiplier"].astype(np.float64)
+    if multiplier.shape != expected.shape:
+        return ("requantize", f"the multiplier has shape {multiplier.shape}; give one per output channel "
+                f"({expected.shape[0]}): x_scale × w_scales / y_scale, since every channel has its own weight scale.")
+    if not np.allclose(multiplier, expected, rtol=1e-6):
+        if np.allclose(multiplier, 1 / expected, rtol=1e-6):
+            hint = "that is its inverse: the multiplier is x_scale × w_scale / y_scale."
+        else:
+            hint = "the multiplier is x_scale × w_scale / y_scale, per output channel."
+        return ("requantize", hint)
+    scaled = np.asarray(answer["scaled"])
+    if scaled.shape != ref["scaled"].shape or not np.allclose(scaled, ref["scaled"], rtol=1e-5, atol=1e-3):
+        return ("requantize", "scaled = accumulator × multiplier, channel by channel (the last axis).")
+    if not np.array_equal(scaled.astype(np.float32), ref["scaled"]) or scaled.dtype != np.float32:
+        return ("requantize", "the kernel computes in float32: the multiplier as (np.float32(x_scale) × "
+                "w_scales) / np.float32(y_scale) and scaled = accumulator.astype(np.float32) × multiplier. "
+                "float64 differs in the last bits, and that moves a few outputs by one step.")
+    output = np.asarray(answer["output"])
+    if output.shape != ref["output"].shape:
+        return ("the output", f"the output has shape {output.shape}, not {ref['output'].shape}.")
+    if np.array_equal(output.astype(np.int64), ref["output"].astype(np.int64)):
+        if output.dtype != np.int8:
+            return ("the output", f"the values are right, but the dtype is {output.dtype}: return .astype(np.int8).")
+        return None
+    y_zero, low = int(layer["y_zero"]), int(layer["y_zero"]) if layer.get("relu") else -128
+
+    def final(rounded, zero=y_zero, lowest=low):
+        return np.clip(rounded + zero, lowest, 127)
+
+    s = ref["scaled"]
+    candidates = [
+        ("rounding", np.floor(s), "np.floor rounds down (and so does astype(int) for the positive values a ReLU "
+         "keeps); round to the nearest whole number."),
+        ("rounding", np.trunc(s), "astype(int) or np.trunc cuts toward zero; round to the nearest whole number."),
+        ("rounding", quantization.round_half_away(s), "a tie (x.5) goes away from zero in your code; this kernel "
+         "rounds it to the even neighbour (np.rint), as XNNPACK's float-to-int conversion does."),
+        ("rounding", np.ceil(s), "np.ceil rounds up; round to the nearest whole number."),
+        ("output zero point", np.rint(s) - y_zero - y_zero, "the output zero point is added, not subtracted."),
+        ("output zero point", np.rint(s) - y_zero, f"add the output zero point ({y_zero}) after rounding."),
+    ]
+    for step, rounded, hint in candidates:
+        if any(np.array_equal(output.astype(np.int64), final(rounded, lowest=lowest)) for lowest in (low, -128)):
+            return (step, hint)
+    if layer.get("relu") and np.array_equal(output.astype(np.int64), final(np.rint(s), lowest=-128)):
+        return ("clamp", f"the layer has a fused ReLU: clamp at the zero point ({y_zero}, the real 0), not at −128.")
+    if np.array_equal(output.astype(np.int64), (np.rint(s) + y_zero).astype(np.int64).astype(np.int8)) or \
+            np.array_equal(output.astype(np.int64), np.rint(s) + y_zero):
+        return ("clamp", f"clip to [{low}, 127] before converting to int8; values outside wrap around.")
+    where = tuple(int(i) for i in np.argwhere(output.astype(np.int64) != ref["output"])[0])
+    return ("rounding", f"the output differs first at {where}: {int(output[where])} instead of {int(ref['output'][where])}. "
+            "Round scaled to the nearest whole number (a tie to even), add y_zero, clamp, convert to int8.")
+
+
+def check_int8_conv(int8_conv, x, layer: dict, expected) -> None:
+    """Notebook 05: the student's ``int8_conv(x, layer)`` (a dict of the stages accumulator,
+    multiplier, scaled, output) must give, bit for bit, the int8 output the LiteRT interpreter
+    gave for the inputs ``x`` (``expected``). On a mismatch it names the first step that differs
+    from the staged reference; it also runs a small hand-made layer full of ties."""
+    import numpy as np
+
+    from utils import quantization
+
+    if not callable(int8_conv):
+        raise NotYet("int8_conv should be a function of (x, layer), not its result.")
+    expected = np.asarray(expected)
+    runtime = next((k for k in ("default", "builtin")
+                    if np.array_equal(quantization.int8_conv_stages(x, layer, k)["output"], expected)), None)
+    answer = int8_conv(x, layer)
+    output = np.asarray(answer.get("output") if isinstance(answer, dict) else answer)
+    if runtime is None:
+        raise NotYet("the interpreter's output matches neither of the course's reference kernels "
+                     "(XNNPACK's float32 rounding, TFLite's fixed point): this LiteRT is another "
+                     "version; the steps are the same, the rounding of the multiply may differ.")
+    if output.shape == expected.shape and np.array_equal(output.astype(np.int64), expected.astype(np.int64)) \
+            and output.dtype == np.int8:
+        probe_x, probe_layer = quantization.tie_probe()
+        problem = _conv_diagnosis(int8_conv(probe_x, probe_layer), probe_x, probe_layer) if runtime == "default" else None
+        if problem is not None:
+            raise NotYet(f"bit-exact on these {len(expected)} inputs, but not on a small layer made of ties: "
+                         f"the first step that differs is the {problem[0]}: {problem[1]}")
+        _correct(f"bit-exact: all {expected.size:,} int8 outputs ({len(expected)} inputs × "
+                 f"{expected.shape[1]}×{expected.shape[2]}×{expected.shape[3]}) equal the interpreter's.")
         return
-    if math.isclose(predicted_bytes, 4 * parameters, rel_tol=0.15):
-        hint = "that is the float32 size: int8 stores each weight in one byte, not four."
-    elif math.isclose(predicted_bytes, parameters / 8, rel_tol=0.15):
-        hint = "int8 is 8 bits = one byte per weight: the size in bytes is about the parameter count."
-    else:
-        hint = f"each of the {parameters:,} parameters takes one byte, plus a little overhead."
-    raise NotYet(f"{predicted_bytes:,.0f} bytes is {error:+.0%} off the real {actual_bytes:,}; {hint}")
+    problem = _conv_diagnosis(answer, x, layer)
+    differ = (f"{int(np.sum(output.astype(np.int64) != expected))} of {expected.size:,} outputs differ"
+              if output.shape == expected.shape else "the output's shape differs")
+    if problem is None and runtime == "builtin":
+        problem = ("rounding", "this LiteRT ran TFLite's builtin kernel, which rounds with a fixed-point "
+                   "multiplier: quantization.multiply_by_quantized_multiplier(accumulator, multiplier) does it.")
+    step, hint = problem if problem else ("output", "compare each stage with the steps above.")
+    raise NotYet(f"{differ} from the interpreter's. The first step that differs is the {step}: {hint}")
 
 
 # notebook 06
@@ -633,6 +742,79 @@ def check_cold_extra(extra_ms, *, payload_bytes: float, network, promotion_ms: f
     else:
         hint = "add the promotion, one round trip for TCP, TLS's round trips and slow start's extra time."
     raise NotYet(f"{extra_ms:,.4g} ms is not it; {hint}")
+
+
+# notebook 07
+
+
+def check_server_load(rho, p99_ms, max_cameras, *, cameras: int, fps: float, service_ms: float,
+                      budget_ms: float) -> None:
+    """Notebook 07: the utilisation ``cameras`` at ``fps`` put on an M/M/1 server taking
+    ``service_ms`` on average, its p99 response time, and the most cameras it can take before its
+    p99 passes ``budget_ms``."""
+    from utils import latency
+
+    rate = cameras * fps  # λ, requests per second
+    capacity = 1000 / service_ms  # μ, requests per second
+    truth = latency.utilisation(rate, service_ms)
+    rho = _number(rho, "utilisation (a fraction)")
+    near = close_to(rho)
+    if not near(truth):
+        if near(truth * 1000):
+            hint = "the service time is in milliseconds: divide it by 1,000 before multiplying by requests per second."
+        elif truth and near(1 / truth):
+            hint = "that is μ / λ, upside down: ρ = λ / μ, the requests arriving over the requests the server can answer."
+        elif near(fps * service_ms / 1000):
+            hint = f"that is one camera's load: λ counts the frames of all {cameras} cameras together."
+        else:
+            hint = "ρ = λ × service time: requests per second times seconds per request."
+        raise NotYet(f"rho = {rho:,.4g} is not it; {hint}")
+
+    spare = capacity - rate  # μ − λ, per second
+    p99 = latency.mm1_response_percentile_ms(rate, service_ms)
+    p99_ms = _number(p99_ms, "ms")
+    near = close_to(p99_ms)
+    if not near(p99):
+        if near(p99 / 1000):
+            hint = "that looks like seconds: give milliseconds."
+        elif near(-p99):
+            hint = "it came out negative: μ − λ is the service rate minus the arrival rate, not the other way round."
+        elif near(1000 / spare):
+            hint = "that is the mean response, 1 / (μ − λ); the p99 is ln(100) ≈ 4.6 times the mean."
+        elif near(2 * 1000 / spare):
+            hint = "ln is the natural logarithm: ln(100) ≈ 4.61, not log10(100) = 2."
+        elif near(math.log(100 * truth) / spare * 1000) or near(p99 - service_ms):
+            hint = ("that is the wait in the queue alone; the response time also counts the request's own "
+                    "service: ln(100) / (μ − λ).")
+        elif near(math.log(100) * service_ms):
+            hint = ("that is the service time's own p99, as if no request ever waited; behind a queue the "
+                    "response is exponential with rate μ − λ, not μ.")
+        elif near(math.log(100) / (capacity - fps) * 1000):
+            hint = f"λ is the rate of all {cameras} cameras, not one camera's."
+        else:
+            hint = "an M/M/1 response time is exponential with rate μ − λ (per second): p99 = ln(100) / (μ − λ)."
+        raise NotYet(f"p99_ms = {p99_ms:,.4g} is not it; {hint}")
+
+    most = _number(max_cameras, "cameras")
+    if most != int(most) or most < 0:
+        raise NotYet(f"max_cameras = {max_cameras!r}; answer a whole number of cameras.")
+    most = int(most)
+    best = max(0, math.floor((capacity - math.log(100) / (budget_ms / 1000)) / fps))
+    if most != best:
+        at = latency.mm1_response_percentile_ms(most * fps, service_ms) if most else 0.0
+        if most > best:
+            where = ("the server is then at or above full load and its queue never settles"
+                     if math.isinf(at) else f"their p99 is {at:,.1f} ms, over the {budget_ms:g}-ms budget")
+            hint = f"with {most} cameras {where}; round down: the budget sets how much spare capacity μ − λ must stay."
+        else:
+            hint = (f"{most + 1} cameras still meet the budget (p99 "
+                    f"{latency.mm1_response_percentile_ms((most + 1) * fps, service_ms):,.1f} ms): solve "
+                    f"ln(100) / (μ − λ) ≤ {budget_ms:g} ms for λ, then divide by {fps:g} frames per second.")
+        raise NotYet(f"max_cameras = {most} is not it; {hint}")
+    _correct(f"ρ = {truth:.2f}; p99 = ln(100) / ({capacity:,.0f} − {rate:,.0f} per s) = {p99:,.1f} ms; "
+             f"{best} cameras keep it under {budget_ms:g} ms (p99 "
+             f"{latency.mm1_response_percentile_ms(best * fps, service_ms):,.1f} ms, ρ = "
+             f"{latency.utilisation(best * fps, service_ms):.2f}): the budget, not full load, sets the limit.")
 
 
 # notebook 08
