@@ -94,3 +94,29 @@ def test_cold_extra_checker_accepts_promotion_handshakes_and_slow_start(capsys):
 def test_cold_extra_checker_says_what_is_wrong(answer, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_cold_extra(answer, **COLD)
+
+
+LOSSY = dict(ok_ms=60.0, loss=0.02, rtt_ms=100.0)
+LOSSY_TRUTH = 60 + 2 * 0.02 * (200 + 100)  # 72 ms: two packets, each lost 2 % of the time, each loss 300 ms
+
+
+def test_lossy_request_checker_accepts_the_expected_latency(capsys):
+    exercises.check_lossy_request(LOSSY_TRUTH, **LOSSY)
+    exercises.check_lossy_request(60 + (1 - 0.98 ** 2) * 300, **LOSSY)  # P(any loss) x RTO: within 0.2 %
+    assert capsys.readouterr().out.count("Correct") == 2
+
+
+@pytest.mark.parametrize("answer, says", [
+    (LOSSY_TRUTH / 1000, "seconds"),
+    (60 + 0.02 * 300, "two packets can be lost"),
+    (60 + 2 * 0.02 * 200, "needs its round trip again"),
+    (0.96 * 60 + 0.04 * 300, "still takes its normal time"),
+    (60 + 2 * 0.02 * 1100, "initial timeout of 1 s"),
+    (60 + 2 * 2 * 300, "loss is a fraction"),
+    (60, "a lost packet costs a timeout"),
+    (123, "E\\[T\\] = T_ok"),
+    ("slow", "should be a number of ms"),
+])
+def test_lossy_request_checker_names_the_mistake(answer, says):
+    with pytest.raises(exercises.NotYet, match=says):
+        exercises.check_lossy_request(answer, **LOSSY)

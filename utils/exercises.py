@@ -744,6 +744,46 @@ def check_cold_extra(extra_ms, *, payload_bytes: float, network, promotion_ms: f
     raise NotYet(f"{extra_ms:,.4g} ms is not it; {hint}")
 
 
+def check_lossy_request(expected_ms, *, ok_ms: float, loss: float, rtt_ms: float,
+                        rto_min_ms: float | None = None) -> None:
+    """Notebook 06: the expected latency of a request of one packet out and one back, each lost
+    with probability ``loss``; a lost packet costs a retransmission timeout, RTO_MIN + RTT."""
+    from utils import latency
+
+    rto_min_ms = latency.RTO_MIN_MS if rto_min_ms is None else rto_min_ms
+    timeout = rto_min_ms + rtt_ms
+    truth = ok_ms + 2 * loss * timeout  # E[T] = T_ok + P(request lost) × RTO + P(answer lost) × RTO
+    expected_ms = _number(expected_ms, "ms")
+
+    near = close_to(expected_ms, rel_tol=0.005, abs_tol=0.05)
+
+    if near(truth) or near(ok_ms + (1 - (1 - loss) ** 2) * timeout):
+        _correct(f"{truth:,.2f} ms = {ok_ms:,.2f} + 2 × {loss:g} × ({rto_min_ms:g} + {rtt_ms:g}): two packets, "
+                 f"each lost with probability {loss:g}, each loss a whole timeout. The mean moves by "
+                 f"{truth - ok_ms:,.2f} ms; the p99 moves by the whole timeout.")
+        return
+    if near(truth / 1000):
+        hint = "that looks like seconds: give milliseconds."
+    elif near(ok_ms + loss * timeout):
+        hint = "two packets can be lost, the request and the answer: each adds loss × RTO."
+    elif near(ok_ms + 2 * loss * rto_min_ms):
+        hint = ("after the timeout the packet is sent again and needs its round trip again: a loss "
+                "costs RTO_MIN_MS + RTT.")
+    elif near((1 - 2 * loss) * ok_ms + 2 * loss * timeout) or near((1 - loss) * ok_ms + loss * timeout):
+        hint = ("a request that loses a packet still takes its normal time after the retransmission: "
+                "T_ok + RTO, not RTO alone.")
+    elif near(ok_ms + 2 * loss * (latency.INITIAL_RTO_MS + rtt_ms)):
+        hint = ("the initial timeout of 1 s applies only before a round trip was measured (a lost "
+                "SYN); on a warm connection the timeout is RTO_MIN_MS + RTT.")
+    elif near(ok_ms + 2 * loss * 100 * timeout) or near(ok_ms + loss * 100 * timeout):
+        hint = "loss is a fraction: 1 % is 0.01, not 1."
+    elif near(ok_ms):
+        hint = "a lost packet costs a timeout: add loss × (RTO_MIN_MS + RTT) for each of the two packets."
+    else:
+        hint = "E[T] = T_ok + P(request lost) × RTO + P(answer lost) × RTO, with RTO = RTO_MIN_MS + RTT."
+    raise NotYet(f"{expected_ms:,.4g} ms is not it; {hint}")
+
+
 # notebook 08
 
 
