@@ -7,6 +7,10 @@ Training is reproducible: :func:`reproducible` seeds Python, NumPy and TensorFlo
 TensorFlow's op determinism, so the same seed gives the same weights on the same machine and
 TensorFlow version. Where Linux exposes the CPU's energy counters (powercap / RAPL),
 :class:`EnergyMeter` reads them before and after training.
+
+The recipe itself (the model, ``compile``, the callbacks) has one source: the cells of notebook 02
+that start with ``#@save``. :func:`recipe_source` collects them, ``python -m utils.training
+--export-recipe`` writes them to ``utils/recipe.py``, and a test fails while the two differ.
 """
 
 from __future__ import annotations
@@ -14,38 +18,47 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 from pathlib import Path
 
 import tensorflow as tf
 import tf_keras as keras
 
 from utils import artifacts, config, data
+# the recipe, generated from notebook 02's #@save cells (small_cnn: every layer is one that tfmot
+# can prune and the TFLite converter can quantize to int8)
+from utils.recipe import PATIENCE, EpochTimer, compile_model, small_cnn, training_callbacks  # noqa: F401
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
-PATIENCE = 4  # early stopping: epochs without a better validation accuracy before it stops
+RECIPE_NOTEBOOK = config.NOTEBOOKS_DIR / "02_training_keras.ipynb"
+RECIPE_MODULE = Path(__file__).with_name("recipe.py")
+SAVE_MARK = "#@save"
+RECIPE_HEADER = '''"""The course's training recipe, generated from the cells of notebooks/02_training_keras.ipynb
+that start with ``#@save``: do not edit it here. Edit those cells, then run
+``python -m utils.training --export-recipe``; tests/test_training_recipe.py fails while the two
+differ. utils.training trains the cached model (artifact ``training.model``) with it.
+"""
+
+import time
+from pathlib import Path
+
+from utils import config  # noqa: F401  (first: the Keras-2 guard)
+
+import tensorflow as tf
+import tf_keras as keras
+'''
 
 
-def small_cnn(num_classes: int, image_size: int, filters: tuple[int, ...] = (32, 64, 128)) -> keras.Model:
-    """The course's model: Conv-BatchNorm-ReLU-MaxPool blocks (by default 32, 64, 128 filters),
-    global average pooling, dropout and a softmax over the classes.
-
-    Every layer is one that tfmot can prune and the TFLite converter can quantize to int8.
-    BatchNormalization's momentum is 0.9 (Keras: 0.99) so its statistics settle in a short run.
-    """
-    layers = keras.layers
-    inputs = keras.Input((image_size, image_size, 3), name="image")
-    x = inputs
-    for width in filters:
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
-        x = layers.ReLU()(x)
-        x = layers.MaxPooling2D()(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="small_cnn")
+def recipe_source(notebook: Path = RECIPE_NOTEBOOK) -> str:
+    """The text of ``utils/recipe.py`` as the notebook's ``#@save`` cells make it: a fixed header
+    (the imports), then each such cell without its mark, in the notebook's order."""
+    cells = json.loads(Path(notebook).read_text())["cells"]
+    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells
+               if c["cell_type"] == "code"]
+    saved = [s.split("\n", 1)[1].strip("\n") for s in sources if s.startswith(SAVE_MARK + "\n")]
+    if not saved:
+        raise ValueError(f"{notebook} has no cell starting with {SAVE_MARK}: nothing to export.")
+    return RECIPE_HEADER + "\n\n" + "\n\n\n".join(saved) + "\n"
 
 
 def mobilenet_v2(num_classes: int, image_size: int, alpha: float = 0.35) -> keras.Model:
@@ -85,19 +98,6 @@ def forward_flops(model: keras.Model) -> int:
             continue
         total += 2 * multiply_adds + (outputs if layer.use_bias else 0)
     return total
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall time of every epoch (training and validation together)."""
-
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
 
 
 def reproducible(seed: int) -> None:
@@ -218,12 +218,11 @@ class EnergyMeter:
 
 
 def train(folder: Path) -> dict:
-    """Train :func:`small_cnn` on the active dataset; save the model and its history in ``folder``.
-
-    Adam with a learning rate that decays to zero over the run (cosine), early stopping on the
-    validation accuracy (keeping the best weights), and a checkpoint of the best epoch. Seeded and
-    deterministic (:func:`reproducible`); the CPU's energy is read around ``fit`` where the
-    machine allows it (:class:`EnergyMeter`).
+    """Train :func:`small_cnn` on the active dataset with notebook 02's recipe (``utils.recipe``:
+    Adam on a cosine schedule, early stopping, a checkpoint of the best epoch); save the model and
+    its history in ``folder``. Seeded and deterministic (:func:`reproducible`), in the notebook's
+    order; the CPU's energy is read around ``fit`` where the machine allows it
+    (:class:`EnergyMeter`).
     """
     cfg = config.settings()
     reproducible(cfg.seed)
@@ -233,17 +232,8 @@ def train(folder: Path) -> dict:
     validation_ds = data.pipeline(data.load("validation"), cfg.batch_size)
     batches = [int(images.shape[0]) for images, _ in data.pipeline(data.load("train"), cfg.batch_size)]
     steps_per_epoch = len(batches)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=cfg.epochs * steps_per_epoch)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    timer = EpochTimer()
-    callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=PATIENCE,
-                                      restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(str(folder / "best.weights.h5"), monitor="val_accuracy",
-                                        save_best_only=True, save_weights_only=True),
-        timer,
-    ]
+    compile_model(model, steps_per_epoch, cfg.epochs)
+    callbacks, timer = training_callbacks(folder)
     meter = EnergyMeter().start()
     history = model.fit(train_ds, validation_data=validation_ds, epochs=cfg.epochs,
                         callbacks=callbacks)
@@ -276,3 +266,13 @@ def trained_model(retrain: bool = False) -> tuple[keras.Model, dict]:
     folder = artifacts.get("training.model", rebuild=retrain)
     model = keras.models.load_model(folder / MODEL_FILE)
     return model, json.loads((folder / HISTORY_FILE).read_text())
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--export-recipe"]:
+        sys.exit("usage: python -m utils.training --export-recipe  (writes utils/recipe.py from "
+                 "notebook 02's #@save cells)")
+    RECIPE_MODULE.write_text(recipe_source())
+    print(f"wrote {RECIPE_MODULE} from {RECIPE_NOTEBOOK}")
