@@ -193,6 +193,14 @@ def test_pipeline_scales_and_batches():
     assert float(tf.reduce_max(images)) <= 1.0 and float(tf.reduce_max(images)) > 0.5
 
 
+def test_arrays_hold_the_whole_split_scaled_and_in_order(monkeypatch):
+    monkeypatch.setattr(data, "load", lambda split: toy(40))
+    images, labels = data.arrays("test", batch_size=16)  # 16 + 16 + 8: every batch kept
+    assert images.shape == (40, 8, 8, 3) and images.dtype == np.float32 and labels.shape == (40,)
+    expected = (np.arange(40 * 8 * 8 * 3).reshape(40, 8, 8, 3) % 256) / 255  # toy's pixels, scaled
+    assert np.allclose(images, expected) and list(labels) == list(np.arange(40) % 3)
+
+
 def test_training_pipeline_reshuffles_each_epoch_and_keeps_every_example():
     ds = data.pipeline(toy(), batch_size=40, training=True, seed=1)
     first, second = (next(iter(ds))[1].numpy() for _ in range(2))

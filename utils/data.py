@@ -425,6 +425,16 @@ def pipeline(ds: tf.data.Dataset, batch_size: int, *, training: bool = False, au
     return ds.prefetch(AUTOTUNE) if prefetch else ds
 
 
+def arrays(split: str, batch_size: int = 256):
+    """A whole split in memory, in its fixed order, as NumPy arrays: float32 images scaled to
+    [0, 1] as in training, ``(n, size, size, 3)``, and integer labels, ``(n,)``."""
+    import numpy as np
+
+    batches = list(pipeline(load(split), batch_size, cache=False))
+    return (np.concatenate([x.numpy() for x, _ in batches]),
+            np.concatenate([y.numpy() for _, y in batches]))
+
+
 def images_per_second(ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0) -> float:
     """Read the batched dataset ``epochs`` times; the median images per second after the first.
 
