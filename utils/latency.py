@@ -640,6 +640,21 @@ def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1)
     return wait_ms + service_ms
 
 
+def mm1_response_percentile_ms(rate_per_s: float, service_ms: float, q: float = 99) -> float:
+    """The ``q``-th percentile of the time in an M/M/1 system (queue + service). That time is
+    exponential with rate μ − λ, so its percentile is −ln(1 − q/100) / (μ − λ): the p99 is
+    ln(100) / (μ − λ), ln(100) ≈ 4.6 times the mean. ``inf`` at utilisation 1 or more."""
+    validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
+    if not 0 <= q < 100:
+        raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
+    if utilisation(rate_per_s, service_ms) >= 1:
+        return math.inf
+    if service_ms == 0:
+        return 0.0
+    spare_per_ms = 1 / service_ms - rate_per_s / 1000  # μ − λ, per millisecond
+    return -math.log(1 - q / 100) / spare_per_ms
+
+
 def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
     """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
