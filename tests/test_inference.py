@@ -204,17 +204,6 @@ def test_flops_cancel_in_the_break_even():
         inference.break_even_requests(-1)
 
 
-def test_utilisation_is_the_achieved_rate_over_the_best(clock):
-    sweep = inference.batch_sweep(clock.call, [1, 10, 100], image_size=2, runs=5, warmup=1)
-    rows = inference.utilisation(sweep, forward_flops=2e6)
-    # 1.1 ms for 1 image, 2 ms for 10, 11 ms for 100: 909, 5,000 and 9,091 images/s
-    assert [b for b, _, _ in rows] == [1, 10, 100]
-    assert rows[0][1] == pytest.approx(2e6 / 1.1e-3)
-    assert [u for _, _, u in rows] == pytest.approx([1 / 1.1 / (100 / 11), 5 / (100 / 11), 1.0])
-    with pytest.raises(ValueError, match="positive forward_flops"):
-        inference.utilisation(sweep, 0)
-
-
 def test_the_published_shares_at_scale_are_sourced_and_add_up():
     rows = inference.at_scale()
     assert {r["operator"] for r in rows} >= {"Google", "Facebook (Meta)"}

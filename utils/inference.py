@@ -10,7 +10,6 @@ Three pure calculations and one measurement, used by notebook 03:
   :func:`break_even_requests` shows that the model's FLOPs cancel out of it;
 - :data:`SINGLE_IMAGE`: the course's one definition of a single-image inference (one image
   alone, a batch of 1), used by notebooks 00 and 03 through :func:`single_image_call`;
-- :func:`utilisation`: achieved FLOP/s at each batch size against the best achieved;
 - :func:`at_scale`: published shares of inference in a large operator's ML compute, sourced.
 """
 
@@ -173,17 +172,6 @@ def single_images_in(ms: float, single_image_ms: float) -> float:
         raise ValueError(f"ms={ms!r} must not be negative and single_image_ms={single_image_ms!r} "
                          "must be a measured, positive time.")
     return ms / single_image_ms
-
-
-def utilisation(points: Sequence[SweepPoint], forward_flops: float) -> list[tuple[int, float, float]]:
-    """``(batch size, achieved FLOP/s, utilisation)`` for every point of a sweep, where the
-    achieved rate is ``forward_flops`` × images per second and utilisation is that rate over the
-    best achieved in the sweep (1 at the best batch size; what the machine could have done)."""
-    if not points or forward_flops <= 0:
-        raise ValueError("utilisation needs a measured sweep and a positive forward_flops.")
-    rates = [forward_flops * p.images_per_s for p in points]
-    best = max(rates)
-    return [(p.batch_size, rate, rate / best) for p, rate in zip(points, rates)]
 
 
 def powers_of_two(largest: int) -> list[int]:
