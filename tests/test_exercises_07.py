@@ -64,8 +64,8 @@ def test_names_a_wrong_p99(p99, says):
 
 
 @pytest.mark.parametrize("cameras, says", [
-    (12, r"115\.1 ms, over the 100-ms budget"),  # rounded up: μ − λ = 40, p99 = 4.605 / 40 s
-    (13, "over the 100-ms budget"),  # full load, or the mean instead of the p99
+    (12, r"115\.1 ms, over the 100-ms budget; round down"),  # rounded up: μ − λ = 40, p99 = 4.605 / 40 s
+    (13, r"460\.5 ms.*at least ln\(100\) / 0\.1 s = 46\.1 requests"),  # full load, or the mean: μ − λ = 10
     (14, "never settles"),  # 420 per s > 400: ρ > 1
     (10, "11 cameras still meet the budget"),
     (11.5, "whole number"),

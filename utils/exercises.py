@@ -845,7 +845,10 @@ def check_server_load(rho, p99_ms, max_cameras, *, cameras: int, fps: float, ser
         if most > best:
             where = ("the server is then at or above full load and its queue never settles"
                      if math.isinf(at) else f"their p99 is {at:,.1f} ms, over the {budget_ms:g}-ms budget")
-            hint = f"with {most} cameras {where}; round down: the budget sets how much spare capacity μ − λ must stay."
+            fix = ("round down: the camera count is the largest whole number under the limit" if most == best + 1 else
+                   f"the budget needs spare capacity: μ − λ must stay at least ln(100) / {budget_ms / 1000:g} s = "
+                   f"{math.log(100) / (budget_ms / 1000):,.1f} requests per second")
+            hint = f"with {most} cameras {where}; {fix}."
         else:
             hint = (f"{most + 1} cameras still meet the budget (p99 "
                     f"{latency.mm1_response_percentile_ms((most + 1) * fps, service_ms):,.1f} ms): solve "
