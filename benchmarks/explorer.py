@@ -5,8 +5,9 @@
 Builds the variant grid if it is not cached (minutes the first time), then moves the
 explorer's controls one at a time, in turns, and times each update three ways: the pure
 ``explorer.compute`` (everything the views show), the two plots drawn to PNG, and the whole
-update a control change triggers (compute, plots, sentences, budget table). Prints the median,
-p95 and slowest of each; the goal is the whole update in at most 200 ms.
+update a control change triggers (compute, plots, sentences, budget table), the link's outages
+and the distance to the data centre included. Prints the median, p95 and slowest of each; the
+goal is the whole update in at most 200 ms.
 """
 
 import argparse
@@ -45,6 +46,9 @@ def main() -> None:
         ("network", list(c["network"].options)),
         ("device", list(c["device"].options)),
         ("fps", [1, 15, 30, 60]),
+        ("distance_km", [0.0, 50.0, 1000.0, 5000.0]),
+        ("availability", [100.0, 99.0, 95.0, 89.4]),
+        ("mean_outage_s", [2.0, 30.0, 60.0]),
         ("deadline_ms", [10.0, 50.0, 200.0]),
         ("max_kb", [20.0, 60.0, c["max_kb"].max]),
         ("min_accuracy", [0.3, 0.6, 0.9]),
@@ -52,6 +56,8 @@ def main() -> None:
     compute_ms, draw_ms, update_ms = [], [], []
     for index in range(args.changes):
         name, values = next(moves)
+        if hasattr(c[name], "options"):  # an int8-only device offers only the int8 format
+            values = [v for v in values if v in c[name].options] or [c[name].value]
         value = values[(index // 10 + 1) % len(values)]
         if c[name].value == value:
             value = values[(index // 10 + 2) % len(values)]

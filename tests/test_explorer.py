@@ -427,19 +427,16 @@ def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
 # ---------------------------------------------------------------- int8-only devices and the capstone's constraints
 
 
-@dataclasses.dataclass(frozen=True)
-class Int8OnlyDevice(latency.Device):
-    """A hand-made NPU: accepts only full-int8 models (the table's ``int8_only`` flag)."""
-
-    int8_only: bool = True
-
-
-NPU = Int8OnlyDevice("NPU", "edge", 0.0, "test", {"int8": 0.5}, 0.0, None, 1)
+NPU = latency.Device("NPU", "edge", 0.0, "test", {"int8": 0.5}, 0.0, None, 1, int8_only=True)  # a hand-made one
 
 
 @pytest.fixture
 def with_npu(devices):
     return {**devices, NPU.name: NPU}
+
+
+def test_the_table_s_int8_only_device_is_the_coral_edge_tpu(devices):
+    assert [name for name, d in devices.items() if explorer.int8_only(d)] == ["Coral Edge TPU (Dev Board)"]
 
 
 def test_an_int8_only_device_offers_only_the_int8_variants(grid):
@@ -513,3 +510,82 @@ def test_no_constraints_change_nothing(grid, devices):
 def test_bad_constraints_say_what_is_wrong(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         explorer.Constraints(**bad)
+
+
+# ---------------------------------------------------------------- distance to the data centre, and outages
+
+
+def test_distance_adds_propagation_to_the_round_trip(grid, devices):
+    near = explorer.compute(grid, devices, explorer.Settings(network="LTE"))
+    far = explorer.compute(grid, devices, explorer.Settings(network="LTE", distance_km=1000))
+    # 2 × 1,000 km × 2.1 (route inflation) / 200 km per ms = 21 ms more round trip
+    assert math.isclose(far.network.rtt_ms - near.network.rtt_ms, 21.0)
+    assert math.isclose(far.cloud_stages["propagation"] - near.cloud_stages["propagation"], 21.0)
+    assert far.cloud.p50_ms > near.cloud.p50_ms + 15 and far.edge == near.edge  # the edge does not care
+    assert "21 ms of it propagation to a data centre 1,000 km (621.4 miles) away" in far.summary()[2]
+    assert "propagation to a data centre" not in near.summary()[2]
+
+
+def test_lost_to_outages_by_hand():
+    outages = latency.Outages(0.01, 30)  # mean up time 30 × 0.99 / 0.01 = 2,970 s
+    assert math.isclose(explorer.lost_to_outages(outages, 100.0), 0.01 + 0.99 * (1 - math.exp(-0.1 / 2970)))
+    assert explorer.lost_to_outages(latency.Outages(0.0, 30), 100.0) == 0.0
+    assert math.isclose(explorer.lost_to_outages(outages, 0.0), 0.01)  # sent while the link is down
+
+
+def test_lost_to_outages_agrees_with_the_simulated_outages():
+    outages = latency.Outages(0.05, 2.0)  # 90 outages an hour; a 500 ms request is cut often
+    run = latency.simulate_outages(outages, 10, 20 * 3600, seed=1, deadline_ms=1000, cloud_ms=500, edge_ms=5)
+    assert math.isclose(run.cloud_missed_fraction, explorer.lost_to_outages(outages, 500.0), rel_tol=0.05)
+
+
+def test_a_link_down_5_percent_of_the_time_leaves_the_cloud_without_a_p99(grid, devices):
+    always_up = explorer.compute(grid, devices, explorer.Settings(network="wired edge server", fps=10))
+    down = explorer.compute(grid, devices, explorer.Settings(network="wired edge server", fps=10,
+                                                             unavailability=0.05, mean_outage_s=10))
+    assert always_up.outage_run is None and down.outages == latency.Outages(0.05, 10)
+    assert down.edge == always_up.edge  # the edge keeps answering
+    for edge, cloud in down.deployments:
+        assert math.isinf(cloud.p99_ms) and "more than 1 frame in 100 gets no answer (the link is down)" in cloud.reasons
+        assert math.isfinite(edge.p99_ms)
+    assert down.best.where == "edge" and "p99 inf" not in explorer.budget_table(down)
+    run = down.outage_run
+    assert down.outage_window_s == 10_000 and run.frames == 100_000  # 100,000 frames at 10 frames/s
+    assert run.edge_missed == 0 and run.cloud_missed > 0 and run.cloud_longest_blind_s > run.edge_longest_blind_s
+    line = down.summary()[-1]
+    assert line.startswith("link down 5.00% of the time, in outages of 10 s on average (18 an hour)")  # 3,600 × 0.05 / 10
+    assert "over a simulated 2.8 h (100,000 frames" in line and "the edge kept answering" in line
+    feet = latency.feet_travelled(1000 * run.cloud_longest_blind_s)
+    assert f"({explorer.number(feet)} ft at 60 mph)" in line
+    assert "gets no answer" in down.summary()[2]
+    assert explorer.LatencyPlot().png(down).startswith(b"\x89PNG")
+
+
+def test_rare_short_outages_only_nudge_the_cloud_p99(grid, devices):
+    up = explorer.compute(grid, devices, explorer.Settings(network="LTE", fps=1))
+    rare = explorer.compute(grid, devices, explorer.Settings(network="LTE", fps=1, unavailability=0.001,
+                                                             mean_outage_s=60))
+    assert math.isfinite(rare.cloud.p99_ms) and rare.cloud.p99_ms >= up.cloud.p99_ms
+    assert rare.outage_window_s == 86_400  # at 1 frame/s, a whole day
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(distance_km=-5), "distance_km"),
+    (dict(unavailability=1.0), "unavailability=1.0"),
+    (dict(unavailability=0.1, mean_outage_s=0), "mean_outage_s"),
+])
+def test_bad_outage_and_distance_settings_say_what_is_wrong(grid, devices, change, words):
+    with pytest.raises(ValueError, match=words):
+        explorer.compute(grid, devices, explorer.Settings(**change))
+
+
+def test_the_availability_and_distance_sliders_drive_the_view(grid, devices):
+    app = explorer.Explorer(grid, devices, explorer.Settings(network="LTE"))
+    assert len(app.chosen.value.split("<br>")) == 4  # no outage line while the link is always up
+    app.controls["availability"].value = 95.0
+    app.controls["mean_outage_s"].value = 10.0
+    app.controls["distance_km"].value = 5000
+    settings = app.settings()
+    assert (settings.unavailability, settings.mean_outage_s, settings.distance_km) == (0.05, 10.0, 5000)
+    assert app.chosen.value.split("<br>")[-1].startswith("link down 5.00% of the time")
+    assert "105 ms of it propagation" in app.chosen.value  # 2 × 5,000 × 2.1 / 200

@@ -43,6 +43,8 @@ LATENCY_KEY, P95_KEY = "p50_ms_1t", "p95_ms_1t"  # one image, one thread, measur
 SAMPLES = 2000  # simulated requests behind every percentile
 MPH = 60
 EDGE, CLOUD = "edge", "cloud"
+OUTAGE_FRAMES = 100_000  # frames behind the outage figures: a day, or less at a high frame rate
+DAY_S = 86_400
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +60,9 @@ class Settings:
     uplink_mbps: float | None = None  # None: the preset's
     rtt_ms: float | None = None  # None: the preset's
     fps: float = 30.0  # frames a camera sends per second
+    distance_km: float = 0.0  # to the data centre (great circle), added to the preset's own RTT
+    unavailability: float = 0.0  # fraction of the time the link is down (0: always up)
+    mean_outage_s: float = 30.0  # the mean length of an outage
     payload_bytes: float | None = None  # sent per request; None: the JPEG crop (default_payload_bytes)
     max_bytes: float = math.inf  # budget: memory on the device, file + peak activations
     deadline_ms: float = 100.0  # budget: p99 latency
@@ -107,24 +112,79 @@ class View:
     deployments: list[tuple[Deployment, Deployment]]  # (edge, cloud) of every variant, grid order
     best: Deployment | None  # the most accurate qualifying deployment (on validation)
     within_noise: list[Deployment]  # other qualifying variants within noise of the best
+    outages: latency.Outages | None = None  # the link's outages (None: always up)
+    outage_run: latency.OutageRun | None = None  # the chosen variant's frames over a simulated window
+    outage_window_s: float = 0.0  # the window's length
 
     def summary(self) -> list[str]:
         """The chosen deployment in plain sentences, one per line."""
         edge, cloud, net = self.edge, self.cloud, self.network
-        return [
+        s = self.settings
+        def ms(value: float) -> str:
+            return f"{number(value)} ms" if math.isfinite(value) else "no answer"
+
+        distance = "" if not s.distance_km else (
+            f", {number(latency.propagation_rtt_ms(s.distance_km))} ms of it propagation to a data centre "
+            f"{number(s.distance_km)} km ({number(s.distance_km / latency.KM_PER_MILE)} miles) away")
+        lines = [
             describe_variant(self.chosen),
             f"edge, on {edge.place}: p50 {number(edge.p50_ms)} ms, p99 {number(edge.p99_ms)} ms; "
             f"{number(self.edge_feet)} ft travelled at {MPH} mph",
-            f"cloud, {cloud.place} ({number(net.uplink_mbps)} Mbit/s up, {number(net.rtt_ms)} ms RTT): "
-            f"p50 {number(cloud.p50_ms)} ms, p99 {number(cloud.p99_ms)} ms; {number(self.cloud_feet)} ft "
-            f"at {MPH} mph",
-            f"at {number(self.settings.fps)} frames/s (one every {number(self.frame_ms)} ms) the cloud uploads "
+            f"cloud, {cloud.place} ({number(net.uplink_mbps)} Mbit/s up, {number(net.rtt_ms)} ms RTT{distance}): "
+            + (f"p50 {number(cloud.p50_ms)} ms, p99 {number(cloud.p99_ms)} ms; {number(self.cloud_feet)} ft "
+               f"at {MPH} mph" if math.isfinite(cloud.p99_ms) else
+               f"p50 {ms(cloud.p50_ms)}, but more than 1 frame in 100 gets no answer (the link is down): "
+               "no p99"),
+            f"at {number(s.fps)} frames/s (one every {number(self.frame_ms)} ms) the cloud uploads "
             f"{number(self.payload_bytes)} bytes a frame, {number(self.monthly_gigabytes)} GB a month: "
             f"${number(self.monthly_cost)}; the edge uploads nothing",
         ]
+        if self.outage_run is not None:
+            lines.append(outage_sentence(self.outages, self.outage_run, self.outage_window_s))
+        return lines
 
 
 number = results.format_number  # the course's one number formatter
+
+
+def duration(seconds: float) -> str:
+    """A length of time in words: "45 s", "12 min", "1 day"."""
+    if seconds < 120:
+        return f"{number(seconds)} s"
+    if seconds < 7200:
+        return f"{number(round(seconds / 60))} min"
+    if seconds < DAY_S:
+        return f"{number(round(seconds / 3600, 1))} h"
+    return f"{number(round(seconds / DAY_S, 1))} day" + ("" if round(seconds / DAY_S, 1) == 1 else "s")
+
+
+def outage_sentence(outages: latency.Outages, run: latency.OutageRun, window_s: float) -> str:
+    """What the link's outages did to the chosen deployment over the simulated window, in words."""
+    text = (f"link down {outages.unavailability:.2%} of the time, in outages of {number(outages.mean_outage_s)} s "
+            f"on average ({number(outages.outages_per_hour)} an hour): over a simulated {duration(window_s)} "
+            f"({run.frames:,} frames, {run.outages} outage{'s' if run.outages != 1 else ''}) the cloud missed "
+            f"{run.cloud_missed:,} frames ({run.cloud_missed_fraction:.2%}) and was blind for up to "
+            f"{number(run.cloud_longest_blind_s)} s ({number(latency.feet_travelled(1000 * run.cloud_longest_blind_s))} ft "
+            f"at {MPH} mph); the edge ")
+    if run.edge_missed:
+        text += f"was too slow for the deadline on every frame"
+    else:
+        text += (f"kept answering (its longest wait {number(run.edge_longest_blind_s)} s)")
+    if run.queued_decisions:
+        text += (f", and queued {run.queued_decisions:,} decisions for the link, the oldest "
+                 f"{number(run.max_staleness_s)} s (store-and-forward)")
+    return text
+
+
+def lost_to_outages(outages: latency.Outages, request_ms):
+    """The probability that a request taking ``request_ms`` gets no answer because the link goes
+    down: it is sent during an outage (``unavailability``), or the link fails before it returns,
+    which in the two-state Markov model of :class:`latency.Outages` (exponential up periods) is
+    1 − exp(−request / mean_up)."""
+    u = outages.unavailability
+    if u == 0:
+        return np.zeros_like(np.asarray(request_ms, float))
+    return u + (1 - u) * -np.expm1(-np.asarray(request_ms, float) / 1000 / outages.mean_up_s)
 
 
 def device_bytes(row: dict) -> int:
@@ -184,8 +244,8 @@ INT8_ONLY = "int8"  # the one format an int8-only device (an NPU, a microcontrol
 
 def int8_only(device) -> bool:
     """Whether ``device`` accepts only full-int8 models (an NPU such as the Coral Edge TPU, or a
-    microcontroller): its ``int8_only`` flag from the device table; False for a device without one."""
-    return bool(getattr(device, "int8_only", False))
+    microcontroller): :attr:`latency.Device.int8_only`, from the device table's ``accepts`` column."""
+    return bool(device.int8_only)
 
 
 def offered(grid: list[dict], device) -> list[dict]:
@@ -210,7 +270,9 @@ def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, 
     reasons = []
     if size_bytes is not None and size_bytes > max_bytes:
         reasons.append(f"{number(size_bytes / 1000)} kB is over the {number(max_bytes / 1000)} kB size limit")
-    if p99_ms > deadline_ms:
+    if math.isinf(p99_ms):
+        reasons.append("more than 1 frame in 100 gets no answer (the link is down)")
+    elif p99_ms > deadline_ms:
         reasons.append(f"p99 {number(p99_ms)} ms misses the {number(deadline_ms)} ms deadline")
     if accuracy < min_accuracy:
         reasons.append(f"validation accuracy {accuracy:.1%} is under the {min_accuracy:.1%} minimum")
@@ -320,7 +382,7 @@ def network_of(settings: Settings) -> latency.Network:
     name = settings.network or next(iter(latency.presets()))
     overrides = {key: value for key, value in (("uplink_mbps", settings.uplink_mbps), ("rtt_ms", settings.rtt_ms))
                  if value is not None}
-    return latency.network(name, **overrides)
+    return latency.network(name, distance_km=settings.distance_km or None, **overrides)
 
 
 def _check(settings: Settings) -> None:
@@ -363,6 +425,7 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     validate.non_negative(max_bytes=settings.max_bytes, allow_inf=True)
     validate.fraction(sparsity=settings.sparsity, min_accuracy=settings.min_accuracy)
     validate.whole(seed=settings.seed, minimum=0)
+    validate.non_negative(distance_km=settings.distance_km)
     for name, value in (("payload_bytes", settings.payload_bytes), ("rtt_ms", settings.rtt_ms)):
         if value is not None:
             validate.non_negative(**{name: value})
@@ -375,6 +438,7 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         raise ValueError(f"{int8_only_reason(chosen['format'], edge_device.name)}: choose format='int8'.")
     server = _pick(devices, settings.server, "server")
     net = network_of(settings)
+    outages = latency.Outages(settings.unavailability, settings.mean_outage_s) if settings.unavailability else None
     payload = settings.payload_bytes if settings.payload_bytes is not None else default_payload_bytes()
     limits = dict(max_bytes=settings.max_bytes, deadline_ms=settings.deadline_ms,
                   min_accuracy=settings.min_accuracy)
@@ -394,8 +458,11 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
             edge_reasons = (int8_only_reason(row["format"], edge_device.name),
                             *budget_reasons(size, 0.0, accuracy, **limits))
         server_p50, server_p95 = device_ms(server, row, grid)
-        cloud = latency.percentiles(latency.simulate_cloud(
-            payload, net, server_p50, SAMPLES, settings.seed, server_p95_ms=server_p95))
+        samples = latency.simulate_cloud(payload, net, server_p50, SAMPLES, settings.seed, server_p95_ms=server_p95)
+        if outages is not None:  # a request the link's outage cuts gets no answer at all
+            lost = np.random.default_rng(settings.seed + 1).random(SAMPLES) < lost_to_outages(outages, samples)
+            samples = np.where(lost, np.inf, samples)
+        cloud = latency.percentiles(samples)
         return (
             Deployment(row["variant"], EDGE, edge_device.name, size, accuracy, edge["p50"], edge["p99"],
                        edge_reasons, **same),
@@ -407,6 +474,9 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     edge, cloud = deployments[grid.index(chosen)]
     every = [d for pair in deployments for d in pair]
     best = best_deployment(every)
+    window_s = min(DAY_S, OUTAGE_FRAMES / settings.fps)
+    run = None if outages is None else _outage_run(
+        outages, settings.fps, window_s, settings.seed, settings.deadline_ms, cloud.p50_ms, edge.p50_ms)
     return View(
         settings=settings,
         chosen=chosen,
@@ -425,7 +495,20 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         deployments=deployments,
         best=best,
         within_noise=tied_with(best, every),
+        outages=outages,
+        outage_run=run,
+        outage_window_s=window_s,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _outage_run(outages: latency.Outages, fps: float, window_s: float, seed: int, deadline_ms: float,
+                cloud_ms: float, edge_ms: float) -> latency.OutageRun:
+    """:func:`latency.simulate_outages` for the chosen deployment (cached: the budget's sliders
+    leave it as it is)."""
+    return latency.simulate_outages(outages, fps, window_s, seed, deadline_ms=deadline_ms,
+                                    cloud_ms=cloud_ms if math.isfinite(cloud_ms) else DAY_S * 1000,
+                                    edge_ms=edge_ms if math.isfinite(edge_ms) else DAY_S * 1000)
 
 
 SHOW_TIED = 4  # variants within noise named in a decision; the rest are counted
@@ -595,15 +678,20 @@ class LatencyPlot:
                 ax.barh(y, ms, left=left, height=0.5, label=name,
                         color=STAGE_COLOURS[stages.index(name) % len(STAGE_COLOURS)])
                 left += ms
-            ax.plot(deployment.p99_ms, y, "kd", ms=7)
-            ax.annotate(f"p50 {number(deployment.p50_ms)} · p99 {number(deployment.p99_ms)} ms",
-                        (max(left, deployment.p99_ms), y), xytext=(8, 0), textcoords="offset points",
-                        va="center", fontsize=8)
+            if math.isfinite(deployment.p99_ms):
+                ax.plot(deployment.p99_ms, y, "kd", ms=7)
+                label = f"p50 {number(deployment.p50_ms)} · p99 {number(deployment.p99_ms)} ms"
+            else:  # more than 1 frame in 100 lost to outages
+                label = "p99: no answer (link down)"
+            ax.annotate(label, (max(left, deployment.p99_ms) if math.isfinite(deployment.p99_ms) else left, y), xytext=(8, 0),
+                        textcoords="offset points", va="center", fontsize=8)
         ax.axvline(view.settings.deadline_ms, color="tab:red", ls="--", lw=1.2, label="deadline")
         ax.plot([], [], "kd", label="p99")
         ax.set_yticks(range(len(bars)), [label for label, _, _ in bars], fontsize=8)
         ax.set_ylim(-0.5, len(bars) + 0.6)
-        ax.set_xlim(0, 1.5 * max(view.cloud.p99_ms, view.edge.p99_ms, view.settings.deadline_ms))
+        finite = [ms for ms in (view.cloud.p99_ms, view.edge.p99_ms, sum(view.cloud_stages.values()))
+                  if math.isfinite(ms)]
+        ax.set_xlim(0, 1.5 * max(*finite, view.settings.deadline_ms))
         ax.set_xlabel("one request (ms); bars: median of each stage")
         handles, labels = ax.get_legend_handles_labels()
         order = sorted(range(len(labels)), key=lambda i: labels[i] in ("deadline", "p99"))  # stages first
@@ -621,6 +709,10 @@ def variant_choices(grid: list[dict]) -> list[tuple[str, tuple[str, float]]]:
     seen = dict.fromkeys((row["method"], row["sparsity"]) for row in grid)
     return [("dense" if not sparsity else f"{sparsity:.0%} {'filters' if method == 'filters' else 'weights'}",
              (method, sparsity)) for method, sparsity in seen]
+
+
+MAX_DISTANCE_KM = 20_000  # half the Earth's circumference: no data centre is farther
+MIN_AVAILABILITY = 80.0  # % of the time the link is up, at the availability slider's left end
 
 
 class Explorer:
@@ -661,6 +753,12 @@ class Explorer:
                                   readout_format=".4g"),
             "rtt_ms": slider(w.FloatSlider, "RTT (ms)", net.rtt_ms, min=0, max=800, step=1),
             "fps": slider(w.IntSlider, "frames/s", round(s.fps), min=1, max=60),
+            "distance_km": slider(w.FloatSlider, "data centre (km)", s.distance_km, min=0, max=MAX_DISTANCE_KM,
+                                  step=10, readout_format=",.0f"),
+            "availability": slider(w.FloatSlider, "link up (%)", 100 * (1 - s.unavailability), min=MIN_AVAILABILITY,
+                                   max=100, step=0.1, readout_format=".1f"),
+            "mean_outage_s": slider(w.FloatLogSlider, "mean outage (s)", s.mean_outage_s, min=0, max=3, step=0.05,
+                                    readout_format=".3g"),
             "deadline_ms": slider(w.FloatLogSlider, "p99 deadline (ms)", s.deadline_ms, min=0, max=3, step=0.05,
                                   readout_format=".4g"),
             "max_kb": slider(w.FloatSlider, "max on device (kB)", min(s.max_bytes / 1000, largest_kb), min=0,
@@ -688,7 +786,8 @@ class Explorer:
                 w.VBox([w.HTML("<b>The model</b>"), c["variant"], c["format"], w.HTML("<b>Budget</b>"),
                         c["deadline_ms"], c["max_kb"], c["min_accuracy"]], layout=column),
                 w.VBox([w.HTML("<b>Where it runs</b>"), c["device"], c["server"], c["network"],
-                        c["uplink_mbps"], c["rtt_ms"], c["fps"]], layout=column),
+                        c["uplink_mbps"], c["rtt_ms"], c["distance_km"], c["availability"], c["mean_outage_s"],
+                        c["fps"]], layout=column),
             ]),
             self.chosen,
             w.HBox(self.images),
@@ -704,6 +803,8 @@ class Explorer:
         return dataclasses.replace(
             self._base, method=method, sparsity=sparsity, format=c["format"], device=c["device"], server=c["server"],
             network=c["network"], uplink_mbps=c["uplink_mbps"], rtt_ms=c["rtt_ms"], fps=c["fps"],
+            distance_km=c["distance_km"], unavailability=round(1 - c["availability"] / 100, 6),
+            mean_outage_s=c["mean_outage_s"],
             deadline_ms=c["deadline_ms"], min_accuracy=c["min_accuracy"],
             max_bytes=math.inf if c["max_kb"] >= largest_kb else 1000 * c["max_kb"])
 
