@@ -594,6 +594,8 @@ def tie_probe() -> tuple[np.ndarray, dict]:
 # ---------------------------------------------------------------- 8-bit floats against int8
 
 WEIGHT_FORMATS = ("float8 E4M3", "float8 E5M2", "int8 per channel")
+# TensorFlow's fp8 dtypes (their NumPy types are ml_dtypes', which TensorFlow installs).
+FP8_DTYPES = {"float8 E4M3": tf.dtypes.experimental.float8_e4m3fn, "float8 E5M2": tf.dtypes.experimental.float8_e5m2}
 
 
 def round_weights(kernel, fmt: str) -> np.ndarray:
@@ -601,20 +603,17 @@ def round_weights(kernel, fmt: str) -> np.ndarray:
     into float32. fp8 uses one scale per tensor, as FP8 recipes do (the tensor's largest
     magnitude maps to the format's largest finite value); int8 one scale per output channel
     (``max|w| / 127``, zero point 0), as TFLite does."""
-    import ml_dtypes
-
     w = np.asarray(kernel, np.float32)
     if fmt == "int8 per channel":
         scale = np.abs(w).reshape(-1, w.shape[-1]).max(axis=0) / 127
         scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
         return (np.clip(round_half_away(w / scale), -127, 127) * scale).astype(np.float32)
-    dtypes = {"float8 E4M3": ml_dtypes.float8_e4m3fn, "float8 E5M2": ml_dtypes.float8_e5m2}
-    if fmt not in dtypes:
+    if fmt not in FP8_DTYPES:
         raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(WEIGHT_FORMATS)}.")
-    largest = float(ml_dtypes.finfo(dtypes[fmt]).max)
+    dtype = FP8_DTYPES[fmt]
     amax = float(np.abs(w).max())
-    scale = np.float32(largest / amax) if amax > 0 else np.float32(1)
-    return ((w * scale).astype(dtypes[fmt]).astype(np.float32) / scale).astype(np.float32)
+    scale = np.float32(float(dtype.max) / amax) if amax > 0 else np.float32(1)
+    return ((w * scale).astype(dtype.as_numpy_dtype).astype(np.float32) / scale).astype(np.float32)
 
 
 def rounding_errors(kernels: list[np.ndarray], fmt: str) -> dict[str, float]:
