@@ -148,6 +148,19 @@ def test_moving_sliders_updates_the_numbers_and_the_plots(page, grid):
     assert SCREENSHOT.stat().st_size > 10_000
 
 
+def test_the_availability_and_distance_controls_reach_the_sentences(page):
+    from utils import explorer, latency
+
+    after = change_slider(page, "distance_km", "End")  # the farthest data centre the slider offers
+    km = explorer.MAX_DISTANCE_KM
+    assert (f"{explorer.number(latency.propagation_rtt_ms(km))} ms of it propagation to a data centre "
+            f"{explorer.number(km)} km ({explorer.number(km / latency.KM_PER_MILE)} miles) away") in after[2]
+    assert not any(line.startswith("link down") for line in after)  # the link is always up
+    after = change_slider(page, "availability", "ArrowLeft")  # one step down: 99.9 % up
+    assert after[-1].startswith("link down 0.10% of the time, in outages of 30 s on average")
+    assert "the cloud missed" in after[-1] and "; the edge " in after[-1]  # what the edge did follows its speed
+
+
 def test_the_page_shows_no_code_and_cannot_run_any(page, tmp_path):
     assert "quantization.grid()" not in page.content()  # outputs only, no code cells
     marker = tmp_path / "ran"
