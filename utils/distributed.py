@@ -9,8 +9,7 @@ the same function, ``recipe.steps_per_second`` (a cell of the notebook):
 - ``MultiWorkerMirroredStrategy`` with two worker *processes* on 127.0.0.1, each told about the
   other by the ``TF_CONFIG`` environment variable (:func:`tf_config`), started, collected and
   cleaned up by :func:`run_workers`. Each worker runs this module (``python -m
-  utils.distributed``), which builds the strategy first, as TensorFlow requires, then calls the
-  same function.
+  utils.distributed``), which builds the strategy first, then calls the same function.
 
 Nothing downloads: the workers read the course's dataset from ``build/``.
 """
@@ -120,7 +119,8 @@ def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup:
 
     A worker that fails, or a run that takes too long, ends every worker (each by its id) and
     raises :class:`WorkersFailed` with the reason and the last lines of each worker's output.
-    ``command`` replaces the worker program (tests)."""
+    ``command`` replaces the worker program (tests). The workers see no GPU, so that on a
+    machine with one (Colab) they compare CPU with CPU, as the notebook's logical devices do."""
     ports = free_ports(workers)
     folder = Path(tempfile.mkdtemp(prefix="course-workers-"))
     args = ["--per-replica-batch", str(per_replica_batch), "--steps", str(steps),
@@ -131,7 +131,8 @@ def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup:
         for index in range(workers):
             env = dict(os.environ, TF_CONFIG=json.dumps(tf_config(ports, index)),
                        PYTHONPATH=os.pathsep.join(filter(None, [str(config.ROOT), os.environ.get("PYTHONPATH")])),
-                       COURSE_PROFILE=config.profile_name(), COURSE_DATASET=config.dataset_name())
+                       COURSE_PROFILE=config.profile_name(), COURSE_DATASET=config.dataset_name(),
+                       CUDA_VISIBLE_DEVICES="-1")  # CPU only, as the notebook's two logical devices
             log = open(folder / f"worker-{index}.log", "w+")
             logs.append(log)
             processes.append(subprocess.Popen(
@@ -166,8 +167,9 @@ def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup:
 
 
 def worker_main(argv=None) -> None:
-    """One worker: the strategy first (it reads ``TF_CONFIG`` and must exist before any other
-    TensorFlow operation), then the notebook's ``steps_per_second``; the result goes to a file."""
+    """One worker: the strategy first (it reads ``TF_CONFIG`` and starts this worker's gRPC server,
+    so TensorFlow's guide creates it at the start of the program, before any other TensorFlow
+    operation), then the notebook's ``steps_per_second``; the result goes to a file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for name in ("--per-replica-batch", "--steps", "--warmup", "--images", "--index"):
         parser.add_argument(name, type=int, required=True)
