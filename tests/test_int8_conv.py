@@ -131,3 +131,35 @@ def test_not_a_function_or_not_stages():
         exercises.check_int8_conv(solution(x, layer), x, layer, np.array([OUTPUT], np.int8))
     with pytest.raises(exercises.NotYet, match="dict with the keys"):
         exercises.check_int8_conv(lambda x_, layer_: np.zeros((1, 2, 2, 4), np.int8), x, layer, np.array([OUTPUT], np.int8))
+
+
+def with_stage(**changes):
+    """The right solution with some stages replaced, as a student's function returning them."""
+    def student(x, layer):
+        stages = solution(x, layer)
+        for key, change in changes.items():
+            stages[key] = change(stages[key])
+        return stages
+    return student
+
+
+@pytest.mark.parametrize("changes, step, words", [
+    ({"multiplier": lambda m: np.float32(m.mean())}, "requantize", "one per output channel"),
+    ({"multiplier": lambda m: 1 / m}, "requantize", "inverse"),
+    ({"accumulator": lambda a: a[:, :1]}, "accumulate", r"\(out, 3, 3, in\)"),
+    ({"output": lambda o: o.astype(np.int32)}, "output", r"astype\(np.int8\)"),
+])
+def test_other_stages_are_named(changes, step, words):
+    x, layer = quantization.tie_probe()
+    student = with_stage(**changes)
+    if "output" in changes:  # right values in the wrong dtype: no other stage differs
+        with pytest.raises(exercises.NotYet, match=words):
+            exercises.check_int8_conv(student, x, layer, np.array([OUTPUT], np.int8))
+        return
+    # a stage wrong while the output is wrong too: the output is recomputed from the bad stage
+    def wrong(x_, layer_):
+        stages = student(x_, layer_)
+        stages["output"] = np.zeros_like(stages["output"])
+        return stages
+    with pytest.raises(exercises.NotYet, match=f"first step that differs is the {step}: .*{words}"):
+        exercises.check_int8_conv(wrong, x, layer, np.array([OUTPUT], np.int8))

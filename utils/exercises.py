@@ -495,7 +495,7 @@ def _conv_diagnosis(answer, x, layer) -> tuple[str, str] | None:
 
     ref = quantization.int8_conv_stages(x, layer)
     if not isinstance(answer, dict) or not set(quantization.CONV_STAGES) <= set(answer):
-        return ("the result", "return a dict with the keys " + ", ".join(map(repr, quantization.CONV_STAGES)) + ".")
+        return ("result", "return a dict with the keys " + ", ".join(map(repr, quantization.CONV_STAGES)) + ".")
     acc = np.asarray(answer["accumulator"])
     if acc.shape != ref["accumulator"].shape:
         return ("accumulate", f"the accumulator has shape {acc.shape}, not {ref['accumulator'].shape}: SAME "
@@ -540,10 +540,10 @@ def _conv_diagnosis(answer, x, layer) -> tuple[str, str] | None:
                 "float64 differs in the last bits, and that moves a few outputs by one step.")
     output = np.asarray(answer["output"])
     if output.shape != ref["output"].shape:
-        return ("the output", f"the output has shape {output.shape}, not {ref['output'].shape}.")
+        return ("output", f"the output has shape {output.shape}, not {ref['output'].shape}.")
     if np.array_equal(output.astype(np.int64), ref["output"].astype(np.int64)):
         if output.dtype != np.int8:
-            return ("the output", f"the values are right, but the dtype is {output.dtype}: return .astype(np.int8).")
+            return ("output", f"the values are right, but the dtype is {output.dtype}: return .astype(np.int8).")
         return None
     y_zero, low = int(layer["y_zero"]), int(layer["y_zero"]) if layer.get("relu") else -128
 
@@ -611,6 +611,8 @@ def check_int8_conv(int8_conv, x, layer: dict, expected) -> None:
         problem = ("rounding", "this LiteRT ran TFLite's builtin kernel, which rounds with a fixed-point "
                    "multiplier: quantization.multiply_by_quantized_multiplier(accumulator, multiplier) does it.")
     step, hint = problem if problem else ("output", "compare each stage with the steps above.")
+    if differ.startswith("0 of"):
+        raise NotYet(hint)
     raise NotYet(f"{differ} from the interpreter's. The first step that differs is the {step}: {hint}")
 
 
