@@ -100,3 +100,16 @@ def test_the_cpu_splits_into_two_logical_devices_only_before_tensorflow_starts(w
     else:
         assert "RuntimeError: TensorFlow has already initialised its devices" in out
         assert "restart the kernel" in out
+
+
+def test_the_sample_is_the_first_training_images_scaled(monkeypatch):
+    import numpy as np
+
+    from utils import data
+
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    images, labels = distributed.sample(300)  # more than one batch of the reading pipeline
+    assert images.shape == (300, 64, 64, 3) and images.dtype == np.float32 and labels.shape == (300,)
+    assert 0 <= images.min() and images.max() <= 1
+    first = next(iter(data.load("train").take(1)))
+    assert np.allclose(images[0], first[0].numpy() / 255.0, atol=1e-6) and labels[0] == first[1].numpy()

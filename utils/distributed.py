@@ -92,9 +92,11 @@ def sample(count: int) -> tuple:
     from utils import data
 
     images, labels = [], []
-    for image, label in data.pipeline(data.load("train").take(count), 256, cache=False):
-        images.append(image.numpy())
-        labels.append(label.numpy())
+    # the whole split is read (and the rest dropped): tfds caches a small split as it reads, and
+    # an unfinished read of a cache makes TensorFlow print a warning
+    for image, label in data.pipeline(data.load("train"), 256, cache=False):
+        images.append(image.numpy()[:count - sum(map(len, images))])
+        labels.append(label.numpy()[:len(images[-1])])
     return np.concatenate(images), np.concatenate(labels)
 
 
