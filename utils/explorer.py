@@ -6,7 +6,13 @@ runtime's peak activations: the size budget is ``file_bytes + activation_bytes``
 file is only what the device downloads. Variants are chosen on the validation split (with
 standard errors; choices within noise are named as such) and the test split is reported once,
 for the deployment chosen. The cloud is sent what notebook 06 sends: the model's input crop as
-JPEG (:func:`latency.crop_payload_bytes`).
+JPEG (:func:`latency.crop_payload_bytes`), over a network preset plus the propagation to a data
+centre ``distance_km`` away (:func:`latency.propagation_rtt_ms`), on a link that may be down part of
+the time (:class:`latency.Outages`): a request an outage cuts is never answered, and
+:func:`latency.simulate_outages` runs the chosen deployment's camera over a window of up to a day
+(missed frames, the longest blind time, the edge answering throughout). An int8-only edge device
+(:attr:`latency.Device.int8_only`) is offered only the int8 variants; :class:`Constraints` and
+:func:`constrain` add what a real deployment asks beyond the budget (the capstone of notebook 08).
 
 What a control change computes is :func:`compute`, a plain function of the variant grid
 (``quantization.grid()``), the device table (``latency.devices()``) and the :class:`Settings`:
