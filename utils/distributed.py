@@ -86,18 +86,13 @@ def tf_config(ports: list[int], index: int, host: str = HOST) -> dict:
 
 def sample(count: int) -> tuple:
     """The first ``count`` training images (float32, 0..1) and their labels, as NumPy arrays:
-    what every measurement of the notebook's tf.distribute section trains on."""
-    import numpy as np
-
+    what every measurement of the notebook's tf.distribute section trains on. (``data.arrays``
+    reads the whole split: tfds caches a small split as it reads, and an unfinished read of a
+    cache makes TensorFlow print a warning.)"""
     from utils import data
 
-    images, labels = [], []
-    # the whole split is read (and the rest dropped): tfds caches a small split as it reads, and
-    # an unfinished read of a cache makes TensorFlow print a warning
-    for image, label in data.pipeline(data.load("train"), 256, cache=False):
-        images.append(image.numpy()[:count - sum(map(len, images))])
-        labels.append(label.numpy()[:len(images[-1])])
-    return np.concatenate(images), np.concatenate(labels)
+    images, labels = data.arrays("train")
+    return images[:count].copy(), labels[:count].copy()
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -123,6 +118,10 @@ def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup:
     raises :class:`WorkersFailed` with the reason and the last lines of each worker's output.
     ``command`` replaces the worker program (tests). The workers see no GPU, so that on a
     machine with one (Colab) they compare CPU with CPU, as the notebook's logical devices do."""
+    if command is None:  # build the dataset here, once, if missing: not in both workers at once
+        from utils import data
+
+        data.class_names()
     ports = free_ports(workers)
     folder = Path(tempfile.mkdtemp(prefix="course-workers-"))
     args = ["--per-replica-batch", str(per_replica_batch), "--steps", str(steps),
