@@ -1,7 +1,8 @@
 """The nbgrader round trip (issue 15): every notebook is released by nbgrader's generate_assignment
 (which checks its metadata without executing it), and one light notebook is autograded, in the
 smoke profile, as four students would submit it: untouched, the instructor's solutions, partly
-right, and with a locked check cell edited."""
+right, and with a locked check cell edited. Written answers are released as "YOUR ANSWER HERE" and
+left for a person to grade."""
 
 import csv
 import re
@@ -15,8 +16,9 @@ import pytest
 from utils import config, grading
 
 ROOT = config.ROOT
-# The lightest notebook with two check cells, so that a partly right submission can score between 0
-# and full: 02 runs in about 14 s in smoke on the 2-core reference machine (00 as fast, but one check).
+# A light notebook with several check cells, so that a partly right submission can score between 0
+# and full, and with written answers, which wait for a person: 02 (three check cells, two written
+# answers) runs in about 25 s in smoke on the 2-core reference machine, its training cells included.
 NOTEBOOK = "02_training_keras"
 # A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and the
 # checker's hint that the feedback must show.
@@ -64,7 +66,9 @@ def test_every_notebook_is_released_without_solutions_and_with_locked_checks(cou
                 meta = cell.metadata["nbgrader"]
                 assert "### BEGIN SOLUTION" not in cell.source and "checksum" in meta, path.name
                 assert cell.cell_type == "markdown" or (cell.outputs == [] and cell.execution_count is None)
-                if meta["solution"]:
+                if meta["solution"] and cell.cell_type == "markdown":  # a written answer, graded by hand
+                    assert meta["grade"] and meta["points"] > 0 and "YOUR ANSWER HERE" in cell.source
+                elif meta["solution"]:
                     answers += 1
                     assert "raise NotImplementedError()" in cell.source
                 elif meta["grade"]:
@@ -106,21 +110,24 @@ def round_trip(course, tmp_path_factory):
 def test_untouched_copy_scores_zero_and_the_run_goes_on(round_trip):
     root, graded = round_trip
     untouched = graded["untouched"]
-    assert untouched.max_score > 0 and untouched.score == 0 and not untouched.flagged
+    assert untouched.auto_max > 0 and untouched.score == 0 and not untouched.flagged
     assert untouched.feedback is not None and "NotImplementedError" in untouched.feedback.read_text()
     assert len(graded) == 4  # every student graded, though each of this one's answer cells raised
 
 
-def test_the_instructors_solutions_get_full_points(round_trip):
+def test_the_instructors_solutions_get_full_autograded_points(round_trip):
     root, graded = round_trip
-    assert graded["solutions"].score == graded["solutions"].max_score
-    assert not graded["solutions"].flagged
+    solutions = graded["solutions"]
+    assert solutions.auto_score == solutions.auto_max > 0 and not solutions.flagged
+    # the written answers wait for a person: their points are the rest of the notebook's
+    assert solutions.written_max > 0 and solutions.needs_manual_grade
+    assert solutions.auto_max + solutions.written_max == solutions.max_score
 
 
 def test_a_partly_right_submission_gets_partial_points_and_the_checkers_hint(round_trip):
     root, graded = round_trip
     partial = graded["partial"]
-    assert 0 < partial.score < partial.max_score and not partial.flagged
+    assert 0 < partial.auto_score < partial.auto_max and not partial.flagged
     assert WRONG[2] in partial.feedback.read_text()
 
 

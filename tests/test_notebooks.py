@@ -87,3 +87,59 @@ def test_the_conventions_check_catches_what_it_should():
                                        "assert total_ms >= rtt_ms  # fact: the total includes the round trip")]
     found = machine_dependent_asserts(nbformat.v4.new_notebook(cells=cells))
     assert found == ["speedup <= 0.6", "test_accuracy > bar", "r['p50_ms'] < 2 * r['p95_ms']"]
+
+
+# Issue 14: each notebook opens with its time and 3–5 assessable objectives; 01–08 each have a
+# prediction made before its measurement and revealed after it, and a written "explain" answer.
+TIME = re.compile(r"^\*\*Time:\*\* about \d+ minutes", re.M)
+OBJECTIVES = "**After this notebook you can:**"
+STUDENT_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] != "00"]
+
+
+def test_opens_with_its_time_and_three_to_five_objectives(notebook):
+    title = notebook.cells[0].source
+    assert TIME.search(title), "the title cell needs a line '**Time:** about N minutes: …'"
+    assert OBJECTIVES in title
+    after = title.split(OBJECTIVES, 1)[1].lstrip("\n").split("\n\n", 1)[0]
+    items = [line for line in after.splitlines() if re.match(r"^\d+\. \S", line)]
+    assert 3 <= len(items) <= 5, after
+
+
+def prediction_problems(cells) -> tuple[int, list[str]]:
+    """How many predictions (``exercises.check_prediction(name, …)``) the cells make, and what is
+    wrong with them: the cell before each check must be the student's answer that sets ``name``,
+    and a later cell (not the next one: the measurement comes between) must reveal it."""
+    made, problems = 0, []
+    for index, cell in enumerate(cells):
+        for match in re.finditer(r"exercises\.check_prediction\(\s*(\w+)", cell.source if cell.cell_type == "code" else ""):
+            made, name = made + 1, match.group(1)
+            answer = cells[index - 1].source if index else ""
+            if "### BEGIN SOLUTION" not in answer or not re.search(rf"^\s*{name}\s*=", answer, re.M):
+                problems.append(f"{name}: the cell before its check is not the answer cell that sets it")
+            if not any("verdicts.reveal(" in c.source and re.search(rf"\b{name}\b", c.source)
+                       for c in cells[index + 2:]):
+                problems.append(f"{name}: no verdicts.reveal after a measurement")
+    return made, problems
+
+
+@pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.name)
+def test_every_prediction_is_made_before_it_is_revealed(path):
+    made, problems = prediction_problems(nbformat.read(path, as_version=4).cells)
+    assert made >= 1 and problems == [], problems or f"{path.name} has no prediction"
+
+
+def test_the_prediction_check_catches_a_reveal_before_the_measurement():
+    new = nbformat.v4
+    answer, check = new.new_code_cell("### BEGIN SOLUTION\nguess = 2\n### END SOLUTION"), \
+        new.new_code_cell("exercises.check_prediction(guess)")
+    measure, reveal = new.new_code_cell("ms = 3"), new.new_code_cell("verdicts.reveal('x', guess, ms)")
+    assert prediction_problems([answer, check, measure, reveal]) == (1, [])
+    assert prediction_problems([answer, check, reveal])[1] == ["guess: no verdicts.reveal after a measurement"]
+    assert "not the answer cell" in prediction_problems([measure, check, measure, reveal])[1][0]
+
+
+@pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.name)
+def test_has_a_written_answer(path):
+    cells = nbformat.read(path, as_version=4).cells
+    assert any(c.cell_type == "markdown" and "### BEGIN SOLUTION" in c.source for c in cells), \
+        f"{path.name} has no written 'explain why' answer cell"

@@ -142,6 +142,10 @@ class Graded:
     max_score: float
     changed_cells: list[str] = field(default_factory=list)  # locked cells the student edited
     feedback: Path | None = None
+    auto_score: float = 0.0  # the check cells' points (code cells); score adds the written ones once graded
+    auto_max: float = 0.0
+    written_max: float = 0.0  # written answers ("explain", the capstone's justification): graded by hand
+    needs_manual_grade: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -239,7 +243,9 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
                     gradebook.db.commit()
                 feedback = root / "feedback" / student / name / f"{name}.html"
                 graded.append(Graded(student, name, float(notebook.score), float(notebook.max_score),
-                                     changed, feedback if feedback.is_file() else None))
+                                     changed, feedback if feedback.is_file() else None,
+                                     float(notebook.code_score), float(notebook.max_code_score),
+                                     float(notebook.max_written_score), bool(notebook.needs_manual_grade)))
     nbgrader(root, "export", "--to", str((root / "grades.csv").resolve()))
     with open(root / "flagged.csv", "w", newline="") as out:
         writer = csv.writer(out)
@@ -249,7 +255,9 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
 
 
 def report(graded: list[Graded], root: Path) -> str:
-    lines = [f"{g.student} · {g.assignment}: {g.score:g} of {g.max_score:g} points"
+    lines = [f"{g.student} · {g.assignment}: {g.auto_score:g} of {g.auto_max:g} autograded points"
+             + (f", {g.written_max:g} more for written answers to grade by hand (nbgrader's formgrader)"
+                if g.written_max else "")
              + (f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded "
                 "the released cells)" if g.flagged else "") for g in graded]
     lines += [f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "

@@ -324,7 +324,7 @@ def latencies(contents: dict[str, bytes], threads: int, runs: int, warmup: int) 
     return measure.time_in_turns(calls, runs, warmup, threads=threads)
 
 
-# ---------------------------------------------------------------- the variant grid (notebooks 05, 07)
+# ---------------------------------------------------------------- the variant grid (notebooks 05, 08)
 
 GRID_SPARSITIES = (0.0, 0.5, 0.8, 0.9)  # of magnitude pruning, from the sweep of notebook 04
 GRID_FILTERS_REMOVED = 0.5  # half of every layer's filters removed by notebook 04's best criterion
