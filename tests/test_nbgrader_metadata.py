@@ -51,3 +51,21 @@ def test_running_it_twice_changes_nothing():
     once = nbformat.writes(notebook)
     tool.annotate(notebook)
     assert nbformat.writes(notebook) == once
+
+
+def test_the_readme_and_the_guide_state_every_notebooks_points():
+    """Each notebook's points (its title line, written by the tool) are the ones the README and the
+    instructor guide quote, and so is the total."""
+    import re
+
+    readme = (config.ROOT / "README.md").read_text()
+    guide = (config.ROOT / "docs" / "instructor.md").read_text()
+    total = 0.0
+    for path in tool.notebooks_in([config.NOTEBOOKS_DIR]):
+        title = nbformat.read(path, as_version=4).cells[0].source
+        points = float(re.search(r"\*\*Points: ([\d.]+)\*\*", title).group(1))
+        total += points
+        assert f"{path.name[:2]} · {points:g}," in readme or f"{path.name[:2]} · {points:g} (" in readme, path.name
+        row = next(line for line in guide.splitlines() if f"(../notebooks/{path.name})" in line and line.startswith("|"))
+        assert row.rstrip(" |").endswith(f"| {points:g}"), row
+    assert f"({total:g} in all" in readme and f"**{total:g}**" in guide
