@@ -38,6 +38,11 @@ HEADLINES = (
         ("forward pass (same batch)", "03_inference", "forward_pass_ms"),
         ("one image alone (batch 1)", "03_inference", "latency_batch1_tf_function_ms"),
     ]),
+    ("Training at scale (tf.distribute)", "images/s", [
+        ("one device", "02_training_keras", "one_device_images_per_s"),
+        ("two replicas (MirroredStrategy)", "02_training_keras", "two_replicas_images_per_s"),
+        ("two workers (MultiWorkerMirroredStrategy)", "02_training_keras", "two_workers_images_per_s"),
+    ]),
     ("Model size", "× the dense float32 file", [
         ("int8 file", "05_int8_tflite", "int8_file_vs_float32"),
         ("80 % pruned + int8, gzipped", "05_int8_tflite", "pruned80_int8_gzip_vs_dense_float32_file"),
