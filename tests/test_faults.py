@@ -223,6 +223,12 @@ def test_a_killed_build_leaves_nothing_that_loads_and_its_folder_goes_at_the_nex
     assert sorted(p.name for p in profile.iterdir()) == [artifacts.path(other).name]
 
 
+@pytest.fixture(autouse=True)
+def fault_figures(catalogued):
+    """The made-up figures these tests record, in a copy of the catalogue."""
+    catalogued("faults", "x", *(f"w{w}-{i}" for w in range(2) for i in range(200)))
+
+
 # ---------------------------------------------------------------- an unusable build folder
 
 
