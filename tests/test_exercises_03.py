@@ -7,7 +7,8 @@ import pytest
 from utils import exercises
 
 
-PROBABILITIES = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.4, 0.1], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4]]
+PROBABILITIES = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.4, 0.1], [0.2, 0.7, 0.1],
+                 [0.3, 0.3, 0.4]]
 LABELS = [0, 2, 1, 1, 0]  # most probable: 0, 2, 0, 1, 2 → 3 of 5 right
 
 

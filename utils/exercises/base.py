@@ -51,18 +51,21 @@ def check_prediction(prediction, *, low: float | None = None, high: float | None
         raise NotYet("no prediction yet: write your guess into the variable before you run the "
                      "measurement below (any honest guess earns the point).")
     if choices is not None:
-        if not isinstance(prediction, str) or prediction.strip().lower() not in [c.lower() for c in choices]:
+        if not isinstance(prediction, str) or \
+                prediction.strip().lower() not in [c.lower() for c in choices]:
             raise NotYet(f"{prediction!r} is not one of the choices; write one of "
                          + ", ".join(repr(c) for c in choices) + ".")
         print(f"✓ Prediction recorded: {prediction.strip()!r}. It is graded on being made; the "
               "measurement below reveals how it compares.")
         return
-    if isinstance(prediction, bool) or not isinstance(prediction, numbers.Real) or not math.isfinite(prediction):
-        raise NotYet(f"the prediction is {prediction!r}; write a number{' in ' + unit if unit else ''}.")
+    if isinstance(prediction, bool) or not isinstance(prediction, numbers.Real) or \
+            not math.isfinite(prediction):
+        raise NotYet(f"the prediction is {prediction!r}; write a "
+                     f"number{' in ' + unit if unit else ''}.")
     if (low is not None and prediction < low) or (high is not None and prediction > high):
         span = f"between {low:g} and {high:g}" if low is not None and high is not None else (
             f"at least {low:g}" if low is not None else f"at most {high:g}")
         raise NotYet(f"{prediction:g} cannot be right whatever the machine: the answer is {span}"
                      f"{' ' + unit if unit else ''}.")
-    print(f"✓ Prediction recorded: {prediction:g}{' ' + unit if unit else ''}. It is graded on being "
-          "made; the measurement below reveals how it compares.")
+    print(f"✓ Prediction recorded: {prediction:g}{' ' + unit if unit else ''}. It is graded on "
+          "being made; the measurement below reveals how it compares.")

@@ -9,7 +9,8 @@ from utils.exercises.base import NotYet, _correct
 
 
 def check_training_arithmetic(
-    steps_per_epoch: int, total_steps: int, images_seen: int, *, n_images: int, batch_size: int, epochs: int
+    steps_per_epoch: int, total_steps: int, images_seen: int, *, n_images: int, batch_size: int,
+    epochs: int
 ) -> None:
     """Notebook 00: how many optimizer steps and forward passes does a training run take?"""
     expected_steps = math.ceil(n_images / batch_size)

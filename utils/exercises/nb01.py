@@ -23,7 +23,8 @@ def check_class_counts(class_counts, ds, num_classes: int) -> None:
         (tf.zeros((6, 2, 2, 3), tf.uint8), tf.constant([0, 0, 0, 1, 2, 2], tf.int64)))
     if [int(c) for c in class_counts(lopsided, 3)] != [3, 1, 2]:
         raise NotYet("class_counts is right for this split but not for a dataset with labels "
-                     "0, 0, 0, 1, 2, 2 (expected [3, 1, 2]): count the labels, don't assume balance.")
+                     "0, 0, 0, 1, 2, 2 (expected [3, 1, 2]): count the labels, don't assume "
+                     "balance.")
     _correct(f"{truth}: at most {max(truth) - min(truth)} example(s) between the largest and "
              "smallest class.")
 

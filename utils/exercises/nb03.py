@@ -9,7 +9,8 @@ from utils.exercises.base import NotYet, _correct, close_to
 
 
 def check_accuracy(accuracy, probabilities, labels) -> None:
-    """Notebook 03: ``accuracy(probabilities, labels)``: the fraction of predictions that are right."""
+    """Notebook 03: ``accuracy(probabilities, labels)``: the fraction of predictions that are
+    right."""
     import numpy as np
 
     probabilities, labels = np.asarray(probabilities), np.asarray(labels)
@@ -36,9 +37,9 @@ def check_accuracy(accuracy, probabilities, labels) -> None:
     tricky_labels = np.array([0, 2, 1, 0])
     tricky_answer = float(accuracy(tricky, tricky_labels))
     if not math.isclose(tricky_answer, 0.5, abs_tol=1e-6):
-        raise NotYet(f"right on this split, but on four hand-made predictions (most probable "
-                     f"classes 0, 2, 0, 1; labels 0, 2, 1, 0) it gives {tricky_answer:g} instead of "
-                     "0.5: a prediction is right when the label's class has the highest "
+        raise NotYet("right on this split, but on four hand-made predictions (most probable "
+                     f"classes 0, 2, 0, 1; labels 0, 2, 1, 0) it gives {tricky_answer:g} instead "
+                     "of 0.5: a prediction is right when the label's class has the highest "
                      "probability, even one below 0.5.")
     _correct(f"{right} of {len(labels)} predictions right: accuracy {truth:.3f}.")
 
@@ -61,7 +62,8 @@ def check_batch_choice(batch_size, sweep, budget_ms: float) -> None:
     chosen = measured[batch_size]
     if chosen.latency_ms > budget_ms:
         raise NotYet(f"batch {batch_size} takes {chosen.latency_ms:.1f} ms per call, over the "
-                     f"budget of {budget_ms:g} ms: every request in that batch would wait that long.")
+                     f"budget of {budget_ms:g} ms: every request in that batch would wait that "
+                     "long.")
     if chosen is not best and chosen.images_per_s < best.images_per_s:
         raise NotYet(f"batch {batch_size} fits the budget, but batch {best.batch_size} fits it too "
                      f"and serves more: {best.images_per_s:,.0f} against "
@@ -101,5 +103,6 @@ def check_break_even(days: float, *, forward_flops: float, images_seen: int,
         hint = "that is the inverse: divide the training compute by one day of inference compute."
     else:
         hint = ("training compute is 3 × forward FLOPs × images seen; one day of inference is "
-                "forward FLOPs × predictions per user per day × users; divide the first by the second.")
+                "forward FLOPs × predictions per user per day × users; divide the first by the "
+                "second.")
     raise NotYet(f"{float(days):,.4g} days is not it; {hint}")

@@ -54,7 +54,8 @@ def check_rare_units(counts, layer, rates, threshold: float) -> None:
         name, count = next(iter(wrong.items()))
         channels = len(rates[name])
         share = float(np.mean(np.asarray(rates[name]) <= threshold))
-        if isinstance(count, float) and not float(count).is_integer() and math.isclose(count, share, abs_tol=1e-6):
+        if isinstance(count, float) and not float(count).is_integer() and \
+                math.isclose(count, share, abs_tol=1e-6):
             hint = "that is the share of the layer's channels; count them (np.sum, not np.mean)."
         elif count == channels - truth[name]:
             hint = ("those are the channels that fire *more* often; count the ones whose rate is "
@@ -116,8 +117,8 @@ def check_l1_norms(filter_l1_norms, model) -> None:
         kernel = layers[name][0].kernel.numpy()
         flat = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)
         if got.shape != expected.shape:
-            hint = (" You summed over the filters (the kernel's last axis); sum over the other three."
-                    if got.shape[-1:] == (kernel.shape[-2],) else "")
+            hint = (" You summed over the filters (the kernel's last axis); sum over the other "
+                    "three." if got.shape[-1:] == (kernel.shape[-2],) else "")
             raise NotYet(f"{name}: {got.shape} values, but the layer has {len(expected)} filters: "
                          f"give one norm per filter.{hint}")
         if np.allclose(got, expected, rtol=1e-5, atol=1e-6):
@@ -125,7 +126,8 @@ def check_l1_norms(filter_l1_norms, model) -> None:
         if np.allclose(got, flat.sum(axis=0), rtol=1e-5, atol=1e-6):
             hint = "that is the plain sum of the weights; the L1 norm adds their absolute values"
         elif np.allclose(got, np.sqrt((flat ** 2).sum(axis=0)), rtol=1e-5, atol=1e-6):
-            hint = "that is the L2 norm (root of the sum of squares); the L1 norm sums absolute values"
+            hint = ("that is the L2 norm (root of the sum of squares); the L1 norm sums absolute "
+                    "values")
         elif np.allclose(got, np.abs(flat).mean(axis=0), rtol=1e-5, atol=1e-6):
             hint = "that is the mean of the absolute values; the L1 norm is their sum"
         else:
