@@ -1,4 +1,4 @@
-"""Fault injection: every bad input and fault of issue 17, and what must keep holding.
+"""Fault injection: every bad input and fault the course guards against, and what must hold.
 
 Each test builds its own bad input (a photo folder, a damaged cache, an unusable build folder, a
 malformed results file, hostile HTTP requests) in its own build folder, and checks that the user
