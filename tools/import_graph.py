@@ -71,8 +71,11 @@ def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 found.add(resolved)
     # a module that imports "utils.x" as "from utils import x" also names the package utils:
     # keep the package only when nothing more precise was found under it
-    return {m for m in found if not any(other.startswith(m + ".") for other in found)
-            or m not in PACKAGES}
+    return {
+        m
+        for m in found
+        if not any(other.startswith(m + ".") for other in found) or m not in PACKAGES
+    }
 
 
 def graph(root: Path = ROOT) -> dict[str, set[str]]:
@@ -123,26 +126,38 @@ def package_init_edges(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     package re-exports, not a cycle between topics."""
     trimmed = {}
     for name, targets in edges.items():
-        trimmed[name] = {t for t in targets
-                         if not (t.startswith(name + ".") or name.startswith(t + "."))}
+        trimmed[name] = {
+            t for t in targets if not (t.startswith(name + ".") or name.startswith(t + "."))
+        }
     return trimmed
 
 
 def line_counts(root: Path = ROOT) -> dict[str, int]:
-    return {name: len(path.read_text(encoding="utf-8").splitlines())
-            for name, path in modules(root).items()}
+    return {
+        name: len(path.read_text(encoding="utf-8").splitlines())
+        for name, path in modules(root).items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.import_graph", description=__doc__.split("\n")[0])
-    parser.add_argument("--largest", type=int, default=8, help="how many of the largest modules to list")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.import_graph", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--largest", type=int, default=8, help="how many of the largest modules to list"
+    )
     args = parser.parse_args(argv)
     edges = package_init_edges(graph())
     for name in sorted(edges):
         print(f"{name} -> {', '.join(sorted(edges[name])) or '(nothing of the course)'}")
     sizes = line_counts()
-    print(f"\nlargest modules (lines): " + ", ".join(
-        f"{name} {lines}" for name, lines in sorted(sizes.items(), key=lambda kv: -kv[1])[: args.largest]))
+    print(
+        "\nlargest modules (lines): "
+        + ", ".join(
+            f"{name} {lines}"
+            for name, lines in sorted(sizes.items(), key=lambda kv: -kv[1])[: args.largest]
+        )
+    )
     found = cycles(edges)
     if found:
         print("\nimport cycles:", "; ".join(" <-> ".join(group) for group in found))
