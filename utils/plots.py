@@ -1,4 +1,4 @@
-"""Notebooks 01-03: plotting boilerplate they share (the lesson's own plots stay in them).
+"""Notebooks 01-03: plotting boilerplate they share (the lesson's own plots stay in them)."""
 
 from __future__ import annotations
 
