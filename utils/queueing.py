@@ -16,6 +16,8 @@ import numpy as np
 from utils import validate
 
 
+# The two checks of utils.latency.checks, copied: utils.latency re-exports this module's names,
+# so importing from it here would make an import cycle.
 def _non_negative(**values) -> None:
     for name, value in values.items():
         if not value >= 0:
