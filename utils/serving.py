@@ -1,4 +1,4 @@
-"""A real inference server on 127.0.0.1, and a client that times requests to it end to end.
+"""Notebooks 06-07: a real inference server on 127.0.0.1, and a client that times requests to it.
 
 The server is the standard library's HTTP server, run in a background thread: ``POST /predict``
 takes an encoded image (JPEG or PNG), decodes it, runs the model and answers with the class
@@ -7,11 +7,12 @@ an empty body answers nothing at all (its round trip is the network and HTTP ove
 and ``POST /sink`` swallows a body (to measure the link's bandwidth). Connections are
 served by one thread each, but one inference runs at a time, like one model instance behind a
 queue; the server has a real listen backlog, limits on body bytes and image pixels, and a
-socket timeout (see :class:`InferenceServer`). This is what TensorFlow Serving or a LiteRT server does, in
-a few lines; a production server adds batching, many workers and TLS.
+socket timeout (see :class:`InferenceServer`). This is what TensorFlow Serving or a LiteRT server
+does, in a few lines; a production server adds batching, many workers and TLS.
 
 :func:`time_requests` measures what :mod:`utils.latency` needs to predict the same requests:
-the payload, the round trip of an empty request, the bandwidth and the server's time.
+the payload, the round trip of an empty request, the bandwidth and the server's time. The JPEG
+encoder, :func:`encode_jpeg`, is :mod:`utils.latency.payload`'s, at its quality.
 """
 
 from __future__ import annotations
@@ -32,18 +33,12 @@ from urllib.parse import urlsplit
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from utils import latency, measure, validate
+from utils import measure, validate
+from utils.latency.links import Network
+from utils.latency.payload import encode_jpeg  # noqa: F401  (notebooks call serving.encode_jpeg)
+from utils.latency.simulation import lognormal_shape, simulate_cloud
 
 HOST = "127.0.0.1"
-
-
-def encode_jpeg(image: np.ndarray, quality: int = 75) -> bytes:
-    """An RGB uint8 image as the bytes of a JPEG file at ``quality`` (1-95, Pillow's scale)."""
-    if not 1 <= quality <= 95:
-        raise ValueError(f"quality={quality!r}: Pillow's JPEG quality runs from 1 to 95.")
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, "JPEG", quality=int(quality))
-    return buffer.getvalue()
 
 
 def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5) -> np.ndarray:
@@ -60,7 +55,8 @@ def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5
 
 
 MAX_BODY_BYTES = 16 * 2**20  # a request body larger than 16 MiB is answered 413 unread
-MAX_PIXELS = 40_000_000  # more than an 8K frame (33 Mpx); read from the image header, before decoding
+# more than an 8K frame (33 Mpx); read from the image header, before decoding
+MAX_PIXELS = 40_000_000
 BACKLOG = 128  # connections the kernel holds while every thread is busy (the default is 5)
 TIMEOUT_S = 10.0  # a client silent this long mid-request is disconnected, freeing its thread
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,20}")
@@ -73,7 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def setup(self):
-        self.timeout = self.server.timeout_s  # the socket's timeout: a slow client cannot hold a thread
+        # the socket's timeout: a slow client cannot hold a thread
+        self.timeout = self.server.timeout_s
         super().setup()
 
     def log_message(self, *args):  # quiet: the notebook prints what matters
@@ -112,7 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
                          close=True)
             return None
         if int(text) > self.server.max_body_bytes:
-            self._answer(413, f"the body may be at most {self.server.max_body_bytes} bytes".encode(),
+            self._answer(413,
+                         f"the body may be at most {self.server.max_body_bytes} bytes".encode(),
                          close=True)
             return None
         return int(text)
@@ -141,7 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(400, b"the request body is not a JPEG or PNG image")
             return
         if width is None or width * height > self.server.max_pixels:
-            self._answer(413, f"the image may have at most {self.server.max_pixels} pixels".encode())
+            self._answer(413,
+                         f"the image may have at most {self.server.max_pixels} pixels".encode())
             return
         try:
             picture = picture.convert("RGB")
@@ -153,7 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
             picture = picture.resize((size, size), Image.BILINEAR)
         images = np.asarray(picture, np.float32)[None] / 255.0
         try:
-            with self.server.lock:  # one inference at a time: the model instance is the queue's server
+            # one inference at a time: the model instance is the queue's server
+            with self.server.lock:
                 probabilities = np.asarray(self.server.predict(images))[0]
         except Exception as error:  # the model failed: say so rather than drop the connection
             self._answer(500, f"the model failed: {type(error).__name__}".encode())
@@ -171,7 +171,8 @@ class _Server(ThreadingHTTPServer):
 
 
 class InferenceServer:
-    """``with InferenceServer(predict, image_size) as server:`` serves ``predict`` at ``server.url``.
+    """``with InferenceServer(predict, image_size) as server:`` serves ``predict`` at
+    ``server.url``.
 
     ``predict`` takes float images ``[N, H, W, 3]`` in [0, 1] and returns class probabilities
     ``[N, classes]`` (e.g. ``quantization.LiteModel(...).predict``). It listens on 127.0.0.1 only,
@@ -224,20 +225,21 @@ class Measurement:
     def median_ms(self) -> float:
         return float(np.median(self.end_to_end_ms))
 
-    def network(self) -> latency.Network:
-        """The measured link as a :class:`latency.Network` (jitter: see :meth:`jitter`)."""
-        return latency.Network("loopback (measured)", self.bandwidth_mbps, self.bandwidth_mbps,
+    def network(self) -> Network:
+        """The measured link as a :class:`~utils.latency.links.Network` (jitter: see
+        :meth:`jitter`)."""
+        return Network("loopback (measured)", self.bandwidth_mbps, self.bandwidth_mbps,
                                float(np.median(self.empty_rtt_ms)), 0.0,
                                "measured here on 127.0.0.1")
 
     def jitter(self) -> float:
         """The lognormal shape that fits the empty round trips' median and p95."""
         p50, p95 = measure.percentile(self.empty_rtt_ms, [50, 95])
-        return latency.lognormal_shape(p50, p95)
+        return lognormal_shape(p50, p95)
 
     def simulated(self, n: int = 10_000, seed: int = 0) -> np.ndarray:
         """The simulator's latencies for the same payload, link and server time."""
-        return latency.simulate_cloud(self.payload_bytes, self.network(),
+        return simulate_cloud(self.payload_bytes, self.network(),
                                       float(np.median(self.server_ms)), n, seed,
                                       result_bytes=self.result_bytes, jitter=self.jitter(),
                                       server_p95_ms=measure.percentile(self.server_ms, 95))
@@ -254,7 +256,8 @@ def _connect(url: str) -> http.client.HTTPConnection:
     return connection
 
 
-def _exchange(connection, method: str, path: str, body: bytes | None) -> tuple[float, object, bytes]:
+def _exchange(connection, method: str, path: str,
+              body: bytes | None) -> tuple[float, object, bytes]:
     start = time.perf_counter()
     connection.request(method, path, body=body)
     response = connection.getresponse()

@@ -1,0 +1,171 @@
+"""Notebooks 06-08: the devices inference runs on, each scaled from this machine's own times.
+
+A device's speed factor, per precision, is a published latency of a reference model on it
+divided by the same model's latency measured here (``data/device_profiles.csv``, every row
+with its source).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from utils import config
+from utils.latency.costs import inference_joules
+from utils.latency.tables import read_table
+
+DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
+#: The accepts column's value for a device that runs only full-int8 models (an NPU).
+ACCEPTS_INT8_ONLY = "int8 only"
+
+
+@dataclasses.dataclass(frozen=True)
+class Device:
+    """Where inference runs: ``kind`` "edge" or "server".
+
+    A device's time for a model = the model's time *here* × the device's factor for that
+    precision, never less than ``floor_ms`` (a sourced per-request time, for accelerators whose
+    single-image time is mostly fixed cost). ``factors`` maps each precision the device has a
+    published reference for ("float32", "int8") to its factor; ``factor`` is the float32 one
+    (0 for a device known only by its floor). ``threads`` is the published figure's thread count
+    (None for an accelerator, which has none) and ``here_threads`` the thread count of the time
+    here it was divided by: scale a model time measured here at ``here_threads`` threads.
+    ``int8_only``: the device runs only full-int8 models (an NPU such as the Edge TPU), so a float
+    model has no time there. ``power_w``: the sourced power behind its energy per inference
+    (:meth:`joules`), None where no source gives one; ``source`` says whether it is a measured
+    draw or a rating.
+    """
+
+    name: str
+    kind: str
+    factor: float
+    source: str
+    factors: dict = dataclasses.field(default_factory=dict)
+    floor_ms: float = 0.0
+    threads: int | None = None
+    here_threads: int = 1
+    int8_only: bool = False
+    power_w: float | None = None
+
+    def time_ms(self, here_ms: float, precision: str = "float32") -> float:
+        """This device's time for a model that takes ``here_ms`` here (at ``here_threads``
+        threads) in ``precision``. A precision without a reference of its own is refused: an
+        int8 time scaled by a float32 factor would credit the device with this CPU's int8 gain.
+        So is any model but a full-int8 one on an ``int8_only`` device."""
+        if not here_ms >= 0:
+            raise ValueError(f"here_ms={here_ms!r}: give the model's time here, 0 ms or more.")
+        if self.int8_only and precision != "int8":
+            raise ValueError(f"{self.name} accepts only full-int8 models, so a {precision} model "
+                             "does not run there; use the int8 variant.")
+        factor = self.factors.get(precision) if self.factors else self.factor
+        if factor is None and not self.floor_ms:
+            have = ", ".join(sorted(self.factors)) or "none"
+            raise ValueError(f"{self.name} has no published {precision} reference (it has: "
+                             f"{have}), so a {precision} time here cannot be scaled to it; use its "
+                             f"{' or '.join(sorted(self.factors))} model instead.")
+        return max(here_ms * (factor or 0.0), self.floor_ms)
+
+    def variant_ms(self, row: dict, precision: str, key: str = "p50") -> float:
+        """A model variant's time on this device, from its row of notebook 05's grid (its LiteRT
+        ``key`` time here, e.g. ``p50_ms_2t``, at this device's ``here_threads``), scaled by
+        :meth:`time_ms`. Notebooks 06 and 07 time the course model on each device with it."""
+        return self.time_ms(row[f"{key}_ms_{self.here_threads}t"], precision)
+
+    def joules(self, device_ms: float) -> float:
+        """Energy of one inference that takes ``device_ms`` on this device: its ``power_w`` × that
+        time (:func:`inference_joules`). Refused where no source gives the device's power."""
+        if self.power_w is None:
+            raise ValueError(f"{self.name} has no sourced power figure (power_w in "
+                             "data/device_profiles.csv), so its energy per inference is not known.")
+        return inference_joules(self.power_w, device_ms)
+
+
+def _here_ms(rows: list[dict], model: str, precision: str,
+             threads: int) -> tuple[float, int] | None:
+    """The measured time here of ``model`` in ``precision`` at the published thread count, or at
+    the most threads measured below it (this machine may have fewer cores than the device)."""
+    candidates = [r for r in rows if r["model"] == model and r["format"] == precision
+                  and r["threads"] <= threads]
+    if not candidates:
+        return None
+    best = max(candidates, key=lambda r: r["threads"])
+    return float(best["p50_ms"]), int(best["threads"])
+
+
+def devices(reference_ms_here: dict[str, float] | None = None, *,
+            rows: list[dict] | None = None) -> dict[str, Device]:
+    """The device profiles of ``data/device_profiles.csv``, by name, with their speed factors.
+
+    A device's factor, per precision, is the published latency of a reference model on that
+    device divided by the same model's latency here, in the same precision and with the same
+    thread count (or all of this machine's threads, if it has fewer than the device used; an
+    accelerator, with no thread count, against one thread here).
+    ``rows`` are the reference models measured here (``quantization.reference_latencies()``:
+    model, format, threads, p50_ms). ``reference_ms_here`` (``{model: ms}``, float32, 1 thread)
+    is the older way to pass them. A model missing from both falls back to the table's
+    ``measured_here_ms``, measured once on the course's development machine.
+    Devices with a ``floor_ms`` (GPUs) take at least that per request. ``accepts`` "int8 only"
+    makes a device :attr:`Device.int8_only`; ``power_w`` is its sourced power, where one exists.
+    """
+    if rows is None:
+        rows = [{"model": m, "format": "float32", "threads": 1, "p50_ms": ms}
+                for m, ms in (reference_ms_here or {}).items()]
+    for row in rows:
+        if not row["p50_ms"] > 0:
+            raise ValueError(f"{row['model']} ({row['format']}, {row['threads']} threads): "
+                             f"{row['p50_ms']!r} ms is not a positive measured latency.")
+    grouped: dict[str, dict] = {}
+    for number, row in enumerate(read_table(DEVICES_CSV), start=2):
+        entry = grouped.setdefault(row["name"], {"kind": row["kind"], "factors": {}, "sources": [],
+                                                 "floor": 0.0, "threads": None, "here_threads": 1,
+                                                 "int8_only": False, "power": None})
+        model, source = row["reference_model"], row["source"]
+        precision = row["precision"] or "float32"
+        accepts, power = (row.get("accepts") or "").strip(), (row.get("power_w") or "").strip()
+        if accepts.lower() == ACCEPTS_INT8_ONLY:
+            entry["int8_only"] = True
+        elif "int8" in accepts.lower():
+            raise ValueError(f"{DEVICES_CSV.name}, line {number}: accepts={accepts!r}; write "
+                             f"{ACCEPTS_INT8_ONLY!r} for a device that runs only full-int8 models.")
+        if power:
+            if not float(power) > 0:
+                raise ValueError(f"{DEVICES_CSV.name}, line {number}: power_w={power!r} must be "
+                                 "above 0 W (leave it empty where no source gives the power).")
+            entry["power"] = float(power)
+        if row["floor_ms"]:
+            entry["floor"] = max(entry["floor"], float(row["floor_ms"]))
+        if model:
+            threads = int(row["threads"]) if row["threads"] else None  # None: an accelerator
+            measured = _here_ms(rows, model, precision, threads or 1)
+            if measured is None:
+                here, here_threads = float(row["measured_here_ms"]), 1
+                note = (f"Time here: {model} {precision} {here:.3g} ms at 1 thread on the course's "
+                        "development machine (not measured on this one)")
+            else:
+                here, here_threads = measured
+                note = (f"Calibrated here: {model} {precision} takes {here:.3g} ms at "
+                        f"{here_threads} thread(s)")
+            if threads is not None and here_threads != threads:
+                note += (f"; the device used {threads} threads, this machine had {here_threads}: "
+                         "all threads there against all threads here")
+            entry["factors"][precision] = float(row["published_ms"]) / here
+            entry["threads"], entry["here_threads"] = threads, here_threads
+            source = f"{source.rstrip('.')}. {note}."
+        elif not row["floor_ms"]:
+            entry["factors"][precision] = 1.0
+        if source not in entry["sources"]:
+            entry["sources"].append(source)
+    for name, e in grouped.items():
+        if e["int8_only"] and set(e["factors"]) - {"int8"}:
+            others = " and ".join(sorted(set(e["factors"]) - {"int8"}))
+            raise ValueError(f"{DEVICES_CSV.name}: {name} accepts only int8 models but has a "
+                             f"{others} row; remove it.")
+    return {name: Device(name, e["kind"], e["factors"].get("float32", 0.0), " ".join(e["sources"]),
+                         dict(e["factors"]), e["floor"], e["threads"], e["here_threads"],
+                         e["int8_only"], e["power"])
+            for name, e in grouped.items()}
+
+
+def reference_ms(rows: list[dict], fmt: str = "float32", threads: int = 1) -> dict[str, float]:
+    """``{model: p50 ms}`` from measured reference rows (``quantization.reference_latencies()``)."""
+    return {row["model"]: row["p50_ms"] for row in rows
+            if row["format"] == fmt and row["threads"] == threads}

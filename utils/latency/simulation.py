@@ -1,0 +1,164 @@
+"""Notebooks 06-08: many requests by Monte Carlo, their percentiles, a latency in road distance.
+
+On top of the medians (:mod:`utils.latency.requests`), the cloud path adds jitter (a lognormal
+round-trip time around the preset's) and packet loss (independent, or bursty with a
+Gilbert–Elliott chain), vectorised with NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from utils import measure, validate
+from utils.latency.checks import check_non_negative, check_request_count
+from utils.latency.links import FEET_PER_MILE, METRES_PER_MILE, Network
+from utils.latency.requests import DUPACK_THRESHOLD, MSS_BYTES, RTO_MIN_MS, cloud_breakdown
+
+#: Lognormal shape of the round-trip time, a modelling choice: its p99 is about 2 x its median.
+DEFAULT_JITTER = 0.3
+Z95 = 1.6449  # the standard normal's 95th percentile
+
+
+def lognormal_shape(median: float, p95: float | None) -> float:
+    """The shape σ of the lognormal with this median and p95 (0, a constant, without a wider
+    p95)."""
+    return math.log(p95 / median) / Z95 if p95 and median > 0 and p95 > median else 0.0
+
+
+def _lognormal(rng, median: float, p95: float | None, n: int,
+               sigma: float | None = None) -> np.ndarray:
+    """``n`` samples with the given median and p95 (or lognormal shape ``sigma``)."""
+    if sigma is None:
+        sigma = lognormal_shape(median, p95)
+    return median * np.exp(sigma * rng.standard_normal(n)) if sigma else np.full(n, float(median))
+
+
+def simulate_edge(edge_ms: float, n: int, seed: int = 0, *,
+                  p95_ms: float | None = None) -> np.ndarray:
+    """``n`` on-device latencies (ms): lognormal with the measured median and p95, or constant."""
+    check_non_negative(edge_ms=edge_ms)
+    check_request_count(n)
+    return _lognormal(np.random.default_rng(seed), edge_ms, p95_ms, n)
+
+
+def _gilbert_elliott(loss: float, burst_length: float) -> tuple[float, float]:
+    """Transition probabilities (good→bad, bad→good) of a chain whose bad state loses every packet,
+    with mean loss rate ``loss`` and mean burst ``burst_length`` packets."""
+    if not burst_length >= 1:
+        raise ValueError(f"burst_length={burst_length!r}: a burst is at least 1 packet long.")
+    to_good = 1 / burst_length
+    to_bad = loss * to_good / (1 - loss)
+    if to_bad > 1:
+        raise ValueError(f"loss={loss} with bursts of {burst_length} packets is impossible; use "
+                         "longer bursts or less loss.")
+    return to_bad, to_good
+
+
+def _lost(rng, n: int, slots: int, loss: float, chain: tuple[float, float] | None) -> np.ndarray:
+    """``(n, slots)`` booleans: which of ``slots`` consecutive packets each request loses."""
+    if chain is None:
+        return rng.random((n, slots)) < loss
+    to_bad, to_good = chain
+    lost = np.empty((n, slots), bool)
+    state = rng.random(n) < loss  # the chain's stationary share of bad time is the loss rate
+    for slot in range(slots):
+        lost[:, slot] = state
+        draw = rng.random(n)
+        state = np.where(state, draw >= to_good, draw < to_bad)
+    return lost
+
+
+def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: int,
+                   seed: int = 0, *, result_bytes: float = 64, encode_ms: float = 0.0,
+                   queue_ms: float = 0.0, server_p95_ms: float | None = None,
+                   jitter: float = DEFAULT_JITTER, protocol: str = "tcp", bursty: bool = False,
+                   burst_length: float = 4.0) -> np.ndarray:
+    """``n`` end-to-end latencies (ms) of cloud requests; ``inf`` for a frame that never arrives.
+
+    Each request's round-trip time is lognormal around the network's (shape ``jitter``); the
+    server time is lognormal with the given median and p95 (constant without a p95). The payload
+    travels in segments of :data:`MSS_BYTES`, each lost with probability ``network.loss``,
+    independently or in Gilbert–Elliott bursts of ``burst_length`` packets on average.
+
+    - ``protocol="tcp"``: a lost segment is sent again. A loss among the last 3 segments of a
+      transfer cannot trigger fast retransmit (RFC 5681), so it waits a retransmission timeout,
+      RTT + :data:`RTO_MIN_MS`, doubled for each time the retransmission is lost as well; any
+      other loss episode costs one more round trip. Costs add up (recoveries that overlap in
+      time are not credited, so the tail is slightly pessimistic).
+    - ``protocol="udp"``: a frame with any lost packet is dropped (``inf``).
+    """
+    check_non_negative(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
+    check_request_count(n)
+    if protocol not in ("tcp", "udp"):
+        raise ValueError(f"protocol={protocol!r}; use 'tcp' (retransmit) or 'udp' (drop).")
+    rng = np.random.default_rng(seed)
+    rtt = _lognormal(rng, network.rtt_ms, None, n, sigma=jitter)
+    server = _lognormal(rng, server_ms, server_p95_ms, n)
+    fixed = cloud_breakdown(payload_bytes, network, 0, result_bytes=result_bytes,
+                            queue_ms=queue_ms, encode_ms=encode_ms)
+    latency = rtt + server + (sum(fixed.values()) - fixed["propagation"])
+    if network.loss == 0:
+        return latency
+    loss = network.loss
+    chain = _gilbert_elliott(loss, burst_length) if bursty else None
+    up, down = (max(1, math.ceil(size / MSS_BYTES)) for size in (payload_bytes, result_bytes))
+    if protocol == "udp":
+        # whole-frame delivery: no packet of the request or its answer may be lost
+        segments = up + down
+        if chain is None:
+            delivered = (1 - loss) ** segments
+        else:
+            delivered = (1 - loss) * (1 - chain[0]) ** (segments - 1)
+        return np.where(rng.random(n) < delivered, latency, np.inf)
+    tail = min(DUPACK_THRESHOLD, up) + min(DUPACK_THRESHOLD, down)
+    body = up + down - tail
+    if body:
+        # fast-retransmit episodes: each loss (independent) or each burst (Gilbert–Elliott)
+        episode = loss if chain is None else (1 - loss) * chain[0]
+        latency = latency + rng.binomial(body, episode, n) * rtt
+    lost_tail = _lost(rng, n, tail, loss, chain)
+    # the retransmission lost again, and again
+    extra_losses = rng.geometric(1 - loss, (n, tail)) - 1
+    timeouts = (RTO_MIN_MS + rtt[:, None]) * (2.0 ** (extra_losses + 1) - 1)
+    return latency + np.where(lost_tail, timeouts, 0).sum(axis=1)
+
+
+def percentiles(samples_ms) -> dict[str, float]:
+    """``{"p50", "p95", "p99"}`` of the samples (``inf`` for dropped frames counts as slowest)."""
+    validate.non_empty(samples_ms=samples_ms)
+    validate.non_negative(samples_ms=samples_ms, allow_inf=True)
+    p50, p95, p99 = measure.percentile(samples_ms, [50, 95, 99])
+    return {"p50": p50, "p95": p95, "p99": p99}
+
+
+def deadline_miss_rate(samples_ms, deadline_ms: float) -> float:
+    """Fraction of requests slower than ``deadline_ms`` (dropped frames miss it too)."""
+    validate.non_empty(samples_ms=samples_ms)
+    validate.non_negative(samples_ms=samples_ms, deadline_ms=deadline_ms, allow_inf=True)
+    return float(np.mean(np.asarray(samples_ms) > deadline_ms))
+
+
+# ---------------------------------------------------------------- what latency means on a road
+
+
+def _distance(latency_ms, mph: float, per_mile: float):
+    check_non_negative(mph=mph)
+    latency = np.asarray(latency_ms, float)
+    if np.any(latency < 0):
+        raise ValueError(f"latency_ms={latency_ms!r} is negative; a latency is 0 ms or more.")
+    distance = mph * per_mile / 3600 * latency / 1000
+    return float(distance) if distance.ndim == 0 else distance
+
+
+def feet_travelled(latency_ms, mph: float = 60):
+    """Feet a vehicle at ``mph`` covers during ``latency_ms`` (60 mph = 88 ft/s)."""
+    validate.non_negative(latency_ms=latency_ms, allow_inf=True)  # inf: a frame that never arrives
+    validate.non_negative(mph=mph)
+    return _distance(latency_ms, mph, FEET_PER_MILE)
+
+
+def metres_travelled(latency_ms, mph: float = 60):
+    """Metres a vehicle at ``mph`` covers during ``latency_ms`` (60 mph = 26.8 m/s)."""
+    return _distance(latency_ms, mph, METRES_PER_MILE)
