@@ -104,7 +104,7 @@ def test_the_bootstrap_installs_only_declared_kernel_packages():
 
 def third_party_imports():
     """Top-level modules imported by utils/, tools/ and the notebooks (not the standard library)."""
-    sources = [p.read_text() for p in [*ROOT.glob("utils/*.py"), *ROOT.glob("tools/*.py")]]
+    sources = [p.read_text() for p in [*ROOT.glob("utils/**/*.py"), *ROOT.glob("tools/**/*.py")]]
     for notebook in ROOT.glob("notebooks/*.ipynb"):
         sources += ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]
                     if c["cell_type"] == "code"]
@@ -119,7 +119,7 @@ def third_party_imports():
                 names |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-    return {n for n in names if n not in sys.stdlib_module_names and n not in {"utils", "bootstrap_cell"}}
+    return {n for n in names if n not in sys.stdlib_module_names and n not in {"utils", "tools", "bootstrap_cell"}}
 
 
 def test_every_imported_package_is_declared():
