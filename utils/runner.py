@@ -52,13 +52,13 @@ HEADLINES = (
     ]),
     ("Edge vs cloud, p99", "ms", [
         ("edge (Pi 4)", "06_network", "edge_p99_ms"),
-        ("cloud over 5G", "06_network", "5G_p99_ms"),
-        ("cloud over LTE", "06_network", "LTE_p99_ms"),
+        ("cloud over 5G", "06_network", "5g_p99_ms"),
+        ("cloud over LTE", "06_network", "lte_p99_ms"),
     ]),
     ("Feet at 60 mph during the p99", "feet", [
         ("edge (Pi 4)", "06_network", "edge_p99_feet"),
-        ("cloud over 5G", "06_network", "5G_p99_feet"),
-        ("cloud over LTE", "06_network", "LTE_p99_feet"),
+        ("cloud over 5G", "06_network", "5g_p99_feet"),
+        ("cloud over LTE", "06_network", "lte_p99_feet"),
     ]),
 )
 
