@@ -104,7 +104,7 @@ def test_the_bootstrap_installs_only_declared_kernel_packages():
 
 def third_party_imports():
     """Top-level modules imported by utils/, tools/ and the notebooks (not the standard library)."""
-    sources = [p.read_text() for p in [*ROOT.glob("utils/*.py"), *ROOT.glob("tools/*.py")]]
+    sources = [p.read_text() for p in [*ROOT.glob("utils/**/*.py"), *ROOT.glob("tools/**/*.py")]]
     for notebook in ROOT.glob("notebooks/*.ipynb"):
         sources += ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]
                     if c["cell_type"] == "code"]

@@ -14,7 +14,8 @@ RECIPE = recipes.RECIPES["conversion"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
+    return [c for c in notebook.cells
+            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cell():
@@ -42,7 +43,8 @@ def test_an_edited_converter_cell_is_a_difference(tmp_path, capsys):
 def test_the_package_converts_with_the_notebooks_function():
     for name in ("convert", "FORMATS", "representative_images"):
         assert getattr(quantization, name) is getattr(recipe, name)
-    assert variants.convert is references.convert is recipe.convert  # the grid's and the references'
+    # the grid's conversions and the reference networks' too
+    assert variants.convert is references.convert is recipe.convert
 
 
 def test_the_notebook_converts_every_format_with_its_recipe():

@@ -26,8 +26,10 @@ def example(tmp_path, notebook):
 
 
 def test_export_joins_the_saved_cells_in_order_without_their_mark(tmp_path):
-    path = notebook_with(tmp_path, "#@save\nA = 1\n", "print(A)", "#@save\n\ndef twice(x):\n    return 2 * x")
-    assert recipes.export(path, '"""Header."""\n') == '"""Header."""\n\n\nA = 1\n\n\ndef twice(x):\n    return 2 * x\n'
+    path = notebook_with(tmp_path, "#@save\nA = 1\n", "print(A)",
+                         "#@save\n\ndef twice(x):\n    return 2 * x")
+    assert recipes.export(path, '"""Header."""\n') == (
+        '"""Header."""\n\n\nA = 1\n\n\ndef twice(x):\n    return 2 * x\n')
     with pytest.raises(ValueError, match="no cell starting with #@save"):
         recipes.export(notebook_with(tmp_path, "A = 1  #@save"), "")
 
@@ -36,7 +38,8 @@ def test_every_header_says_generated_and_names_its_notebook():
     for recipe in recipes.RECIPES.values():
         header = recipe.header()
         assert header.startswith(f'"""Notebook {recipe.notebook.name[:2]}: ')
-        assert "Generated, do not edit" in header and recipe.notebook.name in header.replace("\n", " ")
+        assert "Generated, do not edit" in header
+        assert recipe.notebook.name in header.replace("\n", " ")
         assert max(len(line) for line in header.splitlines()) <= 100
 
 

@@ -14,7 +14,8 @@ RECIPE = recipes.RECIPES["training"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
+    return [c for c in notebook.cells
+            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cells():

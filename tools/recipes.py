@@ -48,8 +48,8 @@ class Recipe:
                    "notebook's ``#@save`` cells.")
         body = textwrap.fill(
             f"Generated, do not edit {module}: edit the cells of {notebook} that start with "
-            f"``#@save``, then run ``python -m tools.recipes``; ``python -m tools.recipes --check`` "
-            f"and {self.test} fail while the two differ. {self.use}", width=99)
+            "``#@save``, then run ``python -m tools.recipes``; ``python -m tools.recipes "
+            f"--check`` and {self.test} fail while the two differ. {self.use}", width=99)
         return f'"""{opening}\n\n{body}\n"""\n\n{self.imports}'
 
 
@@ -60,7 +60,8 @@ RECIPES = {recipe.name: recipe for recipe in (
            "import time\nfrom pathlib import Path\n\n"
            "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
            "import tensorflow as tf\nimport tf_keras as keras\n"),
-    Recipe("pruning", ROOT / "notebooks" / "04_pruning.ipynb", ROOT / "utils" / "pruning" / "recipe.py",
+    Recipe("pruning", ROOT / "notebooks" / "04_pruning.ipynb",
+           ROOT / "utils" / "pruning" / "recipe.py",
            "the pruning recipe (tfmot)", "utils.pruning prunes the "
            "sparsity sweep (artifact ``pruning.sweep``) with it.", "tests/test_pruning_recipe.py",
            "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
@@ -111,7 +112,8 @@ def drifted(recipes=None) -> list[str]:
 
 def main(argv: list[str] | None = None, recipes=None) -> int:
     recipes = RECIPES if recipes is None else recipes
-    parser = argparse.ArgumentParser(prog="python -m tools.recipes", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.recipes",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a module differs from its notebook's cells")
     args = parser.parse_args(argv)

@@ -78,7 +78,8 @@ def channel_layers(model: keras.Model) -> dict[str, tuple]:
         position, norm = i - 1, None
         while position >= 0 and isinstance(layers[position], keras.layers.BatchNormalization):
             norm, position = layers[position], position - 1
-        if position < 0 or not isinstance(layers[position], (keras.layers.Conv2D, keras.layers.Dense)):
+        if position < 0 or not isinstance(layers[position],
+                                          (keras.layers.Conv2D, keras.layers.Dense)):
             raise ValueError(f"The ReLU {layer.name!r} does not follow a Conv2D or Dense layer "
                              "(through BatchNormalization only), so its channels cannot be scored.")
         out[layer.name] = (layers[position], norm)
@@ -153,7 +154,8 @@ def taylor_scores(model: keras.Model, ds: tf.data.Dataset, max_batches: int | No
 def random_scores(model: keras.Model, seed: int) -> dict[str, np.ndarray]:
     """A random score per channel (the control: any criterion worth having beats it)."""
     rng = np.random.default_rng(seed)
-    return {relu: rng.random(layer.output_shape[-1]) for relu, (layer, _) in channel_layers(model).items()}
+    return {relu: rng.random(layer.output_shape[-1])
+            for relu, (layer, _) in channel_layers(model).items()}
 
 
 SLIMMING_PENALTY = 1e-3  # λ of the L1 penalty on every γ during the slimming fine-tune

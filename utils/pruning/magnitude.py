@@ -1,7 +1,8 @@
 """Notebook 04: what magnitude pruning did, read from the model: the zeros in its kernels, three
 sizes, its accuracy and a single-image call to time.
 
-The pruning itself (tfmot) is the recipe of notebook 04's ``#@save`` cell, :mod:`utils.pruning.recipe`.
+The pruning itself (tfmot) is the recipe of notebook 04's ``#@save`` cell,
+:mod:`utils.pruning.recipe`.
 """
 
 from __future__ import annotations

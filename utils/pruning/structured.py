@@ -33,7 +33,8 @@ def prune_channels(model: keras.Model, criterion: str, fraction, train_ds, data_
         targets = {name: widths[name] - int(fractions.get(name, 0.0) * step / steps * widths[name])
                    for name in widths}
         keep = {name: keep_highest(found[name], targets[name]) for name in widths}
-        current = fine_tune(remove_units(current, keep), train_ds, epochs_per_step, seed=seed + step)
+        current = fine_tune(remove_units(current, keep), train_ds, epochs_per_step,
+                            seed=seed + step)
         scores = None  # a given score applies to the first step's widths only
     return current
 

@@ -59,16 +59,19 @@ def _producers(model: keras.Model, keep: dict) -> dict[str, np.ndarray]:
     names = [layer.name for layer in layers]
     out = {}
     for relu_name, indices in keep.items():
-        if relu_name not in names or not isinstance(layers[names.index(relu_name)], keras.layers.ReLU):
+        if relu_name not in names or not isinstance(layers[names.index(relu_name)],
+                                                    keras.layers.ReLU):
             relus = [layer.name for layer in layers if isinstance(layer, keras.layers.ReLU)]
             raise ValueError(f"keep names {relu_name!r}, which is not a ReLU layer of "
                              f"{model.name!r}; its ReLU layers are {relus}.")
         position = names.index(relu_name) - 1
         while position >= 0 and isinstance(layers[position], keras.layers.BatchNormalization):
             position -= 1
-        if position < 0 or not isinstance(layers[position], (keras.layers.Conv2D, keras.layers.Dense)):
+        if position < 0 or not isinstance(layers[position],
+                                          (keras.layers.Conv2D, keras.layers.Dense)):
             raise ValueError(f"The ReLU {relu_name!r} does not follow a Conv2D or Dense layer "
-                             "(through BatchNormalization only), so its channels cannot be removed.")
+                             "(through BatchNormalization only), so its channels cannot be "
+                             "removed.")
         width = layers[position].output_shape[-1]
         indices = np.asarray(indices, dtype=np.int64)
         if indices.ndim != 1 or len(indices) == 0 or indices.min() < 0 or indices.max() >= width \
@@ -117,9 +120,9 @@ def remove_units(model: keras.Model, keep: dict[str, np.ndarray]) -> keras.Model
             previous = layer.output
     outputs_of = _producers(model, keep)
 
+    first = model.layers[0]
     inputs = keras.Input(shape=model.input_shape[1:], dtype=model.inputs[0].dtype,
-                         name=model.layers[0].name if isinstance(model.layers[0], keras.layers.InputLayer)
-                         else None)
+                         name=first.name if isinstance(first, keras.layers.InputLayer) else None)
     x = inputs
     channels = None  # indices of the previous layer's channels that survive (None: all)
     copies = []  # (new layer, its sliced weights)

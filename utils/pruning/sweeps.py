@@ -39,7 +39,8 @@ def _build_sweep(folder: Path, settings: dict) -> None:
     rows, calls = [], {}
     for sparsity in settings["sparsities"]:
         print(f"sparsity {sparsity:.0%} ...", flush=True)
-        pruned = prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity else model
+        pruned = (prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity
+                  else model)
         calls[sparsity] = single_image_forward(pruned, cfg.image_size)
         rows.append({"sparsity": sparsity, "validation_accuracy": accuracy(pruned, validation_ds),
                      "test_accuracy": accuracy(pruned, test_ds),
@@ -83,7 +84,8 @@ def _channels_settings() -> dict:
 
 def model_file(criterion: str, fraction: float, seed: int) -> str:
     """The file name of one cut model in the channel sweep's folder."""
-    return f"{criterion.replace(' ', '_').replace(',', '')}_{round(100 * fraction)}_seed{seed}.keras"
+    name = criterion.replace(' ', '_').replace(',', '')
+    return f"{name}_{round(100 * fraction)}_seed{seed}.keras"
 
 
 @artifacts.register("pruning.channels", settings=_channels_settings)
@@ -110,13 +112,15 @@ def _build_channels(folder: Path, settings: dict) -> None:
                                         settings["scoring_batches"])
                 just_cut = remove_units(base, units_to_keep(scores, fraction))
                 cut = prune_channels(base, criterion, fraction, train_ds, scoring_ds,
-                                     steps=settings["steps"], epochs_per_step=settings["epochs_per_step"],
+                                     steps=settings["steps"],
+                                     epochs_per_step=settings["epochs_per_step"],
                                      seed=cfg.seed + seed, max_batches=settings["scoring_batches"])
                 if seed == settings["seeds"][0]:
                     cut.save(folder / model_file(criterion, fraction, seed))
                 out["rows"].append({"criterion": criterion, "fraction": fraction, "seed": seed,
                                     "parameters": cut.count_params(),
-                                    "just_cut_validation_accuracy": accuracy(just_cut, validation_ds),
+                                    "just_cut_validation_accuracy": accuracy(just_cut,
+                                                                             validation_ds),
                                     "validation_accuracy": accuracy(cut, validation_ds),
                                     "test_accuracy": accuracy(cut, test_ds)})
     (folder / CHANNELS_FILE).write_text(json.dumps(out, indent=1))
@@ -137,11 +141,12 @@ def best_channel_model(fraction: float) -> keras.Model:
     channels = channel_sweep()
     candidates = [s for s in summarize(channels["rows"]) if np.isclose(s["fraction"], fraction)]
     if not candidates:
-        raise ValueError(f"The channel sweep removed {sorted({r['fraction'] for r in channels['rows']})} "
-                         f"of the channels, not {fraction}: choose one of those.")
+        removed = sorted({r['fraction'] for r in channels['rows']})
+        raise ValueError(f"The channel sweep removed {removed} of the channels, not {fraction}: "
+                         "choose one of those.")
     best = max(candidates, key=lambda s: s["mean"])
-    return keras.models.load_model(artifacts.get("pruning.channels")
-                                   / model_file(best["criterion"], best["fraction"], CHANNEL_SEEDS[0]))
+    name = model_file(best["criterion"], best["fraction"], CHANNEL_SEEDS[0])
+    return keras.models.load_model(artifacts.get("pruning.channels") / name)
 
 
 def summarize(rows: list[dict], key: str = "validation_accuracy") -> list[dict]:

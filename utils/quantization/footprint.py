@@ -44,9 +44,10 @@ def sizes(content: bytes) -> dict[str, int]:
             "nonzero_bytes": nonzero}
 
 
-_TYPE_BYTES = {schema.TensorType.FLOAT32: 4, schema.TensorType.FLOAT16: 2, schema.TensorType.INT32: 4,
-               schema.TensorType.UINT8: 1, schema.TensorType.INT64: 8, schema.TensorType.BOOL: 1,
-               schema.TensorType.INT16: 2, schema.TensorType.INT8: 1, schema.TensorType.FLOAT64: 8}
+_TYPE_BYTES = {schema.TensorType.FLOAT32: 4, schema.TensorType.FLOAT16: 2,
+               schema.TensorType.INT32: 4, schema.TensorType.UINT8: 1, schema.TensorType.INT64: 8,
+               schema.TensorType.BOOL: 1, schema.TensorType.INT16: 2, schema.TensorType.INT8: 1,
+               schema.TensorType.FLOAT64: 8}
 
 
 def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], list[int]]],
@@ -70,7 +71,8 @@ def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], lis
             last[t] = i
     for t in list(graph_outputs) + list(persistent):
         last[t] = max(len(ops) - 1, 0)
-    return max((sum(tensor_bytes[t] for t in tensor_bytes if t in first and first[t] <= i <= last[t])
+    return max((sum(tensor_bytes[t] for t in tensor_bytes
+                    if t in first and first[t] <= i <= last[t])
                 for i in range(max(len(ops), 1))), default=0)
 
 
@@ -96,9 +98,9 @@ def activation_bytes(content: bytes) -> int:
         op = graph.Operators(o)
         inputs, outputs = op.InputsAsNumpy().tolist(), op.OutputsAsNumpy().tolist()
         code = model.OperatorCodes(op.OpcodeIndex())
-        if (max(code.BuiltinCode(), code.DeprecatedBuiltinCode()) == schema.BuiltinOperator.DEQUANTIZE
-                and all(t in constant for t in inputs)):
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        if builtin == schema.BuiltinOperator.DEQUANTIZE and all(t in constant for t in inputs):
             persistent += outputs  # computed once at load, kept for every run
         ops.append((inputs, outputs))
-    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(), graph.OutputsAsNumpy().tolist(),
-                           persistent)
+    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(),
+                           graph.OutputsAsNumpy().tolist(), persistent)

@@ -12,7 +12,8 @@ from utils.quantization.conversion import round_half_away
 
 WEIGHT_FORMATS = ("float8 E4M3", "float8 E5M2", "int8 per channel")
 # TensorFlow's fp8 dtypes (their NumPy types are ml_dtypes', which TensorFlow installs).
-FP8_DTYPES = {"float8 E4M3": tf.dtypes.experimental.float8_e4m3fn, "float8 E5M2": tf.dtypes.experimental.float8_e5m2}
+FP8_DTYPES = {"float8 E4M3": tf.dtypes.experimental.float8_e4m3fn,
+              "float8 E5M2": tf.dtypes.experimental.float8_e5m2}
 
 
 def round_weights(kernel, fmt: str) -> np.ndarray:

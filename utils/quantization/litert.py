@@ -13,7 +13,8 @@ from utils import data, measure
 from utils.quantization.conversion import dequantize, quantize
 
 
-KERNELS = ("reference", "builtin", "default")  # LiteRT's reference kernels, its optimized ones, and XNNPACK
+# LiteRT's reference kernels, its optimized ones, and XNNPACK
+KERNELS = ("reference", "builtin", "default")
 
 
 def _op_resolver(kernels: str):
@@ -38,16 +39,19 @@ def quantize_in_litert(x, scale: float, zero_point: int, kernels: str = "referen
     tensors = []
     for name, dtype in (("x", schema.TensorType.FLOAT32), ("q", schema.TensorType.INT8)):
         tensor = schema.TensorT()
-        tensor.name, tensor.shape, tensor.type, tensor.buffer = name, [max(values.size, 1)], dtype, 0
+        tensor.name, tensor.shape = name, [max(values.size, 1)]
+        tensor.type, tensor.buffer = dtype, 0
         tensors.append(tensor)
     tensors[1].quantization = schema.QuantizationParametersT()
-    tensors[1].quantization.scale, tensors[1].quantization.zeroPoint = [float(scale)], [int(zero_point)]
+    tensors[1].quantization.scale = [float(scale)]
+    tensors[1].quantization.zeroPoint = [int(zero_point)]
     op = schema.OperatorT()
     op.opcodeIndex, op.inputs, op.outputs = 0, [0], [1]
     graph = schema.SubGraphT()
     graph.tensors, graph.inputs, graph.outputs, graph.operators = tensors, [0], [1], [op]
     model = schema.ModelT()
-    model.version, model.operatorCodes, model.subgraphs, model.buffers = 3, [code], [graph], [schema.BufferT()]
+    model.version, model.operatorCodes = 3, [code]
+    model.subgraphs, model.buffers = [graph], [schema.BufferT()]
     builder = flatbuffers.Builder(1024)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     interpreter = Interpreter(model_content=bytes(builder.Output()),
@@ -55,7 +59,8 @@ def quantize_in_litert(x, scale: float, zero_point: int, kernels: str = "referen
     interpreter.allocate_tensors()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], values.reshape(-1))
     interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).reshape(values.shape)
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    return output.reshape(values.shape)
 
 
 class LiteModel:
@@ -85,8 +90,9 @@ class LiteModel:
         images = np.asarray(images, np.float32)
         expected = tuple(self.input["shape"][1:])
         if images.ndim != 4 or images.shape[1:] != expected:
-            raise ValueError(f"The images have shape {images.shape}, but the model takes a batch of "
-                             f"{expected} images: give an array of shape (N, {', '.join(map(str, expected))}).")
+            shape = ", ".join(map(str, expected))
+            raise ValueError(f"The images have shape {images.shape}, but the model takes a batch "
+                             f"of {expected} images: give an array of shape (N, {shape}).")
         outputs = []
         for image in images:
             self.set_input(image[None])
@@ -112,8 +118,8 @@ def quantized_tensors(content: bytes) -> list[dict]:
             values = interpreter.get_tensor(tensor["index"])
         except ValueError:  # an activation: it has no values until the model runs
             continue
-        found.append({"name": tensor["name"], "shape": tuple(int(d) for d in tensor["shape"]), "values": values,
-                      "scales": q["scales"], "zero_points": q["zero_points"],
+        found.append({"name": tensor["name"], "shape": tuple(int(d) for d in tensor["shape"]),
+                      "values": values, "scales": q["scales"], "zero_points": q["zero_points"],
                       "axis": q["quantized_dimension"]})
     return found
 
@@ -136,7 +142,8 @@ def evaluate(content: bytes, images: np.ndarray, labels: np.ndarray,
     return scores
 
 
-def latencies(contents: dict[str, bytes], threads: int, runs: int, warmup: int) -> dict[str, measure.Timing]:
+def latencies(contents: dict[str, bytes], threads: int, runs: int,
+              warmup: int) -> dict[str, measure.Timing]:
     """One-image latency of each model at ``threads`` threads, timed in turns (fair under load)."""
     calls = {}
     for name, content in contents.items():

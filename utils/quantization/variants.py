@@ -39,7 +39,8 @@ def _label(method: str, sparsity: float, fmt: str) -> str:
 
 def filters_removed_model(fraction: float) -> keras.Model:
     """The trained model without ``fraction`` of each layer's filters: notebook 04's best
-    structured model (the channel criterion chosen on validation, pruned and fine-tuned in steps)."""
+    structured model (the channel criterion chosen on validation, pruned and fine-tuned in
+    steps)."""
     return pruning.best_channel_model(fraction)
 
 
@@ -52,18 +53,22 @@ def variant_scores(content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarra
     test = evaluate(content, *splits["test"], reference)
     return {"validation_accuracy": evaluate(content, *splits["validation"])["accuracy"],
             "test_accuracy": test["accuracy"],
-            "novel_accuracy": evaluate(content, *splits["novel"])["accuracy"] if "novel" in splits else None,
-            "validation_images": len(splits["validation"][1]), "test_images": len(splits["test"][1]),
-            "agreement": test["agreement"], **sizes(content), "activation_bytes": activation_bytes(content)}
+            "novel_accuracy": (evaluate(content, *splits["novel"])["accuracy"]
+                               if "novel" in splits else None),
+            "validation_images": len(splits["validation"][1]),
+            "test_images": len(splits["test"][1]), "agreement": test["agreement"],
+            **sizes(content), "activation_bytes": activation_bytes(content)}
 
 
 @artifacts.register("quantization.grid", settings=_grid_settings)
 def _build_grid(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     sweep_folder = artifacts.get("pruning.sweep")
-    sources = {("magnitude", s): keras.models.load_model(sweep_folder / f"sparsity_{round(100 * s)}.keras")
+    sources = {("magnitude", s): keras.models.load_model(sweep_folder
+                                                         / f"sparsity_{round(100 * s)}.keras")
                for s in settings["sparsities"]}
-    sources["filters", settings["filters_removed"]] = filters_removed_model(settings["filters_removed"])
+    removed = settings["filters_removed"]
+    sources["filters", removed] = filters_removed_model(removed)
     representative = calibration_images(settings["calibration"])
     splits = {split: split_arrays(split) for split in ("validation", "test", "novel")
               if split != "novel" or data.has_split("novel")}
@@ -97,8 +102,10 @@ def grid() -> list[dict]:
 def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitude") -> dict:
     """The row of ``rows`` for one variant."""
     for row in rows:
-        if row["method"] == method and row["format"] == fmt and np.isclose(row["sparsity"], sparsity):
+        if (row["method"] == method and row["format"] == fmt
+                and np.isclose(row["sparsity"], sparsity)):
             return row
-    raise ValueError(f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a sparsity "
-                     f"from {sorted({r['sparsity'] for r in rows if r['method'] == method})} and a "
+    sparsities = sorted({r['sparsity'] for r in rows if r['method'] == method})
+    raise ValueError(f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a "
+                     f"sparsity from {sparsities} and a "
                      f"format from {', '.join(FORMATS)}.")
