@@ -5,13 +5,14 @@ import pytest
 import tf_keras as keras
 
 from utils import pruning
+from utils.pruning import sweeps
 
 
 def test_channel_sweep_is_cached_and_gives_the_best_model(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    monkeypatch.setattr(pruning, "CRITERIA", ("L1 norm", "random"))
-    monkeypatch.setattr(pruning, "CHANNEL_SEEDS", (0, 1))
-    monkeypatch.setattr(pruning, "SENSITIVITY_RATIOS", (0.5,))
+    monkeypatch.setattr(sweeps, "CRITERIA", ("L1 norm", "random"))
+    monkeypatch.setattr(sweeps, "CHANNEL_SEEDS", (0, 1))
+    monkeypatch.setattr(sweeps, "SENSITIVITY_RATIOS", (0.5,))
     sweep = pruning.channel_sweep()
     rows = sweep["rows"]
     assert [(r["criterion"], r["seed"]) for r in rows] == [("L1 norm", 0), ("random", 0), ("L1 norm", 1), ("random", 1)]
@@ -24,7 +25,7 @@ def test_channel_sweep_is_cached_and_gives_the_best_model(monkeypatch):
     assert [s["seeds"] for s in summary] == [2, 2] and all(s["min"] <= s["mean"] <= s["max"] for s in summary)
     model = pruning.best_channel_model(0.5)
     assert isinstance(model, keras.Model) and model.count_params() == rows[0]["parameters"]
-    monkeypatch.setattr(pruning, "prune_channels", lambda *a, **k: pytest.fail("rebuilt a cached sweep"))
+    monkeypatch.setattr(sweeps, "prune_channels", lambda *a, **k: pytest.fail("rebuilt a cached sweep"))
     assert pruning.channel_sweep() == sweep
     with pytest.raises(ValueError, match="not 0.75"):
         pruning.best_channel_model(0.75)

@@ -6,6 +6,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from utils import config, pruning, training
+from utils.pruning import sweeps
 
 
 def tiny_data(n=64, size=16, seed=0):
@@ -73,11 +74,11 @@ def test_accuracy_counts_right_answers():
 
 def test_sweep_is_cached_with_one_row_per_sparsity(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    monkeypatch.setattr(pruning, "SWEEP_SPARSITIES", (0.0, 0.5))
+    monkeypatch.setattr(sweeps, "SWEEP_SPARSITIES", (0.0, 0.5))
     rows = pruning.sweep()
     assert [row["sparsity"] for row in rows] == [0.0, 0.5]
     assert rows[1]["gzip_bytes"] < rows[0]["gzip_bytes"]
     assert all(0 <= row["test_accuracy"] <= 1 and row["latency_ms"] > 0 for row in rows)
-    monkeypatch.setattr(pruning, "prune", lambda *a, **k: pytest.fail("rebuilt a cached sweep"))
+    monkeypatch.setattr(sweeps, "prune", lambda *a, **k: pytest.fail("rebuilt a cached sweep"))
     assert pruning.sweep() == rows
     assert config.settings().finetune_epochs >= 1

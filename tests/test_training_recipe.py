@@ -7,33 +7,37 @@ import nbformat
 import numpy as np
 import pytest
 
+from tools import recipes
 from utils import artifacts, config, data, recipe, training
+
+RECIPE = recipes.RECIPES["training"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith(training.SAVE_MARK)]
+    return [c for c in notebook.cells
+            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cells():
-    assert training.RECIPE_MODULE.read_text() == training.recipe_source(), (
-        "utils/recipe.py differs from notebook 02's #@save cells: run python -m utils.training "
-        "--export-recipe (and review the diff)")
+    assert RECIPE.module.read_text() == recipes.source("training"), (
+        "utils/recipe.py differs from notebook 02's #@save cells: run python -m tools.recipes "
+        "(and review the diff)")
 
 
 def test_an_edited_saved_cell_is_a_difference(tmp_path):
-    notebook = nbformat.read(training.RECIPE_NOTEBOOK, as_version=4)
+    notebook = nbformat.read(RECIPE.notebook, as_version=4)
     cells = saved_cells(notebook)
     assert [c.source.split("\n")[1].split("(")[0] for c in cells][:1] == ["def small_cnn"]
     cells[1].source = cells[1].source.replace("keras.optimizers.Adam(", "keras.optimizers.SGD(")
     edited = tmp_path / "02.ipynb"
     nbformat.write(notebook, edited)
-    assert "keras.optimizers.SGD(" in training.recipe_source(edited)
-    assert training.recipe_source(edited) != training.RECIPE_MODULE.read_text()
+    assert "keras.optimizers.SGD(" in recipes.source("training", edited)
+    assert recipes.source("training", edited) != RECIPE.module.read_text()
     for cell in cells:
-        cell.source = cell.source.replace(training.SAVE_MARK, "# no longer saved")
+        cell.source = cell.source.replace(recipes.SAVE_MARK, "# no longer saved")
     nbformat.write(notebook, edited)
     with pytest.raises(ValueError, match="no cell starting with #@save"):
-        training.recipe_source(edited)
+        recipes.source("training", edited)
 
 
 def test_the_helper_trains_with_the_recipe():
@@ -59,7 +63,7 @@ def test_the_notebooks_training_run_gives_the_cached_models_weights(monkeypatch)
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     cfg = config.settings()
     cached, history = training.trained_model()
-    notebook = nbformat.read(training.RECIPE_NOTEBOOK, as_version=4)
+    notebook = nbformat.read(RECIPE.notebook, as_version=4)
     cell = next(c.source for c in notebook.cells if c.cell_type == "code" and "my_model.fit(" in c.source)
     space = {"EPOCHS": None, "cfg": cfg, "training": training, "data": data, "config": config,
              "class_names": data.class_names(), **{k: getattr(recipe, k) for k in

@@ -1,7 +1,9 @@
-"""The course's training recipe, generated from the cells of notebooks/02_training_keras.ipynb
-that start with ``#@save``: do not edit it here. Edit those cells, then run
-``python -m utils.training --export-recipe``; tests/test_training_recipe.py fails while the two
-differ. utils.training trains the cached model (artifact ``training.model``) with it.
+"""Notebook 02: the course's training recipe, generated from the notebook's ``#@save`` cells.
+
+Generated, do not edit utils/recipe.py: edit the cells of notebooks/02_training_keras.ipynb that
+start with ``#@save``, then run ``python -m tools.recipes``; ``python -m tools.recipes --check``
+and tests/test_training_recipe.py fail while the two differ. utils.training trains the cached model
+(artifact ``training.model``) with it.
 """
 
 import time

@@ -1,4 +1,4 @@
-"""Stage 2: the course's models, the arithmetic of one forward pass, and the trained model.
+"""Notebook 02: the course's models, the arithmetic of one forward pass, and the trained model.
 
 The trained model is the artifact ``training.model``: a notebook that needs it calls
 :func:`trained_model`, which trains it first (with :func:`train`) when it is missing.
@@ -9,8 +9,8 @@ TensorFlow version. Where Linux exposes the CPU's energy counters (powercap / RA
 :class:`EnergyMeter` reads them before and after training.
 
 The recipe itself (the model, ``compile``, the callbacks) has one source: the cells of notebook 02
-that start with ``#@save``. :func:`recipe_source` collects them, ``python -m utils.training
---export-recipe`` writes them to ``utils/recipe.py``, and a test fails while the two differ.
+that start with ``#@save``. ``python -m tools.recipes`` writes them to ``utils/recipe.py``, and
+``python -m tools.recipes --check`` and a test fail while the two differ.
 """
 
 from __future__ import annotations
@@ -30,35 +30,6 @@ from utils.recipe import PATIENCE, EpochTimer, compile_model, small_cnn, trainin
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
-RECIPE_NOTEBOOK = config.NOTEBOOKS_DIR / "02_training_keras.ipynb"
-RECIPE_MODULE = Path(__file__).with_name("recipe.py")
-SAVE_MARK = "#@save"
-RECIPE_HEADER = '''"""The course's training recipe, generated from the cells of notebooks/02_training_keras.ipynb
-that start with ``#@save``: do not edit it here. Edit those cells, then run
-``python -m utils.training --export-recipe``; tests/test_training_recipe.py fails while the two
-differ. utils.training trains the cached model (artifact ``training.model``) with it.
-"""
-
-import time
-from pathlib import Path
-
-from utils import config  # noqa: F401  (first: the Keras-2 guard)
-
-import tensorflow as tf
-import tf_keras as keras
-'''
-
-
-def recipe_source(notebook: Path = RECIPE_NOTEBOOK) -> str:
-    """The text of ``utils/recipe.py`` as the notebook's ``#@save`` cells make it: a fixed header
-    (the imports), then each such cell without its mark, in the notebook's order."""
-    cells = json.loads(Path(notebook).read_text())["cells"]
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells
-               if c["cell_type"] == "code"]
-    saved = [s.split("\n", 1)[1].strip("\n") for s in sources if s.startswith(SAVE_MARK + "\n")]
-    if not saved:
-        raise ValueError(f"{notebook} has no cell starting with {SAVE_MARK}: nothing to export.")
-    return RECIPE_HEADER + "\n\n" + "\n\n\n".join(saved) + "\n"
 
 
 def mobilenet_v2(num_classes: int, image_size: int, alpha: float = 0.35) -> keras.Model:
@@ -271,8 +242,6 @@ def trained_model(retrain: bool = False) -> tuple[keras.Model, dict]:
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] != ["--export-recipe"]:
-        sys.exit("usage: python -m utils.training --export-recipe  (writes utils/recipe.py from "
-                 "notebook 02's #@save cells)")
-    RECIPE_MODULE.write_text(recipe_source())
-    print(f"wrote {RECIPE_MODULE} from {RECIPE_NOTEBOOK}")
+    sys.exit("The recipes are exported by the tooling now: python -m tools.recipes writes "
+             "utils/recipe.py from notebook 02's #@save cells (and the pruning and conversion "
+             "recipes from notebooks 04 and 05); python -m tools.recipes --check compares them.")

@@ -1,0 +1,36 @@
+"""Notebook 04: pruning, removing weights by magnitude (tfmot) and removing whole channels.
+
+The rooms: :mod:`~utils.pruning.recipe` (generated from notebook 04's ``#@save`` cell: the tfmot
+schedule and :func:`prune`), :mod:`~utils.pruning.magnitude` (the zeros, three sizes, accuracy
+and a call to time), :mod:`~utils.pruning.criteria` (the channel scores),
+:mod:`~utils.pruning.surgery` (rebuilding a model without channels, and fine-tuning it),
+:mod:`~utils.pruning.structured` (removing channels in steps, the sensitivity scan) and
+:mod:`~utils.pruning.sweeps` (the cached sweeps that notebooks 05 and 08 read too). The names
+below are the ones notebooks, tests and the other modules use as ``pruning.<name>``.
+"""
+
+from utils.pruning.criteria import (CRITERIA, SLIMMING_PENALTY, bn_gammas, channel_layers,
+                                    channel_scores, dead_units, firing_rates, l1_norms,
+                                    random_scores, slim, taylor_scores)
+from utils.pruning.magnitude import accuracy, single_image_forward, sizes, sparsity_report
+from utils.pruning.recipe import FINETUNE_LEARNING_RATE, prune, schedule_for
+from utils.pruning.structured import prune_channels, ratios_from_sensitivity, sensitivity
+from utils.pruning.surgery import (REMOVAL_FINETUNE_LEARNING_RATE, batches, fine_tune,
+                                   keep_highest, remove_units, units_to_keep)
+from utils.pruning.sweeps import (CHANNEL_FRACTIONS, CHANNEL_SEEDS, CHANNEL_STEPS, CHANNELS_FILE,
+                                  SCORING_BATCHES, SENSITIVITY_RATIOS, SWEEP_FILE,
+                                  SWEEP_SPARSITIES, best_channel_model, channel_budget,
+                                  channel_sweep, model_file, summarize, sweep)
+
+__all__ = [
+    "CRITERIA", "SLIMMING_PENALTY", "bn_gammas", "channel_layers", "channel_scores", "dead_units",
+    "firing_rates", "l1_norms", "random_scores", "slim", "taylor_scores",
+    "accuracy", "single_image_forward", "sizes", "sparsity_report",
+    "FINETUNE_LEARNING_RATE", "prune", "schedule_for",
+    "prune_channels", "ratios_from_sensitivity", "sensitivity",
+    "REMOVAL_FINETUNE_LEARNING_RATE", "batches", "fine_tune", "keep_highest", "remove_units",
+    "units_to_keep",
+    "CHANNEL_FRACTIONS", "CHANNEL_SEEDS", "CHANNEL_STEPS", "CHANNELS_FILE", "SCORING_BATCHES",
+    "SENSITIVITY_RATIOS", "SWEEP_FILE", "SWEEP_SPARSITIES", "best_channel_model",
+    "channel_budget", "channel_sweep", "model_file", "summarize", "sweep",
+]

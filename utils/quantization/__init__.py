@@ -1,0 +1,45 @@
+"""Notebook 05: int8 with TFLite, converting a Keras model, running it in the LiteRT interpreter,
+and measuring what each format does to size, accuracy and latency.
+
+The rooms: :mod:`~utils.quantization.recipe` (generated from notebook 05's ``#@save`` cell: the
+formats and :func:`convert`), :mod:`~utils.quantization.conversion` (calibration images and the
+float ↔ int8 mapping), :mod:`~utils.quantization.litert` (the interpreter: predictions, accuracy,
+latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and activation memory),
+:mod:`~utils.quantization.variants` (the variant grid that notebook 08 reads too),
+:mod:`~utils.quantization.references` (reference networks and published figures),
+:mod:`~utils.quantization.int8_conv` (one int8 convolution by hand) and
+:mod:`~utils.quantization.fp8` (8-bit floats against int8). The names below are the ones
+notebooks, tests and the other modules use as ``quantization.<name>``.
+"""
+
+from utils.quantization.conversion import (calibration_images, dequantize, quantize,
+                                           round_half_away)
+from utils.quantization.footprint import activation_bytes, peak_live_bytes, sizes
+from utils.quantization.fp8 import FP8_DTYPES, WEIGHT_FORMATS, round_weights, rounding_errors
+from utils.quantization.int8_conv import (CONV_STAGES, conv_accumulator, conv_multiplier,
+                                          int8_conv_stages, multiply_by_quantized_multiplier,
+                                          quantize_multiplier, tie_probe)
+from utils.quantization.litert import (KERNELS, LiteModel, evaluate, latencies,
+                                       quantize_in_litert, quantized_tensors, split_arrays)
+from utils.quantization.recipe import FORMATS, convert, representative_images
+from utils.quantization.references import (REFERENCE_CALIBRATION, published_latencies,
+                                           published_quantization_results, reference_latencies,
+                                           reference_models)
+from utils.quantization.variants import (CALIBRATION_IMAGES, GRID_FILE, GRID_FILTERS_REMOVED,
+                                         GRID_SPARSITIES, RUNS_PER_TIMING, filters_removed_model,
+                                         grid, grid_row, variant_scores)
+
+__all__ = [
+    "calibration_images", "dequantize", "quantize", "round_half_away",
+    "activation_bytes", "peak_live_bytes", "sizes",
+    "FP8_DTYPES", "WEIGHT_FORMATS", "round_weights", "rounding_errors",
+    "CONV_STAGES", "conv_accumulator", "conv_multiplier", "int8_conv_stages",
+    "multiply_by_quantized_multiplier", "quantize_multiplier", "tie_probe",
+    "KERNELS", "LiteModel", "evaluate", "latencies", "quantize_in_litert", "quantized_tensors",
+    "split_arrays",
+    "FORMATS", "convert", "representative_images",
+    "REFERENCE_CALIBRATION", "published_latencies", "published_quantization_results",
+    "reference_latencies", "reference_models",
+    "CALIBRATION_IMAGES", "GRID_FILE", "GRID_FILTERS_REMOVED", "GRID_SPARSITIES",
+    "RUNS_PER_TIMING", "filters_removed_model", "grid", "grid_row", "variant_scores",
+]

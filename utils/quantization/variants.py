@@ -1,0 +1,111 @@
+"""Notebooks 05 and 08: the variant grid, every pruned model of notebook 04 in every format,
+measured (accuracy, agreement, sizes, latency) and cached.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import tf_keras as keras
+
+from utils import artifacts, config, data, pruning
+from utils.quantization.conversion import calibration_images
+from utils.quantization.footprint import activation_bytes, sizes
+from utils.quantization.litert import evaluate, latencies, split_arrays
+from utils.quantization.recipe import FORMATS, convert
+
+
+GRID_SPARSITIES = (0.0, 0.5, 0.8, 0.9)  # of magnitude pruning, from the sweep of notebook 04
+GRID_FILTERS_REMOVED = 0.5  # half of every layer's filters removed by notebook 04's best criterion
+CALIBRATION_IMAGES = 100
+RUNS_PER_TIMING = 4  # × the profile's timing runs: one call takes well under a millisecond
+GRID_FILE = "grid.json"
+
+
+def _grid_settings() -> dict:
+    return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
+            "channels": artifacts.path("pruning.channels").name,
+            "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
+            "formats": FORMATS, "recipe": "grid/4"}
+
+
+def _label(method: str, sparsity: float, fmt: str) -> str:
+    if method == "filters":
+        return f"{sparsity:.0%} filters removed {fmt}"
+    return f"dense {fmt}" if sparsity == 0 else f"{sparsity:.0%} pruned {fmt}"
+
+
+def filters_removed_model(fraction: float) -> keras.Model:
+    """The trained model without ``fraction`` of each layer's filters: notebook 04's best
+    structured model (the channel criterion chosen on validation, pruned and fine-tuned in
+    steps)."""
+    return pruning.best_channel_model(fraction)
+
+
+def variant_scores(content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarray]],
+                   reference: np.ndarray) -> dict:
+    """One grid row's measurements of a converted model: accuracy on each split in ``splits``
+    (``validation`` and ``test`` always; ``novel_accuracy`` None when there is no novel split),
+    the image counts, agreement with the Keras model's test ``reference``, the three sizes and
+    the estimated peak activation bytes."""
+    test = evaluate(content, *splits["test"], reference)
+    return {"validation_accuracy": evaluate(content, *splits["validation"])["accuracy"],
+            "test_accuracy": test["accuracy"],
+            "novel_accuracy": (evaluate(content, *splits["novel"])["accuracy"]
+                               if "novel" in splits else None),
+            "validation_images": len(splits["validation"][1]),
+            "test_images": len(splits["test"][1]), "agreement": test["agreement"],
+            **sizes(content), "activation_bytes": activation_bytes(content)}
+
+
+@artifacts.register("quantization.grid", settings=_grid_settings)
+def _build_grid(folder: Path, settings: dict) -> None:
+    cfg = config.settings()
+    sweep_folder = artifacts.get("pruning.sweep")
+    sources = {("magnitude", s): keras.models.load_model(sweep_folder
+                                                         / f"sparsity_{round(100 * s)}.keras")
+               for s in settings["sparsities"]}
+    removed = settings["filters_removed"]
+    sources["filters", removed] = filters_removed_model(removed)
+    representative = calibration_images(settings["calibration"])
+    splits = {split: split_arrays(split) for split in ("validation", "test", "novel")
+              if split != "novel" or data.has_split("novel")}
+    rows, contents = [], {}
+    for (method, sparsity), model in sources.items():
+        reference = model.predict(splits["test"][0], batch_size=256, verbose=0)
+        for fmt in settings["formats"]:
+            print(f"{_label(method, sparsity, fmt)} ...", flush=True)
+            content = convert(model, fmt, representative)
+            name = _label(method, sparsity, fmt)
+            (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(content)
+            rows.append({"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
+                         **variant_scores(content, splits, reference)})
+            contents[name] = content
+    for threads in (1, 2):
+        timings = latencies(contents, threads, RUNS_PER_TIMING * cfg.timing_runs, cfg.timing_warmup)
+        for row in rows:
+            row[f"p50_ms_{threads}t"] = timings[row["variant"]].median_ms
+            row[f"p95_ms_{threads}t"] = timings[row["variant"]].p95_ms
+    (folder / GRID_FILE).write_text(json.dumps(rows, indent=1))
+
+
+def grid() -> list[dict]:
+    """Every measured variant (built and cached the first time): pruning method and sparsity ×
+    format, with validation, test and novel accuracy (``novel_accuracy`` is None when the dataset
+    has no novel split), the image counts behind them, agreement with the Keras model, three
+    sizes, the estimated peak ``activation_bytes``, and latency at 1 and 2 threads."""
+    return json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
+
+
+def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitude") -> dict:
+    """The row of ``rows`` for one variant."""
+    for row in rows:
+        if (row["method"] == method and row["format"] == fmt
+                and np.isclose(row["sparsity"], sparsity)):
+            return row
+    sparsities = sorted({r['sparsity'] for r in rows if r['method'] == method})
+    raise ValueError(f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a "
+                     f"sparsity from {sparsities} and a "
+                     f"format from {', '.join(FORMATS)}.")
