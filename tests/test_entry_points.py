@@ -105,8 +105,8 @@ def test_setup_in_dry_run_installs_the_lock_into_the_venv():
 
 
 def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
-    """`explore` (utils.explorer.serve) runs Voilà with subprocess, not os.execve (which on Windows
-    returns the prompt and leaves Voilà running); a SIGTERM to it stops Voilà too."""
+    """`explore` (utils.explorer.app.serve) runs Voilà with subprocess, not os.execve (which on
+    Windows returns the prompt and leaves Voilà running); a SIGTERM to it stops Voilà too."""
     import signal
     import time
 
@@ -115,10 +115,11 @@ def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
     child_script.write_text(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)\n")
     script = (
         "import sys\n"
-        "from utils import explorer, quantization\n"
+        "from utils import quantization\n"
+        "from utils.explorer import app\n"
         "quantization.grid = quantization.reference_latencies = lambda *a, **k: None\n"
-        f"explorer.voila_command = lambda port: [sys.executable, {str(child_script)!r}]\n"
-        "sys.exit(explorer.serve(8866, 'smoke'))\n"
+        f"app.voila_command = lambda port: [sys.executable, {str(child_script)!r}]\n"
+        "sys.exit(app.serve(8866, 'smoke'))\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

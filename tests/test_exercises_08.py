@@ -2,7 +2,8 @@
 
 import pytest
 
-from test_explorer import CONSTRAINED, CONSTRAINTS, devices, grid, payload, with_npu  # noqa: F401  (the synthetic grid, the devices, the payload)
+# the synthetic grid, the devices, the payload
+from explorer_grid import CONSTRAINED, CONSTRAINTS, devices, grid, payload, with_npu  # noqa: F401
 from utils import explorer
 from utils.exercises import NotYet, check_deployment_choice
 
