@@ -1,10 +1,10 @@
-"""utils.browser finds Chromium in the documented order and installs one only where it may."""
+"""tools.browser finds Chromium in the documented order and installs one only where it may."""
 
 from pathlib import Path
 
 import pytest
 
-from utils import browser
+from tools import browser
 
 
 def no_playwright():

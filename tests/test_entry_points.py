@@ -67,14 +67,14 @@ def test_grade_without_a_folder_says_how_to_name_it():
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["run", "--profile", "smoke"], [" -m utils.runner --profile smoke"]),
-    (["reference"], [" -m utils.runner --profile full --update-reference"]),
-    (["test-photos"], ["tools/make_photos.py", "COURSE_DATASET=my_images", "--nbval-lax"]),
+    (["run", "--profile", "smoke"], [" -m tools.runner --profile smoke"]),
+    (["reference"], [" -m tools.runner --profile full --update-reference"]),
+    (["test-photos"], [" -m tools.make_photos ", "COURSE_DATASET=my_images", "--nbval-lax"]),
     (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
     (["explore", "--port", "9000", "--profile", "smoke"], [" -m utils.explorer --profile smoke --port 9000"]),
     (["setup-check"], ["environment.report(environment.check())"]),
-    (["assignments"], [" -m utils.grading assignments"]),
-    (["grade", "submissions"], [" -m utils.grading grade ", "submissions"]),
+    (["assignments"], [" -m tools.grading assignments"]),
+    (["grade", "submissions"], [" -m tools.grading grade ", "submissions"]),
 ])
 def test_expensive_commands_print_what_they_would_run(argv, expected):
     result = utils(*argv[:1], "--dry-run", *argv[1:])

@@ -1,4 +1,4 @@
-"""``make run``'s driver: executes in order, renders, summarises, and stops at a failure."""
+"""``make run``'s driver (tools.runner): executes in order, renders, summarises, and stops at a failure."""
 
 import json
 
@@ -7,7 +7,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import pytest
 
-from utils import config, runner, verdicts
+from tools import runner
+from utils import config, verdicts
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 

@@ -1,9 +1,12 @@
-"""The Colab path, proven here: every notebook, opened outside the repository in a Colab-like
-environment, fetches the course with its bootstrap cell and passes nbval in the smoke profile.
+"""Tooling: the Colab path proven, every notebook outside the repository in a Colab-like venv.
 
-    python tools/colab.py            # build (or reuse) the venv, then run the check (make test-colab)
-    python tools/colab.py venv       # only build the venv
-    python tools/colab.py --dry-run  # print what it would run
+Each notebook, opened outside the repository in a Colab-like environment, fetches the course with
+its bootstrap cell and passes nbval in the smoke profile.
+
+    python -m tools.colab            # build (or reuse) the venv, then run the check (make test-colab)
+    python -m tools.colab venv       # only build the venv
+    python -m tools.colab --dry-run  # print what it would run
+    python -m tools.colab --notebook 00_start_here  # only the notebooks named (repeatable)
 
 1. **A Colab-like venv** from ``tools/colab_pins.txt`` (Colab's published versions of the packages
    the course touches), on the newest Python this machine has that TensorFlow supports
@@ -15,7 +18,8 @@ environment, fetches the course with its bootstrap cell and passes nbval in the 
 3. **A local clone** of this checkout's HEAD (``file://``) is what the bootstrap cell fetches
    (``COURSE_REPO``/``COURSE_REF``/``COURSE_HOME``); the notebooks are copied from that commit into
    a temporary folder outside the repository, and the bootstrap cell is inserted into the copies
-   (``tools/bootstrap_cell.py``), as the committed notebooks will have it.
+   (``tools/bootstrap_cell.py``), as the committed notebooks have it. The cell fetches the course
+   and runs that commit's ``tools/colab_setup.py``: commit before running the check.
 4. **nbval** runs every copy in the smoke profile, with ``COURSE_BUILD_DIR`` at
    ``build/colab/drive`` (on Colab, a Google Drive folder: artifacts survive a runtime reset).
 """
@@ -32,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools import bootstrap_cell
+
 ROOT = Path(__file__).resolve().parent.parent
 PINS = ROOT / "tools" / "colab_pins.txt"
 HARNESS = ["nbval==0.11.0"]  # the test runner: not part of Colab, not used by the notebooks
@@ -39,9 +45,6 @@ WORK = ROOT / "build" / "colab"
 PYTHONS = ("3.13", "3.12", "3.11")  # newest first: Colab runs 3.13
 READY = ".colab-ready"
 BASE = ".colab-base.txt"  # pip freeze right after the build: what a reset returns to
-
-sys.path.insert(0, str(ROOT / "tools"))
-import bootstrap_cell  # noqa: E402  (tools/bootstrap_cell.py, beside this file)
 
 
 def find_python() -> Path:
@@ -129,8 +132,25 @@ def reset(venv: Path, dry_run: bool = False) -> None:
         run([py, "-m", "pip", "install", "--no-deps", *changed], dry_run, stdout=subprocess.DEVNULL)
 
 
-def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = False) -> int:
-    """Clone, copy, insert the bootstrap cell, run nbval; returns pytest's exit status."""
+def selected(names: list[str] | None, folder: Path = ROOT / "notebooks") -> list[str]:
+    """The notebook files to check: those named (``00_start_here`` or ``00_start_here.ipynb``),
+    else every notebook in ``folder``."""
+    every = sorted(p.name for p in folder.glob("*.ipynb"))
+    if not names:
+        return every
+    wanted = [name if name.endswith(".ipynb") else f"{name}.ipynb" for name in names]
+    unknown = [name for name in wanted if name not in every]
+    if unknown:
+        raise ValueError(f"No notebook {', '.join(unknown)} in {folder}: name one of "
+                         f"{', '.join(n.removesuffix('.ipynb') for n in every)}.")
+    return wanted
+
+
+def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = False,
+          only: list[str] | None = None) -> int:
+    """Clone, copy, insert the bootstrap cell, run nbval (on the notebooks named in ``only``, else
+    on every one); returns pytest's exit status."""
+    names = selected(only)
     py = venv_python(venv)
     temp = Path(tempfile.mkdtemp(prefix="course-colab-"))
     try:
@@ -140,11 +160,12 @@ def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = Fal
         run(["git", "clone", "--quiet", "--no-checkout", ROOT.as_uri(), source], dry_run)
         run(["git", "-C", source, "checkout", "--quiet", commit], dry_run)
         notebooks = temp / "notebooks"
-        print(f"+ copy {source}/notebooks/*.ipynb to {notebooks} and insert the bootstrap cell")
+        shown = "*.ipynb" if not only else "{" + ",".join(names) + "}"
+        print(f"+ copy {source}/notebooks/{shown} to {notebooks} and insert the bootstrap cell")
         if not dry_run:
             notebooks.mkdir()
-            for notebook in sorted((source / "notebooks").glob("*.ipynb")):
-                shutil.copy(notebook, notebooks / notebook.name)
+            for name in names:
+                shutil.copy(source / "notebooks" / name, notebooks / name)
             bootstrap_cell.update_folder(notebooks)
         env = {key: value for key, value in os.environ.items()
                if not key.startswith(("COURSE_", "PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
@@ -173,7 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     parser.add_argument("--ref", default="HEAD", help="the commit of this checkout to test (default HEAD)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--notebook", action="append", metavar="NAME",
+                        help="check only this notebook, e.g. 00_start_here (repeatable)")
     args = parser.parse_args(argv)
+    try:
+        selected(args.notebook)
+    except ValueError as error:
+        parser.error(str(error))
     python = find_python()
     venv = build_venv(python, args.dry_run)
     if args.step == "versions" and not args.dry_run:
@@ -181,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.step != "all":
         return 0
     reset(venv, args.dry_run)
-    return check(venv, args.dry_run, args.ref, args.keep)
+    return check(venv, args.dry_run, args.ref, args.keep, args.notebook)
 
 
 if __name__ == "__main__":

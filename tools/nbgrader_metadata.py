@@ -1,9 +1,9 @@
-"""Write nbgrader's cell metadata into the course's notebooks, and each notebook's points into its
-title cell. Reproducible and idempotent: the metadata follows from the cells' text alone, so
-running the script again changes nothing, and after an edit to a notebook it brings the metadata
-up to date.
+"""Tooling: nbgrader's cell metadata in every notebook, and each notebook's points in its title.
 
-    python tools/nbgrader_metadata.py [--check] [notebooks/ or notebook files ...]
+Reproducible and idempotent: the metadata follows from the cells' text alone, so running the
+script again changes nothing, and after an edit to a notebook it brings the metadata up to date.
+
+    python -m tools.nbgrader_metadata [--check] [notebooks/ or notebook files ...]
 
 ``--check`` changes nothing and exits 1 when a notebook's metadata is not what the script would
 write (the tests run it). The rules (nbgrader's cell types, schema version 3):

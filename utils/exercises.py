@@ -5,7 +5,7 @@ SOLUTION`` and ``### END SOLUTION``, nbgrader's markers, in a cell with nbgrader
 (``tools/nbgrader_metadata.py`` writes it). The locked check cell after it calls one of the
 checkers below, which prints what is right or raises :class:`NotYet` saying, in plain words, what
 is wrong. nbgrader makes the student copies (``make assignments``: each solution replaced by
-``raise NotImplementedError()``) and grades them (``make grade``, ``utils.grading``): a checker
+``raise NotImplementedError()``) and grades them (``make grade``, ``tools.grading``): a checker
 that raises fails its check cell, which then scores 0, and its hint is that cell's output in the
 student's feedback.
 """

@@ -7,8 +7,8 @@ Markdown sentence built here from what this run measured, with what the referenc
 measured for the same figure and, where the two disagree, the likely reasons.
 
 The reference machine's full-profile results and its description live in
-``data/reference_results.json``; ``python -m utils.runner --profile full --update-reference``
-regenerates it after a full run.
+``data/reference_results.json``; ``make reference`` (``python -m utils reference``) regenerates it
+after a full run.
 
     v = verdicts.faster("int8", 0.12, "float32", 0.36, reference=("05_int8_tflite",
                         "dense_int8_p50_ms", "dense_float32_p50_ms"), reasons=("int8",))
@@ -97,8 +97,8 @@ def _load_reference(path: Path) -> dict:
         return {"machine": {}, "entries": []}
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path} is not a reference file this course wrote ({error}): restore it "
-                         "with git checkout, or regenerate it with python -m utils.runner "
-                         "--profile full --update-reference.") from None
+                         "with git checkout, or regenerate it with make reference "
+                         "(python -m utils reference).") from None
     return reference
 
 
