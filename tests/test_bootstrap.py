@@ -1,8 +1,10 @@
-"""The Colab bootstrap cell (tools/bootstrap_cell.py): inserted right after the title with the
-badge, idempotently; a no-op in a checkout; outside one it fetches the course from a file:// URL
-into a temporary folder and imports ``utils`` from there."""
+"""The Colab bootstrap cell (tools/bootstrap_cell.py): short and folded, inserted right after the
+title with the badge, idempotently; a no-op in a checkout; outside one it fetches the course from a
+file:// URL into a temporary folder, and the course's tools/colab_setup.py installs what the
+runtime lacks and imports ``utils`` from there."""
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -10,10 +12,8 @@ import sys
 import nbformat
 import pytest
 
+from tools import bootstrap_cell, colab_setup
 from utils import config
-
-sys.path.insert(0, str(config.ROOT / "tools"))
-import bootstrap_cell  # noqa: E402
 
 ROOT = config.ROOT
 NOTEBOOK = sorted((ROOT / "notebooks").glob("*.ipynb"))[0]
@@ -65,25 +65,66 @@ def test_a_new_repository_updates_the_cell_and_badge_in_place(copy):
     assert "YOUR-ORG" not in notebook.cells[0].source
 
 
-def test_the_cell_needs_only_the_standard_library():
-    tree = ast.parse(bootstrap_cell.cell_source())
+def imported(source: str) -> set[str]:
+    tree = ast.parse(source)
     modules = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    modules |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    # utils: what it tries first; packaging, else pip's own copy of it (pip is always there)
-    assert modules - set(sys.stdlib_module_names) == {"utils", "packaging", "pip"}
+    modules |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                for a in n.names}
+    return modules - set(sys.stdlib_module_names)
+
+
+def test_the_cell_and_its_script_need_only_the_standard_library():
+    assert imported(bootstrap_cell.cell_source()) == {"utils"}  # what it tries first
+    # the script: packaging, else pip's own copy of it (pip is always there)
+    assert imported((ROOT / "tools" / "colab_setup.py").read_text()) == {"packaging", "pip"}
+
+
+def test_the_cell_is_short_and_folded_in_colab_and_jupyterlab():
+    lines = bootstrap_cell.cell_source().splitlines()
+    assert lines[0] == ('#@title Course bootstrap (Colab or Jupyter outside the course folder) '
+                        '{ display-mode: "form" }')
+    assert len(lines) <= 25 and max(map(len, lines)) <= 100
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        (cell,) = [c for c in nbformat.read(path, as_version=4).cells
+                   if bootstrap_cell.TAG in c.metadata.get("tags", [])]
+        assert cell.metadata.jupyter.source_hidden is True and cell.metadata.cellView == "form"
+        assert cell.outputs == [] and cell.metadata.nbgrader.locked, path.name
+
+
+def test_the_script_installs_only_what_is_lacking_and_asks_for_a_restart(tmp_path, monkeypatch,
+                                                                          capsys):
+    """numpy (imported, outside the range asked for) is installed and needs a restart; simpy (in
+    its range) and a package the kernel does not need are left alone."""
+    import numpy  # noqa: F401  (imported before the install: a restart is needed)
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["numpy<1", "simpy>=4", "no-such-distribution>=1"]\n'
+        '[tool.course]\nkernel = ["numpy", "simpy"]\n')
+    commands = []
+    monkeypatch.setattr(colab_setup.subprocess, "run",
+                        lambda command, **kwargs: commands.append(command))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    restart = colab_setup.main(tmp_path, "file:///course at main")
+    assert [str(r) for r in colab_setup.missing(tmp_path)] == ["numpy<1"]
+    assert commands == [[sys.executable, "-m", "pip", "install", "-q", "numpy<1"]]
+    assert restart == ["numpy"] and sys.path[0] == str(tmp_path)
+    said = capsys.readouterr().out.splitlines()
+    assert said[-2].startswith(f"Course bootstrap: fetched file:///course at main into {tmp_path}; "
+                               "installed numpy ")
+    assert "kept this runtime's TensorFlow" in said[-2]
+    assert said[-1] == ("Restart the runtime (Runtime > Restart session) and run again: numpy "
+                        "changed.")
 
 
 def test_in_a_checkout_the_cell_does_nothing(tmp_path):
     home = tmp_path / "course"
     out = subprocess.run([sys.executable, "-c", bootstrap_cell.cell_source()], cwd=ROOT, capture_output=True,
-                         text=True, env={**__import__("os").environ, "COURSE_HOME": str(home)}, timeout=120)
+                         text=True, env={**os.environ, "COURSE_HOME": str(home)}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout == "" and not home.exists()
 
 
 def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path):
-    import os
-
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
                             check=True).stdout.strip()
     home = tmp_path / "course"
@@ -109,8 +150,6 @@ def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path
 def test_a_checkout_in_a_kernel_without_the_course_uses_the_checkout(tmp_path):
     """Jupyter started in notebooks/ of a checkout, in a kernel where the course is not installed:
     nothing is fetched, the checkout goes on the path."""
-    import os
-
     script = OUTSIDE.format(root=str(ROOT)) + bootstrap_cell.cell_source() + "\nprint('utils from', config.ROOT)\n"
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "notebooks", capture_output=True, text=True,
                          env={**os.environ, "COURSE_HOME": str(tmp_path / "course"), "COURSE_REPO": "file:///nowhere"},
