@@ -88,8 +88,15 @@ def test_test_runs_unit_tests_and_nbval_before_looking_for_the_browser(tmp_path)
     chromium.write_text("")
     out = utils("test", "--dry-run", env={"CHROMIUM": str(chromium)}).stdout
     unit, notebooks = out.index("-m pytest tests --ignore="), out.index("--nbval-lax")
-    browser = out.index("Browser for the explorer's test")
-    assert unit < notebooks < browser < out.index(f"CHROMIUM={chromium}")
+    finder = out.index(" -m tools.browser --dry-run")  # a subprocess: utils never imports tools
+    browser = out.index("Browser for the explorer's test")  # what it said; the path, its last line:
+    assert unit < notebooks < finder < browser < out.index(f"CHROMIUM={chromium}")
+
+
+def test_test_stops_with_the_finders_message_when_there_is_no_browser(tmp_path):
+    result = utils("test", "--dry-run", env={"CHROMIUM": str(tmp_path / "nope")})
+    assert result.returncode == 1 and "not a file" in result.stderr
+    assert "CHROMIUM=" not in result.stdout  # the browser test was not run
 
 
 def test_test_colab_prints_its_plan():

@@ -116,10 +116,12 @@ def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Find (or install) the browser; print what it did, then the browser's path as the last line."""
+    """Find (or install) the browser; print what it did, then the browser's path as the last
+    line."""
     parser = argparse.ArgumentParser(prog="python -m tools.browser",
                                      description=__doc__.split("\n\n")[0].removeprefix("Tooling: "))
-    parser.add_argument("--dry-run", action="store_true", help="print the apt commands, run nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the apt commands, run nothing")
     args = parser.parse_args(argv)
     try:
         path = ensure(say=lambda text: print(text, flush=True), dry_run=args.dry_run)
