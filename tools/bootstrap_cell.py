@@ -115,6 +115,7 @@ def update_folder(folder: Path, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
+        prog="python -m tools.bootstrap_cell",
         description="Insert or update the Colab bootstrap cell and badge.")
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
     parser.add_argument("--repo", default=DEFAULT_REPO, help=f"default {DEFAULT_REPO}")

@@ -199,7 +199,8 @@ def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = Fal
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.colab",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("step", nargs="?", choices=["all", "venv", "versions"], default="all")
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
     parser.add_argument("--ref", default="HEAD",

@@ -57,7 +57,8 @@ def make(folder: Path, train: int, test: int, difficulty: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.make_photos",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--train", type=int, default=120, help="training photos per class")
     parser.add_argument("--test", type=int, default=30, help="test photos per class")

@@ -182,7 +182,8 @@ def update(paths: list[Path], check: bool = False) -> dict[Path, tuple[Points, b
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.nbgrader_metadata",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 when a notebook's metadata is out of date")
