@@ -12,7 +12,7 @@ the full profile), then prints:
   seeds): validation accuracy mean ± standard deviation and range, parameters, the test
   accuracy of the one chosen on validation;
 - LiteRT p50/p95 at 1 thread, float32 and int8, of the dense model and the model with half of
-  every layer removed, beside the Keras tf.function median, and issue 13's goal: at least 2x
+  every layer removed, beside the Keras tf.function median, and notebook 04's goal: at least 2x
   lower int8 p50 at no more than 2 points of validation accuracy lost.
 """
 

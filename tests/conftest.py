@@ -1,4 +1,9 @@
+import csv
+import shutil
+
 import pytest
+
+from utils import figures
 
 COURSE_VARIABLES = ("COURSE_PROFILE", "COURSE_DATASET", "COURSE_MY_IMAGES")
 
@@ -10,3 +15,26 @@ def isolated_build(tmp_path, monkeypatch):
     for name in COURSE_VARIABLES:
         monkeypatch.setenv(name, "")  # recorded first, so whatever a test sets is undone after it
         monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def catalogued(tmp_path_factory, monkeypatch):
+    """``catalogued(notebook, *keys, unit="n")``: a copy of the course's catalogue of figures
+    with these keys added, made the catalogue (COURSE_FIGURES_DIR) for this test and the
+    processes it starts."""
+    folder = tmp_path_factory.mktemp("figures")
+    for path in figures.CATALOGUE_DIR.glob("*.csv"):
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setenv(figures.CATALOGUE_VARIABLE, str(folder))
+
+    def add(notebook: str, *keys: str, unit: str = "n") -> None:
+        path = folder / f"{notebook}.csv"
+        fresh = not path.exists()
+        with path.open("a", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            if fresh:
+                writer.writerow(figures.COLUMNS)
+            writer.writerows([key, unit, key, ""] for key in keys)
+        figures._catalogue.cache_clear()
+
+    return add

@@ -1,4 +1,4 @@
-"""Fault injection: every bad input and fault of issue 17, and what must keep holding.
+"""Fault injection: every bad input and fault the course guards against, and what must hold.
 
 Each test builds its own bad input (a photo folder, a damaged cache, an unusable build folder, a
 malformed results file, hostile HTTP requests) in its own build folder, and checks that the user
@@ -221,6 +221,12 @@ def test_a_killed_build_leaves_nothing_that_loads_and_its_folder_goes_at_the_nex
     other, calls = keras_artifact()  # the next start, of any artifact
     artifacts.get(other)
     assert sorted(p.name for p in profile.iterdir()) == [artifacts.path(other).name]
+
+
+@pytest.fixture(autouse=True)
+def fault_figures(catalogued):
+    """The made-up figures these tests record, in a copy of the catalogue."""
+    catalogued("faults", "x", *(f"w{w}-{i}" for w in range(2) for i in range(200)))
 
 
 # ---------------------------------------------------------------- an unusable build folder

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from utils import config, results
+from utils import config, figures, results
 
 KEYS_PER_WORKER = 15
 
@@ -14,6 +14,18 @@ def _record_many(build_dir, worker):
     os.environ["COURSE_BUILD_DIR"] = build_dir
     for i in range(KEYS_PER_WORKER):
         results.record("concurrent", f"w{worker}-k{i}", i, "n")
+
+
+@pytest.fixture(autouse=True)
+def test_figures(catalogued):
+    """The made-up figures these tests record, in a copy of the catalogue."""
+    catalogued("01_data", "images", "smoke_only", unit="count")
+    catalogued("01_data", "accuracy", unit="%")
+    catalogued("02_train", "images", unit="count")
+    catalogued("02_train", "accuracy", unit="fraction")
+    catalogued("concurrent", *(f"w{w}-k{i}" for w in range(3) for i in range(KEYS_PER_WORKER)))
+    catalogued("03_x", "v", unit="u")
+    catalogued("06", "error", unit="% (|simulated / real − 1|)")
 
 
 def keys(entries):
@@ -136,3 +148,24 @@ def test_a_unit_with_a_bar_stays_inside_its_table_cell(tmp_path, monkeypatch):
     assert row == "| 06 | error | 3.5 | % (\\|simulated / real − 1\\|) |"
     row = results.table("full", reference=[]).splitlines()[-1]
     assert row.count(" | ") == 5  # six cells, the bars inside the unit escaped
+
+
+def test_an_uncatalogued_key_is_refused_and_nothing_is_recorded():
+    with pytest.raises(ValueError, match=r"01_data/pictures is not in the catalogue.*data/figures/01_data.csv"):
+        results.record_many("01_data", {"images": 3, "pictures": 4})
+    assert not config.results_path().exists()
+
+
+def test_record_returns_a_figure_that_knows_its_key_unit_and_label():
+    figure = results.record("01_data", "images", 300)
+    assert isinstance(figure, figures.Figure) and figure == 300.0
+    assert (figure.notebook, figure.key, figure.unit, figure.label) == ("01_data", "images", "count", "images")
+    assert type(figure * 2) is float  # arithmetic gives plain numbers: only recorded values are Figures
+
+
+def test_a_log_records_and_hands_back_its_figures():
+    log = results.Log("01_data")
+    log.record_many({"images": 30, "accuracy": 0.5})
+    assert log["images"] == 30 and log["accuracy"].unit == "%"
+    with pytest.raises(KeyError, match="not been recorded"):
+        log["smoke_only"]

@@ -1,4 +1,4 @@
-"""``make run``'s driver (tools.runner): executes in order, renders, summarises, and stops at a failure."""
+"""``make run``'s driver: executes in order, renders, summarises, and stops at a failure."""
 
 import json
 
@@ -7,6 +7,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import pytest
 
+import utils.reference
 from tools import runner
 from utils import config, verdicts
 
@@ -17,6 +18,13 @@ def write_notebook(folder, name, *sources, heading="A notebook"):
     cells = [new_markdown_cell(f"# {heading}"), new_code_cell("PROFILE = None", metadata={"tags": ["parameters"]})]
     cells += [new_code_cell(s) for s in sources]
     nbformat.write(new_notebook(cells=cells, metadata=KERNEL), folder / name)
+
+
+@pytest.fixture(autouse=True)
+def runner_figures(catalogued):
+    """The made-up notebooks' figures, in a copy of the catalogue."""
+    catalogued("00_first", "pi", "e", unit="units")
+    catalogued("01_second", "answer", unit="things")
 
 
 def test_runs_every_notebook_in_order_and_writes_html_summary_and_results(tmp_path):
@@ -65,12 +73,12 @@ def reference(tmp_path, monkeypatch):
     path.write_text(json.dumps({"machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": [],
                                             "dataset": "generated"},
                                 "entries": [{"notebook": "00_first", "key": "pi", "value": 2.5, "unit": "units"}]}))
-    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
+    monkeypatch.setattr(utils.reference, "REFERENCE_PATH", path)
     monkeypatch.setattr(runner, "HEADLINES", (("A chart", "units", [("pi", "00_first", "pi"),
                                                                     ("never recorded", "00_first", "nothing")]),))
-    verdicts._reference_file.cache_clear()
+    utils.reference._reference_file.cache_clear()
     yield path
-    verdicts._reference_file.cache_clear()
+    utils.reference._reference_file.cache_clear()
 
 
 def test_summary_and_index_show_yours_reference_and_ratio_headlines_first(tmp_path, reference):
@@ -109,7 +117,7 @@ def test_update_reference_saves_a_full_run_and_refuses_smoke(tmp_path, reference
 
 def test_every_headline_figure_is_in_the_reference_machines_results():
     """The headline charts name figures the notebooks really record (the reference run has them)."""
-    recorded = {(e["notebook"], e["key"]) for e in verdicts._load_reference(verdicts.REFERENCE_PATH)["entries"]}
+    recorded = {(e["notebook"], e["key"]) for e in utils.reference._load_reference(utils.reference.REFERENCE_PATH)["entries"]}
     missing = [(notebook, key) for _, _, figures in runner.HEADLINES for _, notebook, key in figures
                if (notebook, key) not in recorded]
     assert missing == []

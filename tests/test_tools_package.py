@@ -1,6 +1,7 @@
-"""Tooling apart: the machinery is the package ``tools`` (``python -m tools.X``), which may import
-the teaching package ``utils``; ``utils`` never imports ``tools``, and nothing edits ``sys.path``
-to find either (only the bootstrap's script puts a fetched course on it)."""
+"""Tooling apart: the machinery is the package ``tools``, every module a command (``python -m
+tools.X``), and nothing edits ``sys.path`` to find ``utils`` or ``tools`` (only the bootstrap's
+script puts a fetched course on it). That ``utils`` never imports ``tools``, and that every tool's
+docstring opens with "Tooling:", tests/test_conventions.py checks."""
 
 import ast
 import subprocess
@@ -14,34 +15,6 @@ ROOT = config.ROOT
 TOOLS = sorted(p for p in (ROOT / "tools").glob("*.py") if p.name != "__init__.py")
 # the one sys.path edit: the bootstrap's script puts the course it fetched on the kernel's path
 PATH_EDITS_ALLOWED = {ROOT / "tools" / "colab_setup.py"}
-
-
-def imported_modules(tree: ast.AST) -> set[str]:
-    """Every module an ``import`` names, at any depth (function-level imports included)."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module)
-    return names
-
-
-def tools_imports(path) -> list[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
-    return sorted(n for n in imported_modules(tree) if n == "tools" or n.startswith("tools."))
-
-
-def test_no_module_in_utils_imports_tools():
-    offenders = {str(p.relative_to(ROOT)): tools_imports(p)
-                 for p in sorted(ROOT.glob("utils/**/*.py"))}
-    assert {name: found for name, found in offenders.items() if found} == {}
-
-
-def test_the_check_finds_an_import_of_tools_even_inside_a_function(tmp_path):
-    sneaky = tmp_path / "sneaky.py"
-    sneaky.write_text("def f():\n    from tools.runner import run\n    import tools.browser\n")
-    assert tools_imports(sneaky) == ["tools.browser", "tools.runner"]
 
 
 def path_edits(path) -> list[int]:
@@ -70,9 +43,8 @@ def test_nothing_edits_sys_path_to_find_utils_or_tools():
 
 
 @pytest.mark.parametrize("path", TOOLS, ids=lambda p: p.stem)
-def test_every_tool_is_a_command_with_a_tooling_docstring(path):
+def test_every_tool_is_a_command(path):
     tree = ast.parse(path.read_text())
-    assert ast.get_docstring(tree).startswith("Tooling: ")
     main_guard = [n for n in tree.body
                   if isinstance(n, ast.If) and "__main__" in ast.unparse(n.test)]
     assert main_guard, f"{path.name} cannot run as python -m tools.{path.stem}"

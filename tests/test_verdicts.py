@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from utils import config, results, verdicts
+from utils import config, reference, results, verdicts
 
 REFERENCE = {
     "machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": ["avx512_vnni"],
@@ -43,14 +43,14 @@ HERE = {"cpu": "Slow CPU", "architecture": "x86_64", "cores": 2, "int8_instructi
 def machines(tmp_path, monkeypatch):
     path = tmp_path / "reference_results.json"
     path.write_text(json.dumps(REFERENCE))
-    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
-    monkeypatch.setattr(verdicts, "this_machine", lambda: dict(HERE))
-    monkeypatch.setattr(verdicts, "load_average", lambda: 0.5)
+    monkeypatch.setattr(reference, "REFERENCE_PATH", path)
+    monkeypatch.setattr(reference, "this_machine", lambda: dict(HERE))
+    monkeypatch.setattr(reference, "load_average", lambda: 0.5)
     monkeypatch.setenv(config.PROFILE_VARIABLE, "full")
     monkeypatch.setenv(config.DATASET_VARIABLE, "generated")
-    verdicts._reference_file.cache_clear()
+    reference._reference_file.cache_clear()
     yield path
-    verdicts._reference_file.cache_clear()
+    reference._reference_file.cache_clear()
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_batching_without_gain_is_about_the_same_not_higher(machines):
 
 
 def test_a_busy_machine_is_named_as_a_reason(machines, monkeypatch):
-    monkeypatch.setattr(verdicts, "load_average", lambda: 4.2)
+    monkeypatch.setattr(reference, "load_average", lambda: 4.2)
     v = verdicts.higher("batch 64", 900.0, "batch 1", 1000.0,
                         reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"))
     assert v.agrees is False and "1.11× lower" in v.text
@@ -137,37 +137,39 @@ def test_bad_numbers_are_refused_in_one_sentence():
 
 
 def test_int8_instructions_from_flags():
-    assert verdicts.int8_instructions({"sse2", "avx512_vnni", "asimddp"}) == ["avx512_vnni", "asimddp"]
-    assert verdicts.int8_instructions({"sse2"}) == []
+    assert reference.int8_instructions({"sse2", "avx512_vnni", "asimddp"}) == ["avx512_vnni", "asimddp"]
+    assert reference.int8_instructions({"sse2"}) == []
 
 
 def test_write_reference_keeps_only_the_full_profile(tmp_path, monkeypatch):
-    monkeypatch.setattr(verdicts, "this_machine", lambda: dict(HERE))
+    monkeypatch.setattr(reference, "this_machine", lambda: dict(HERE))
     entries = [{"profile": "full", "notebook": "02", "key": "k", "value": 1.5, "unit": "s", "recorded": "x"},
                {"profile": "smoke", "notebook": "02", "key": "k", "value": 9.0, "unit": "s", "recorded": "x"}]
-    path = verdicts.write_reference(entries, tmp_path / "ref.json")
+    path = reference.write_reference(entries, tmp_path / "ref.json")
     written = json.loads(path.read_text())
     assert written["entries"] == [{"notebook": "02", "key": "k", "value": 1.5, "unit": "s"}]
     assert written["machine"]["cpu"] == "Slow CPU" and written["machine"]["dataset"]
     assert not list(tmp_path.glob(".*tmp*"))
     with pytest.raises(ValueError, match="No full-profile results"):
-        verdicts.write_reference(entries[1:], tmp_path / "other.json")
+        reference.write_reference(entries[1:], tmp_path / "other.json")
 
 
 def test_a_garbled_reference_file_is_one_sentence(tmp_path, monkeypatch):
     path = tmp_path / "reference_results.json"
     path.write_text("{not json")
-    monkeypatch.setattr(verdicts, "REFERENCE_PATH", path)
-    verdicts._reference_file.cache_clear()
+    monkeypatch.setattr(reference, "REFERENCE_PATH", path)
+    reference._reference_file.cache_clear()
     try:
         with pytest.raises(ValueError, match="not a reference file this course wrote"):
-            verdicts.reference_value("02", "k")
+            reference.reference_value("02", "k")
     finally:
-        verdicts._reference_file.cache_clear()
+        reference._reference_file.cache_clear()
 
 
-def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch):
+def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch, catalogued):
     monkeypatch.setenv(config.BUILD_VARIABLE, str(tmp_path))
+    catalogued("nb", "a", "c", unit="s")
+    catalogued("nb", "b", unit="ms")
     results.record_many("nb", {"a": (1, "s"), "b": (2.5, "ms")})
     assert [(e["key"], e["value"], e["unit"]) for e in results.load()] == [("a", 1.0, "s"), ("b", 2.5, "ms")]
     with pytest.raises(ValueError, match="not a finite number"):

@@ -12,7 +12,9 @@ grades and checks them. It may import ``utils``; ``utils`` never imports it (a t
   lacks), run in the kernel's own process;
 - ``bootstrap_cell``: writes that cell and the "Open in Colab" badge into the notebooks;
 - ``nbgrader_metadata``: writes nbgrader's cell metadata and each notebook's points;
-- ``make_photos``: the harder "own photos" of ``make test-photos``.
+- ``make_photos``: the harder "own photos" of ``make test-photos``;
+- ``import_graph``: the import graph of utils and tools, its cycles and sizes;
+- ``notebook_lines``: what the notebooks' code lines are spent on.
 
 Nothing is imported here, so that ``python -m tools.X`` loads only what X needs.
 """

@@ -1,4 +1,5 @@
-"""Upstream artifacts (a prepared dataset, a trained model) by name, built when missing.
+"""Notebooks 01-08: upstream artifacts (a prepared dataset, a trained model) by name, built when
+missing.
 
 A stage module registers how to build an artifact and which settings produce it; a notebook
 asks for it by name with :func:`get`. Names are ``"<stage>.<thing>"`` (``"training.model"``), and

@@ -1,4 +1,4 @@
-"""Profiles, settings and paths: the one place every notebook reads its configuration from.
+"""Notebooks 00-08: profiles, settings and paths, the one place every notebook reads them from.
 
 The environment variable ``COURSE_PROFILE`` picks a profile: ``full`` (the default, what a
 student runs) or ``smoke`` (tiny data and a few short epochs, what the tests run). Only the

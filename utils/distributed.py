@@ -1,4 +1,4 @@
-"""Stage 2, at scale: ``tf.distribute`` on one machine, with real replicas and real workers.
+"""Notebook 02, at scale: ``tf.distribute`` on one machine, with real replicas and real workers.
 
 Notebook 02 measures the training steps per second of the course's model three ways, all through
 the same function, ``recipe.steps_per_second`` (a cell of the notebook):

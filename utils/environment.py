@@ -1,4 +1,4 @@
-"""The start-here environment check: is this machine set up the way the course needs?
+"""Notebook 00: the environment check, is this machine set up the way the course needs?
 
 Each check says what it found and, when something is wrong, exactly what to do about it.
 """

@@ -1,4 +1,4 @@
-"""A procedural image generator: dogs, cars and bicycles, drawn with Pillow and numpy.
+"""Notebook 01: a procedural image generator, dogs, cars and bicycles drawn with Pillow and numpy.
 
 Every image is drawn from a seeded random number generator, so the whole dataset is a pure
 function of the seed: no downloads, and the same seed always gives the same bytes (with the

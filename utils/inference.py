@@ -1,4 +1,4 @@
-"""Stage 3: what inference costs, against training — memory, latency vs throughput, compute.
+"""Notebook 03: what inference costs, against training — memory, latency vs throughput, compute.
 
 Three pure calculations and one measurement, used by notebook 03:
 

@@ -1,4 +1,4 @@
-"""Timing that can be trusted: warm up first, then many timed calls, report median and p95."""
+"""Notebooks 00-07: timing that can be trusted, a warm-up, then many timed calls, median and p95."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plotting boilerplate shared by the notebooks (the lesson's own plots stay in the notebooks)."""
+"""Notebooks 01-03: plotting boilerplate they share (the lesson's own plots stay in them)."""
 
 from __future__ import annotations
 

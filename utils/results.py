@@ -1,9 +1,11 @@
-"""Every number the series measures, in one file: ``build/results.json``.
+"""Notebooks 00-08: every number the series measures, in one file, ``build/results.json``.
 
-A notebook calls :func:`record` for each figure it measured; ``make run`` turns the file into
-``build/summary.md``. Entries are keyed by profile, notebook and key, so running a notebook
-again replaces its old figures instead of piling up copies. Writes hold a file lock and
-replace the file atomically, so notebooks writing in turn (or at once) lose nothing.
+A notebook records each figure it measured with :func:`record` (or its :class:`Log`), under a key
+its catalogue names (:mod:`utils.figures`), and gets back a :class:`~utils.figures.Figure`;
+``make run`` turns the file into ``build/summary.md``. Entries are keyed by profile, notebook and
+key, so running a notebook again replaces its old figures instead of piling up copies. Writes
+hold a file lock and replace the file atomically, so notebooks writing in turn (or at once) lose
+nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 import os
 from pathlib import Path
 
-from utils import config
+from utils import config, figures, reference
 
 try:
     import fcntl
@@ -76,31 +78,63 @@ def _save(entries: list[dict], path: Path) -> None:
     tmp.replace(path)
 
 
-def record(notebook: str, key: str, value: float, unit: str) -> float:
-    """Record one measured number (replacing the same notebook's earlier ``key``); return it."""
-    record_many(notebook, {key: (value, unit)})
-    return float(value)
+def record(notebook: str, key: str, value: float, unit: str | None = None) -> figures.Figure:
+    """Record one measured number under a catalogued key (replacing the same notebook's earlier
+    figure) and return it as a Figure. Its unit is the catalogue's (``unit`` is not needed)."""
+    return record_many(notebook, {key: value})[key]
 
 
-def record_many(notebook: str, figures: dict[str, tuple[float, str]]) -> None:
-    """Record several measured numbers at once: ``{key: (value, unit)}``, one call per cell.
+def record_many(notebook: str, values: dict) -> dict[str, figures.Figure]:
+    """Record several measured numbers at once, ``{key: value}`` (one call per cell), and return
+    them as ``{key: Figure}``. A value may also be given as ``(value, unit)``.
 
-    Nothing is recorded unless every value is a finite number.
+    Nothing is recorded unless every key is catalogued and every value is a finite number.
     """
     profile = config.profile_name()
     now = datetime.datetime.now().isoformat(timespec="seconds")
-    new = []
-    for key, (value, unit) in figures.items():
+    recorded: dict[str, figures.Figure] = {}
+    for key, value in values.items():
+        if isinstance(value, tuple):
+            value = value[0]
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"{notebook}/{key}: {value} is not a finite number; nothing recorded.")
-        new.append({"profile": profile, "notebook": notebook, "key": key, "value": value,
-                    "unit": unit, "recorded": now})
-    keys = {(profile, notebook, key) for key in figures}
+        recorded[key] = figures.Figure(value, figures.entry(notebook, key))
+    new = [{"profile": profile, "notebook": notebook, "key": key, "value": float(figure),
+            "unit": figure.unit, "recorded": now} for key, figure in recorded.items()]
+    keys = {(profile, notebook, key) for key in recorded}
     path = config.results_path()
     with _locked(path):
         entries = [e for e in load(path) if (e["profile"], e["notebook"], e["key"]) not in keys]
         _save(entries + new, path)
+    return recorded
+
+
+class Log:
+    """One notebook's figures: ``log = results.Log(NOTEBOOK)``, then ``log.record(key, value)``
+    (a Figure), ``log.record_many({...})``, ``log[key]`` (the figure recorded last under that
+    key in this session) and ``log.show()`` (the Summary's table)."""
+
+    def __init__(self, notebook: str):
+        self.notebook = notebook
+        self.figures: dict[str, figures.Figure] = {}
+
+    def record(self, key: str, value: float) -> figures.Figure:
+        return self.record_many({key: value})[key]
+
+    def record_many(self, values: dict) -> dict[str, figures.Figure]:
+        recorded = record_many(self.notebook, values)
+        self.figures.update(recorded)
+        return recorded
+
+    def __getitem__(self, key: str) -> figures.Figure:
+        if key not in self.figures:
+            raise KeyError(f"{self.notebook}/{key} has not been recorded in this session: run the "
+                           "cell that measures it first.")
+        return self.figures[key]
+
+    def show(self):
+        return show(self.notebook)
 
 
 def clear(profile: str) -> None:
@@ -135,18 +169,22 @@ def table(profile: str | None = None, notebook: str | None = None,
     rows.sort(key=lambda e: e["notebook"])  # stable: keeps recording order within a notebook
     if reference is None:
         lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
-        lines += [f"| {e['notebook']} | {_cell(e['key'])} | {format_number(e['value'])} | {_cell(e['unit'])} |"
-                  for e in rows]
+        lines += [f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
+                  f"{_cell(e['unit'])} |" for e in rows]
         return "\n".join(lines)
     theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
     lines = ["| notebook | quantity | yours | reference | ratio | unit |",
              "|---|---|---:|---:|---:|---|"]
     for e in rows:
         ref = theirs.get((e["notebook"], e["key"]))
-        lines.append(f"| {e['notebook']} | {_cell(e['key'])} | {format_number(e['value'])} | "
+        lines.append(f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
                      f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
                      f"{_cell(e['unit'])} |")
     return "\n".join(lines)
+
+
+def _label(entry: dict) -> str:
+    return figures.label(entry["notebook"], entry["key"])
 
 
 def _cell(text: str) -> str:
@@ -165,6 +203,4 @@ def show(notebook: str):
     """Display this notebook's recorded numbers beside the reference machine's (its Summary)."""
     from IPython.display import Markdown
 
-    from utils import verdicts
-
-    return Markdown(table(notebook=notebook, reference=verdicts.reference_data()["entries"]))
+    return Markdown(table(notebook=notebook, reference=reference.reference_data()["entries"]))

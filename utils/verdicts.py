@@ -1,201 +1,51 @@
-"""Verdicts: sentences generated from measurements, beside the course's reference machine.
+"""Notebooks 00-08: verdicts, sentences generated from measurements beside the reference machine.
 
 A notebook *asserts* only what holds on every machine and every dataset (arithmetic, shapes,
 byte counts). Whatever depends on the hardware, its load or the data (int8 being faster,
 batching helping, an accuracy above a bar, one variant beating another) is a *verdict*: a
 Markdown sentence built here from what this run measured, with what the reference machine
-measured for the same figure and, where the two disagree, the likely reasons.
+measured for the same figure and, where the two disagree, the likely reasons
+(:mod:`utils.reference`).
 
-The reference machine's full-profile results and its description live in
-``data/reference_results.json``; ``make reference`` (``python -m utils reference``) regenerates it
-after a full run.
+Give a verdict the :class:`~utils.figures.Figure` values a notebook recorded, and it finds the
+reference machine's figures by their own keys::
 
-    v = verdicts.faster("int8", 0.12, "float32", 0.36, reference=("05_int8_tflite",
-                        "dense_int8_p50_ms", "dense_float32_p50_ms"), reasons=("int8",))
+    int8, f32 = log.record("int8_p50_ms", ...), log.record("float32_p50_ms", ...)
+    v = verdicts.faster("int8", int8, "float32", f32, reasons=("int8",))
     v            # shown as Markdown in a notebook
     v.agrees     # True when this run's outcome is the reference machine's
+
+A plain number has no key: pass ``reference=(a, b)`` (the reference machine's numbers) or none.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import math
-import os
-import platform
 import statistics
-import sys
-from pathlib import Path
 
-from utils import config, results, validate
+from utils import figures, results, validate
+from utils.reference import (  # noqa: F401  (re-exported: the names notebooks and tools use)
+    INT8_FLAGS,
+    REFERENCE_DATASET,
+    REFERENCE_PATH,
+    REFERENCE_PROFILE,
+    _load_reference,
+    _reference_file,
+    cpu_flags,
+    cpu_model,
+    describe,
+    int8_instructions,
+    likely_reasons,
+    load_average,
+    reference_data,
+    reference_machine,
+    reference_value,
+    this_machine,
+    write_reference,
+)
 
-REFERENCE_PATH = config.DATA_DIR / "reference_results.json"
-REFERENCE_PROFILE = "full"
-REFERENCE_DATASET = "generated"
-# CPU features that give int8 dot products (x86: VNNI, AMX; Arm: dot product, int8 matrix multiply)
-INT8_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm")
 NOISE = 0.05  # two timings within 5 % of each other are "about the same"
-
-
-# ---------------------------------------------------------------- the machines
-
-
-def cpu_flags() -> set[str]:
-    """This CPU's feature flags (Linux ``/proc/cpuinfo``; empty where the OS does not say)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    flags: set[str] = set()
-    for line in text.splitlines():
-        if line.split(":")[0].strip() in ("flags", "Features"):
-            flags.update(line.split(":", 1)[1].split())
-    return flags
-
-
-def int8_instructions(flags: set[str] | None = None) -> list[str]:
-    """Which int8 dot-product instruction sets this CPU has (names as Linux spells them)."""
-    flags = cpu_flags() if flags is None else flags
-    return [f for f in INT8_FLAGS if f in flags]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.split(":")[0].strip() in ("model name", "Model", "Hardware"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
-
-
-@functools.lru_cache(maxsize=1)
-def this_machine() -> dict:
-    """This machine, described as the reference machine is: CPU, cores, int8 flags, versions."""
-    import tensorflow as tf
-
-    return {
-        "cpu": cpu_model(),
-        "architecture": platform.machine(),
-        "cores": os.cpu_count() or 1,
-        "int8_instructions": int8_instructions(),
-        "system": platform.system(),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-    }
-
-
-def _load_reference(path: Path) -> dict:
-    try:
-        reference = json.loads(path.read_text())
-        entries = reference["entries"]
-        machine = reference["machine"]
-        if not isinstance(entries, list) or not isinstance(machine, dict):
-            raise TypeError("'entries' must be a list and 'machine' an object")
-    except FileNotFoundError:
-        return {"machine": {}, "entries": []}
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is not a reference file this course wrote ({error}): restore it "
-                         "with git checkout, or regenerate it with make reference "
-                         "(python -m utils reference).") from None
-    return reference
-
-
-@functools.lru_cache(maxsize=4)
-def _reference_file(path: str) -> dict:
-    return _load_reference(Path(path))
-
-
-def reference_data() -> dict:
-    """The reference file's contents: ``{"machine": {...}, "entries": [...]}`` (empty if none)."""
-    return _reference_file(str(REFERENCE_PATH))
-
-
-def reference_machine() -> dict:
-    return reference_data()["machine"]
-
-
-def reference_value(notebook: str, key: str) -> float | None:
-    """The reference machine's full-profile value of one recorded figure (None if it has none)."""
-    for entry in reference_data()["entries"]:
-        if entry["notebook"] == notebook and entry["key"] == key:
-            return float(entry["value"])
-    return None
-
-
-def write_reference(entries: list[dict], path: Path | None = None) -> Path:
-    """Save one full-profile run's entries with this machine's description, atomically
-    (to ``data/reference_results.json`` unless ``path`` says otherwise)."""
-    path = path or REFERENCE_PATH
-    keep = [{k: e[k] for k in ("notebook", "key", "value", "unit")} for e in entries
-            if e["profile"] == REFERENCE_PROFILE]
-    if not keep:
-        raise ValueError("No full-profile results to save: run make run (the full profile) first.")
-    machine = dict(this_machine(), dataset=config.dataset_name())
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"machine": machine, "entries": keep}, indent=1) + "\n")
-    tmp.replace(path)
-    _reference_file.cache_clear()
-    return path
-
-
-def describe(machine: dict) -> str:
-    """One line: CPU, cores and int8 instructions."""
-    if not machine:
-        return "no reference machine recorded"
-    int8 = ", ".join(machine.get("int8_instructions") or []) or "no int8 dot-product instructions"
-    return f"{machine.get('cpu', 'unknown CPU')}, {machine.get('cores', '?')} cores, {int8}"
-
-
-# ---------------------------------------------------------------- why two machines differ
-
-
-def likely_reasons(kinds: tuple[str, ...] = ("speed",)) -> list[str]:
-    """The differences between this run and the reference run that can explain a different
-    outcome. ``kinds`` says what the outcome depends on: ``"speed"`` (CPU, cores, load),
-    ``"int8"`` (int8 dot-product instructions), ``"data"`` (the dataset and the profile).
-    """
-    here, there = this_machine(), reference_machine()
-    reasons = []
-    if "int8" in kinds:
-        mine, theirs = here["int8_instructions"], there.get("int8_instructions", [])
-        if theirs and not mine:
-            reasons.append(f"this CPU has no int8 dot-product instructions (the reference has "
-                           f"{', '.join(theirs)}), so int8 arithmetic saves less here")
-        elif mine != theirs and there:
-            reasons.append(f"this CPU's int8 instructions ({', '.join(mine) or 'none'}) differ "
-                           f"from the reference's ({', '.join(theirs) or 'none'})")
-    if "speed" in kinds or "int8" in kinds:
-        load = load_average()
-        if load is not None and load > here["cores"]:
-            reasons.append(f"the machine was busy (load average {load:.1f} on {here['cores']} "
-                           "cores): other programs shared the CPU during the timing")
-        if there and here["cores"] != there.get("cores"):
-            reasons.append(f"this machine has {here['cores']} cores, the reference "
-                           f"{there.get('cores')}")
-        if there and here["cpu"] != there.get("cpu"):
-            reasons.append(f"a different CPU ({here['cpu']}; the reference: {there.get('cpu')})")
-        if config.profile_name() != REFERENCE_PROFILE:
-            reasons.append(f"the {config.profile_name()} profile times fewer runs than the "
-                           "reference's full profile, so its figures are noisier")
-    if "data" in kinds:
-        if config.dataset_name() != there.get("dataset", REFERENCE_DATASET):
-            reasons.append(f"this run uses the {config.dataset_name()!r} dataset, the reference "
-                           f"the {there.get('dataset', REFERENCE_DATASET)!r} one: other images "
-                           "are easier or harder to tell apart")
-        if config.profile_name() != REFERENCE_PROFILE:
-            reasons.append(f"the {config.profile_name()} profile trains on far less data, for "
-                           "fewer epochs, than the reference's full profile")
-    return reasons
-
-
-def load_average() -> float | None:
-    """The 1-minute load average (None where the OS has none, e.g. Windows)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
 
 
 # ---------------------------------------------------------------- the verdicts
@@ -228,13 +78,27 @@ def _because(reasons: list[str]) -> str:
     return " Likely reasons: " + "; ".join(reasons) + "."
 
 
-def _reference_pair(reference) -> tuple[float | None, float | None]:
-    """``reference`` is ``(notebook, key_a, key_b)`` or ``(a, b)`` numbers or None."""
+def _reference_pair(reference, a=None, b=None) -> tuple[float | None, float | None]:
+    """The reference machine's two figures: from ``reference`` when given (``(notebook, key_a,
+    key_b)``, or ``(a, b)`` numbers or Figures), else from ``a`` and ``b`` when they are Figures."""
     if reference is None:
-        return None, None
+        return figures.reference_of(a), figures.reference_of(b)
     if len(reference) == 3:
         notebook, key_a, key_b = reference
         return reference_value(notebook, key_a), reference_value(notebook, key_b)
+    return tuple(figures.reference_of(r) if isinstance(r, figures.Figure) else r
+                 for r in reference)
+
+
+def _reference_one(reference, value=None) -> float | None:
+    """The reference machine's figure: ``reference`` as ``(notebook, key)``, a number or a
+    Figure, else ``value``'s own when it is a Figure."""
+    if reference is None:
+        return figures.reference_of(value)
+    if isinstance(reference, figures.Figure):
+        return reference.reference
+    if isinstance(reference, tuple):
+        return reference_value(*reference)
     return reference
 
 
@@ -291,7 +155,7 @@ def _compare(name_a, a, name_b, b, reference, reasons, tolerance, *, lower_is_be
     here = _outcome(gain(a, b), tolerance)
     text = (f"**This machine:** {name_a} {quantity} {_num(a, unit)} and {name_b} "
             f"{_num(b, unit)}: {name_a} was {said(a, b)}.")
-    ref_a, ref_b = _reference_pair(reference)
+    ref_a, ref_b = _reference_pair(reference, a, b)
     if ref_a is None or ref_b is None:
         return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
     there = _outcome(gain(ref_a, ref_b), tolerance)
@@ -315,7 +179,8 @@ def accuracy(name: str, value: float, n: int, *, chance: float, reference_key=No
              bar: float | None = None) -> Verdict:
     """The verdict on an accuracy: its standard error, against chance, a bar and the reference.
 
-    ``reference_key`` is ``(notebook, key)`` of the reference machine's figure (or a number).
+    The reference machine's figure is ``value``'s own when it is a Figure; ``reference_key``
+    (``(notebook, key)``, a number or a Figure) names another.
     ``bar`` is what the course expects in the full profile on the generated dataset: reported,
     never required.
     """
@@ -327,7 +192,7 @@ def accuracy(name: str, value: float, n: int, *, chance: float, reference_key=No
     if bar is not None:
         text += (f" The course's goal for its own dataset in the full profile is {bar:.2f}: "
                  f"{'reached' if value >= bar else 'not reached here'}.")
-    ref = reference_value(*reference_key) if isinstance(reference_key, tuple) else reference_key
+    ref = _reference_one(reference_key, value)
     if ref is None:
         return Verdict(text + " (The reference machine has no figure for this.)", None)
     diff = value - ref
@@ -339,11 +204,18 @@ def accuracy(name: str, value: float, n: int, *, chance: float, reference_key=No
                    False)
 
 
-def against_reference(name: str, value: float, unit: str, notebook: str, key: str,
+def against_reference(name: str, value: float, unit: str | None = None,
+                      notebook: str | None = None, key: str | None = None,
                       *, lower_is_better: bool | None = None,
                       reasons: tuple[str, ...] = ("speed",)) -> Verdict:
-    """One figure beside the reference machine's: *yours · reference · ratio*."""
-    ref = reference_value(notebook, key)
+    """One figure beside the reference machine's: *yours · reference · ratio*. Give a Figure
+    (its unit and key are its own), or a number with its unit, notebook and key."""
+    if isinstance(value, figures.Figure):
+        unit = value.unit if unit is None else unit
+        ref = value.reference if key is None else reference_value(notebook, key)
+    else:
+        ref = None if key is None else reference_value(notebook, key)
+    unit = unit or ""
     text = f"**{name}:** this machine {_num(value, unit)}"
     if ref is None or ref == 0:
         return Verdict(text + " (the reference machine has no figure for this).", None)
@@ -379,7 +251,7 @@ def accuracy_gap(name_a: str, a: float, n_a: int, name_b: str, b: float, n_b: in
     text = (f"**This run:** {name_a} {a:.3f} ± {se_a:.3f} ({n_a:,} images), {name_b} {b:.3f} ± "
             f"{se_b:.3f} ({n_b:,} images): a gap of {gap * 100:+.1f} ± {se * 100:.1f} points, "
             f"{said(a, b, se)}.")
-    ref_a, ref_b = _reference_pair(reference)
+    ref_a, ref_b = _reference_pair(reference, a, b)
     if ref_a is None or ref_b is None:
         return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
     ref_n_a, ref_n_b = reference_n or (n_a, n_b)
@@ -444,7 +316,7 @@ def seeds_compared(name_a: str, values_a, name_b: str, values_b, n: int, *, refe
 
 
 def reveal(what: str, predicted, measured, *, unit: str = "", why: tuple[str, ...] | list[str] = (),
-           reference_key: tuple[str, str] | None = None) -> Verdict:
+           reference_key=None) -> Verdict:
     """The reveal of a prediction: the student's guess beside this run's measurement (and the
     reference machine's, with ``reference_key``), by how much it missed, and why a guess can miss
     (``why``: the notebook's reasons, e.g. "gzip finds runs of zeros, not just zeros").
@@ -474,10 +346,9 @@ def reveal(what: str, predicted, measured, *, unit: str = "", why: tuple[str, ..
                 miss = f"off by {gap}"
         text = (f"**{what}.** You predicted {_num(guess, unit)}; this run measured "
                 f"{_num(value, unit)} ({miss}).")
-    if reference_key is not None:
-        ref = reference_value(*reference_key)
-        if ref is not None:
-            text += f" The reference machine measured {_num(ref, unit)}."
+    ref = _reference_one(reference_key, measured)
+    if ref is not None:
+        text += f" The reference machine measured {_num(ref, unit)}."
     if why and not hit:
         text += " Why a guess can miss here: " + "; ".join(why) + "."
     return Verdict(text, hit)
