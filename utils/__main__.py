@@ -1,4 +1,4 @@
-"""Tooling: the course's commands without make, ``python -m utils <command>`` (make calls these).
+"""Notebooks 00-08 without make: the course's commands (tooling), ``python -m utils <command>``.
 
     python -m utils setup         create .venv (if missing or half-made), install the lock into it
     python -m utils setup-check   the environment check of notebook 00, in the terminal
