@@ -1,7 +1,8 @@
 # Deep Learning Training vs Inference: see README.md.
 # Every target is a thin call to `python -m utils <command>` (utils/__main__.py), which also runs
 # without make (Windows: see the README). The commands set up .venv first when it is missing,
-# half-made or older than pyproject.toml / constraints.txt.
+# half-made or older than pyproject.toml / constraints.txt, then run the machinery in tools/ as
+# `python -m tools.<module>` (runner, grading, browser, colab, make_photos) in .venv.
 
 PYTHON ?= python3
 PROFILE ?= full
@@ -24,7 +25,8 @@ setup-check:
 run:
 	$(COURSE) run --profile $(PROFILE)
 
-# make run in full, then save its numbers as data/reference_results.json (course maintainers)
+# make run in full, then save its numbers as data/reference_results.json (course maintainers;
+# python -m tools.runner --profile full --update-reference)
 reference:
 	$(COURSE) reference
 
@@ -38,7 +40,8 @@ test-photos:
 	$(COURSE) test-photos
 
 # Every notebook outside the repository, in a venv with Google Colab's package versions, fetching
-# the course with its bootstrap cell from a local clone (tools/colab.py).
+# the course with its bootstrap cell from a local clone (python -m tools.colab; one notebook:
+# python -m tools.colab --notebook 00_start_here).
 test-colab:
 	$(COURSE) test-colab
 

@@ -1,10 +1,16 @@
-"""utils.browser finds Chromium in the documented order and installs one only where it may."""
+"""tools.browser finds Chromium in the documented order and installs one only where it may."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from utils import browser
+from tools import browser
+from utils import config
+
+ROOT = config.ROOT
 
 
 def no_playwright():
@@ -79,3 +85,15 @@ def test_a_found_browser_is_named_and_nothing_installed():
     path = browser.ensure(say=said.append, finder=lambda: Path("/usr/bin/chromium"), debian=lambda: True,
                           run=lambda *a, **k: pytest.fail("installed although one was found"))
     assert path == Path("/usr/bin/chromium") and "/usr/bin/chromium" in said[0]
+
+
+def test_as_a_command_it_prints_the_browser_as_its_last_line(tmp_path):
+    exe = tmp_path / "my-chromium"
+    exe.write_text("")
+    found = subprocess.run([sys.executable, "-m", "tools.browser", "--dry-run"], cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, "CHROMIUM": str(exe)})
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines() == [f"Browser for the explorer's test: {exe}", str(exe)]
+    missing = subprocess.run([sys.executable, "-m", "tools.browser"], cwd=ROOT, capture_output=True,
+                             text=True, env={**os.environ, "CHROMIUM": str(tmp_path / "nope")})
+    assert missing.returncode == 1 and missing.stdout == "" and "not a file" in missing.stderr

@@ -67,14 +67,14 @@ def test_grade_without_a_folder_says_how_to_name_it():
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["run", "--profile", "smoke"], [" -m utils.runner --profile smoke"]),
-    (["reference"], [" -m utils.runner --profile full --update-reference"]),
-    (["test-photos"], ["tools/make_photos.py", "COURSE_DATASET=my_images", "--nbval-lax"]),
+    (["run", "--profile", "smoke"], [" -m tools.runner --profile smoke"]),
+    (["reference"], [" -m tools.runner --profile full --update-reference"]),
+    (["test-photos"], [" -m tools.make_photos ", "COURSE_DATASET=my_images", "--nbval-lax"]),
     (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
     (["explore", "--port", "9000", "--profile", "smoke"], [" -m utils.explorer --profile smoke --port 9000"]),
     (["setup-check"], ["environment.report(environment.check())"]),
-    (["assignments"], [" -m utils.grading assignments"]),
-    (["grade", "submissions"], [" -m utils.grading grade ", "submissions"]),
+    (["assignments"], [" -m tools.grading assignments"]),
+    (["grade", "submissions"], [" -m tools.grading grade ", "submissions"]),
 ])
 def test_expensive_commands_print_what_they_would_run(argv, expected):
     result = utils(*argv[:1], "--dry-run", *argv[1:])
@@ -88,8 +88,15 @@ def test_test_runs_unit_tests_and_nbval_before_looking_for_the_browser(tmp_path)
     chromium.write_text("")
     out = utils("test", "--dry-run", env={"CHROMIUM": str(chromium)}).stdout
     unit, notebooks = out.index("-m pytest tests --ignore="), out.index("--nbval-lax")
-    browser = out.index("Browser for the explorer's test")
-    assert unit < notebooks < browser < out.index(f"CHROMIUM={chromium}")
+    finder = out.index(" -m tools.browser --dry-run")  # a subprocess: utils never imports tools
+    browser = out.index("Browser for the explorer's test")  # what it said; the path, its last line:
+    assert unit < notebooks < finder < browser < out.index(f"CHROMIUM={chromium}")
+
+
+def test_test_stops_with_the_finders_message_when_there_is_no_browser(tmp_path):
+    result = utils("test", "--dry-run", env={"CHROMIUM": str(tmp_path / "nope")})
+    assert result.returncode == 1 and "not a file" in result.stderr
+    assert "CHROMIUM=" not in result.stdout  # the browser test was not run
 
 
 def test_test_colab_prints_its_plan():

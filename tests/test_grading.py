@@ -1,4 +1,4 @@
-"""The nbgrader round trip (issue 15): every notebook is released by nbgrader's generate_assignment
+"""The nbgrader round trip (tools.grading): every notebook is released by nbgrader's generate_assignment
 (which checks its metadata without executing it), and one light notebook is autograded, in the
 smoke profile, as four students would submit it: untouched, the instructor's solutions, partly
 right, and with a locked check cell edited. Written answers are released as "YOUR ANSWER HERE" and
@@ -13,7 +13,8 @@ import time
 import nbformat
 import pytest
 
-from utils import config, grading
+from tools import grading
+from utils import config
 
 ROOT = config.ROOT
 # A light notebook with several check cells, so that a partly right submission can score between 0
@@ -46,8 +47,8 @@ def course(tmp_path_factory):
 
 
 def test_the_committed_metadata_is_what_the_script_writes():
-    result = subprocess.run([sys.executable, ROOT / "tools" / "nbgrader_metadata.py", "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "tools.nbgrader_metadata", "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -1,17 +1,10 @@
 """tools/nbgrader_metadata.py: which cell gets which nbgrader metadata, on a hand-made notebook
 with one of each kind of exercise; points worked out from the rules in its docstring."""
 
-import importlib.util
-import sys
-
 import nbformat
 
+from tools import nbgrader_metadata as tool
 from utils import config
-
-spec = importlib.util.spec_from_file_location("nbgrader_metadata", config.ROOT / "tools" / "nbgrader_metadata.py")
-tool = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = tool  # its dataclass needs its module registered
-spec.loader.exec_module(tool)
 
 new = nbformat.v4
 SOLUTION = "### BEGIN SOLUTION\n{}\n### END SOLUTION"

@@ -6,7 +6,8 @@ import re
 import nbformat
 import pytest
 
-from utils import config, runner
+from tools import runner
+from utils import config
 
 NOTEBOOKS = runner.notebooks()
 

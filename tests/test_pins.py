@@ -119,7 +119,7 @@ def third_party_imports():
                 names |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-    return {n for n in names if n not in sys.stdlib_module_names and n not in {"utils", "tools", "bootstrap_cell"}}
+    return {n for n in names if n not in sys.stdlib_module_names and n not in {"utils", "tools"}}
 
 
 def test_every_imported_package_is_declared():

@@ -8,7 +8,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import pytest
 
 import utils.reference
-from utils import config, runner, verdicts
+from tools import runner
+from utils import config, verdicts
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 

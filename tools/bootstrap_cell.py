@@ -1,13 +1,14 @@
-"""Insert (or update) the Colab bootstrap cell and the "Open in Colab" badge in every notebook.
+"""Tooling: the Colab bootstrap cell and the "Open in Colab" badge in every notebook.
 
-    python tools/bootstrap_cell.py [--repo URL] [--ref REF] [notebooks/ or notebook files ...]
+    python -m tools.bootstrap_cell [--repo URL] [--ref REF] [notebooks/ or notebook files ...]
 
-The bootstrap cell goes right after the title cell. In a checkout of the course (``utils`` can be
-imported) it does nothing. Elsewhere (Colab, or any Jupyter outside the repository) it fetches the
-course from ``COURSE_REPO`` at ``COURSE_REF`` into ``COURSE_HOME``, installs only the packages the
-notebooks' kernel needs that the runtime lacks (keeping the runtime's TensorFlow when it is in the
-supported range of pyproject.toml), puts the course on ``sys.path`` and says in one line what it
-did. It needs nothing but the standard library, pip and git.
+The bootstrap cell goes right after the title cell, folded (Colab's ``#@title`` form, JupyterLab's
+``source_hidden``), so that the first thing a student reads is the lesson. In a checkout of the
+course (``utils`` can be imported) it does nothing. Elsewhere (Colab, or any Jupyter outside the
+repository) it fetches the course with git from ``COURSE_REPO`` at ``COURSE_REF`` into
+``COURSE_HOME``, then runs the course's ``tools/colab_setup.py`` in the kernel's process, which
+installs only what the runtime lacks, puts the course on ``sys.path`` and says in one line what it
+did. The cell needs nothing but the standard library and git.
 
 The badge line goes under the title. Running the script again replaces both (idempotent): the
 cell is found by its ``course-bootstrap`` tag, the badge by Colab's badge image.
@@ -30,60 +31,32 @@ TAG = "course-bootstrap"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 CELL = '''\
-# Colab, or Jupyter outside the course folder: fetch the course and what this runtime lacks.
-# In a checkout of the course this cell does nothing. Settings (environment variables):
-# COURSE_REPO (git URL), COURSE_REF (branch, tag or commit), COURSE_HOME (where it goes),
-# COURSE_BUILD_DIR (where generated files go, e.g. a folder on your mounted Google Drive).
+#@title Course bootstrap (Colab or Jupyter outside the course folder) {{ display-mode: "form" }}
+# Does nothing in a checkout of the course. Elsewhere it fetches the course with git, then runs its
+# tools/colab_setup.py (installs what this runtime lacks). Settings: the environment variables
+# COURSE_REPO, COURSE_REF, COURSE_HOME and COURSE_BUILD_DIR (e.g. a folder on your Google Drive).
 try:
-    from utils import config  # noqa: F401  (a checkout: nothing to do)
+    from utils import config  # noqa: F401
 except ImportError:
-    import os, re, subprocess, sys, tomllib
-    from importlib import metadata
+    import os, runpy, subprocess
     from pathlib import Path
-    try:
-        from packaging.requirements import Requirement
-    except ImportError:
-        from pip._vendor.packaging.requirements import Requirement
     repo = os.environ.get("COURSE_REPO", "{repo}")
     ref = os.environ.get("COURSE_REF", "{ref}")
-    home = Path(os.environ.get("COURSE_HOME") or
-                ("/content" if Path("/content").is_dir() else Path.home()) / "dl-training-vs-inference")
-    if (Path.cwd().parent / "utils" / "config.py").is_file():  # a checkout, in a kernel without the course
+    home = Path(os.environ.get("COURSE_HOME") or Path("/content" if Path("/content").is_dir()
+                                                      else Path.home(), "dl-training-vs-inference"))
+    if (Path.cwd().parent / "utils" / "config.py").is_file():  # notebooks/ of a checkout
         home = Path.cwd().parent
-    done = []
-    if not (home / "utils" / "config.py").is_file():
-        git = ["git", "-c", "advice.detachedHead=false", "-C", str(home)]
-        home.mkdir(parents=True, exist_ok=True)
-        for step in (["init", "-q"], ["fetch", "-q", "--depth", "1", repo, ref], ["checkout", "-q", "FETCH_HEAD"]):
-            subprocess.run(git + step, check=True)
-        done.append(f"fetched {{repo}} at {{ref}} into {{home}}")
-    else:
-        done.append(f"using the course in {{home}}")
-    project = tomllib.loads((home / "pyproject.toml").read_text())
-    kernel = set(project["tool"]["course"]["kernel"])
-
-    def lacking(requirement):
-        try:
-            return not requirement.specifier.contains(metadata.version(requirement.name), prereleases=True)
-        except metadata.PackageNotFoundError:
-            return True
-
-    wanted = [Requirement(r) for r in project["project"]["dependencies"]]
-    missing = [r for r in wanted if r.name in kernel and lacking(r)]
-    module = {{"protobuf": "google.protobuf", "pillow": "PIL"}}  # else the name with _ for -
-    restart = [r.name for r in missing if module.get(r.name, r.name.replace("-", "_")) in sys.modules]
-    if missing:
-        print("Installing what this runtime lacks:", ", ".join(map(str, missing)), "...", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *map(str, missing)], check=True)
-        done.append("installed " + ", ".join(f"{{r.name}} {{metadata.version(r.name)}}" for r in missing))
-    if "tensorflow" not in {{r.name for r in missing}}:
-        done.append(f"kept this runtime's TensorFlow {{metadata.version('tensorflow')}}")
-    sys.path.insert(0, str(home))
-    from utils import config  # noqa: F401,E402
-    print("Course bootstrap: " + "; ".join(done) + ".")
-    if restart:
-        print(f"Restart the runtime (Runtime > Restart session) and run again: {{', '.join(restart)}} changed.")
+    fetched = "" if (home / "utils" / "config.py").is_file() else f"{{repo}} at {{ref}}"
+    if fetched:
+        git = ["git", "-C", str(home)]
+        subprocess.run(["git", "init", "-q", str(home)], check=True)
+        subprocess.run([*git, "fetch", "-q", "--depth", "1", repo, ref], check=True)
+        subprocess.run([*git, "checkout", "-q", "FETCH_HEAD"], check=True)
+    runpy.run_path(str(home / "tools" / "colab_setup.py"), {{"fetched": fetched}}, "__main__")
+    from utils import config  # noqa: F401
 '''
+# Folded where the notebook opens: JupyterLab hides the source, Colab shows the form (its title).
+FOLDED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 
 
 def cell_source(repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
@@ -116,6 +89,7 @@ def update(notebook: nbformat.NotebookNode, name: str, repo: str = DEFAULT_REPO,
     old = [c for c in notebook.cells if TAG in c.get("metadata", {}).get("tags", [])]
     cell = old[0] if old else nbformat.v4.new_code_cell(metadata={"tags": [TAG]})
     cell.source = cell_source(repo, ref)
+    cell.metadata.update(FOLDED)
     cell.outputs, cell.execution_count = [], None
     notebook.cells = [cells[0], cell, *cells[1:]]
     return nbformat.writes(notebook) != before
@@ -140,7 +114,9 @@ def update_folder(folder: Path, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Insert or update the Colab bootstrap cell and badge.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bootstrap_cell",
+        description="Insert or update the Colab bootstrap cell and badge.")
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
     parser.add_argument("--repo", default=DEFAULT_REPO, help=f"default {DEFAULT_REPO}")
     parser.add_argument("--ref", default=DEFAULT_REF, help=f"default {DEFAULT_REF}")

@@ -1,6 +1,6 @@
-"""Write a folder of "own photos" for testing the series on data it was not written on.
+"""Tooling: a folder of "own photos" for testing the series on data it was not written on.
 
-    python tools/make_photos.py build/test-photos [--train 120] [--test 30] [--difficulty 1.0]
+    python -m tools.make_photos build/test-photos [--train 120] [--test 30] [--difficulty 1.0]
 
 The photos are the course's generated dogs, cars and bicycles at the hardest difficulty, drawn at
 varied, non-square sizes and saved as JPEG files, laid out the way a student's folder often is:
@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils import imagegen  # noqa: E402
+from utils import imagegen
 
 MARKER = ".made-by-tools-make_photos.json"
 SEED = 2026
@@ -58,7 +57,8 @@ def make(folder: Path, train: int, test: int, difficulty: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.make_photos",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--train", type=int, default=120, help="training photos per class")
     parser.add_argument("--test", type=int, default=30, help="test photos per class")

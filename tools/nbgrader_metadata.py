@@ -1,9 +1,9 @@
-"""Write nbgrader's cell metadata into the course's notebooks, and each notebook's points into its
-title cell. Reproducible and idempotent: the metadata follows from the cells' text alone, so
-running the script again changes nothing, and after an edit to a notebook it brings the metadata
-up to date.
+"""Tooling: nbgrader's cell metadata in every notebook, and each notebook's points in its title.
 
-    python tools/nbgrader_metadata.py [--check] [notebooks/ or notebook files ...]
+Reproducible and idempotent: the metadata follows from the cells' text alone, so running the
+script again changes nothing, and after an edit to a notebook it brings the metadata up to date.
+
+    python -m tools.nbgrader_metadata [--check] [notebooks/ or notebook files ...]
 
 ``--check`` changes nothing and exits 1 when a notebook's metadata is not what the script would
 write (the tests run it). The rules (nbgrader's cell types, schema version 3):
@@ -65,8 +65,8 @@ class Points:
 
 
 def _meta(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA_VERSION,
-            "solution": solution}
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked,
+            "schema_version": SCHEMA_VERSION, "solution": solution}
     if points is not None:
         meta["points"] = points
     return meta
@@ -102,8 +102,8 @@ def points_line(points: Points) -> str:
     if points.manual_cells:
         parts.append(f"{_number(points.manual)} graded by hand in {points.manual_cells} answer cell"
                      f"{'s' if points.manual_cells != 1 else ''}")
-    return (f"**Points: {_number(points.total)}** ({'; '.join(parts)}; nbgrader grades them: see the "
-            "README, \"Teaching with it\").")
+    return (f"**Points: {_number(points.total)}** ({'; '.join(parts)}; nbgrader grades them: see "
+            "the README, \"Teaching with it\").")
 
 
 def with_points(title: str, line: str) -> str:
@@ -128,9 +128,12 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
         if PREDICTION_TAG in tags:
             kinds[i] = _meta(_unique(f"predict_{i}", taken), solution=True, grade=True,
                              points=PREDICTION_POINTS)
-            points.manual, points.manual_cells = points.manual + PREDICTION_POINTS, points.manual_cells + 1
-        elif cell.cell_type == "markdown" and (BEGIN in cell.source or MARKDOWN_STUB in cell.source):
-            worth, name = ((JUSTIFICATION_POINTS, "justify") if CAPSTONE_TAG in tags else (EXPLAIN_POINTS, "explain"))
+            points.manual += PREDICTION_POINTS
+            points.manual_cells += 1
+        elif cell.cell_type == "markdown" and (BEGIN in cell.source
+                                               or MARKDOWN_STUB in cell.source):
+            worth, name = ((JUSTIFICATION_POINTS, "justify") if CAPSTONE_TAG in tags
+                           else (EXPLAIN_POINTS, "explain"))
             kinds[i] = _meta(_unique(f"{name}_{i}", taken), solution=True, grade=True, points=worth)
             points.manual, points.manual_cells = points.manual + worth, points.manual_cells + 1
         elif cell.cell_type == "code" and BEGIN in cell.source:
@@ -138,13 +141,15 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
             if checker is None:  # nothing checks it: a human does
                 kinds[i] = _meta(_unique(f"answer_{i}", taken), solution=True, grade=True,
                                  points=COMPUTE_POINTS)
-                points.manual, points.manual_cells = points.manual + COMPUTE_POINTS, points.manual_cells + 1
+                points.manual += COMPUTE_POINTS
+                points.manual_cells += 1
                 continue
             name = checker.removeprefix("check_")
             worth = (CAPSTONE_POINTS if checker in CAPSTONE_CHECKERS else
                      IMPLEMENT_POINTS if _implements(cell.source) else COMPUTE_POINTS)
             kinds[i] = _meta(_unique(f"answer_{name}", taken), solution=True)
-            kinds[i + 1] = _meta(_unique(f"check_{name}", taken), grade=True, locked=True, points=worth)
+            kinds[i + 1] = _meta(_unique(f"check_{name}", taken), grade=True, locked=True,
+                                 points=worth)
             points.autograded, points.checks = points.autograded + worth, points.checks + 1
     for i, cell in enumerate(cells):
         if kinds[i] is None:
@@ -177,7 +182,8 @@ def update(paths: list[Path], check: bool = False) -> dict[Path, tuple[Points, b
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.nbgrader_metadata",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 when a notebook's metadata is out of date")
@@ -186,10 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     stale = [p for p, (_, changed) in done.items() if changed]
     for path, (points, changed) in done.items():
         state = ("out of date" if args.check else "updated") if changed else "up to date"
-        print(f"{path.name}: {_number(points.total)} points ({_number(points.autograded)} autograded in "
-              f"{points.checks} check cells, {_number(points.manual)} by hand) - {state}")
+        print(f"{path.name}: {_number(points.total)} points ({_number(points.autograded)} "
+              f"autograded in {points.checks} check cells, {_number(points.manual)} by hand) - "
+              f"{state}")
     if args.check and stale:
-        print("Run `python tools/nbgrader_metadata.py` to bring the nbgrader metadata up to date.",
+        print("Run `python -m tools.nbgrader_metadata` to bring the nbgrader metadata up to date.",
               file=sys.stderr)
         return 1
     return 0

@@ -1,24 +1,26 @@
-"""The course's commands without make: ``python -m utils <command>`` (the Makefile calls these).
+"""Notebooks 00-08 without make: the course's commands (tooling), ``python -m utils <command>``.
 
-    python -m utils setup         create .venv (if missing or half-made) and install the lock into it
+    python -m utils setup         create .venv (if missing or half-made), install the lock into it
     python -m utils setup-check   the environment check of notebook 00, in the terminal
     python -m utils run           execute every notebook, render HTML and a summary into build/
-    python -m utils test          unit tests, every notebook through nbval (smoke), then the explorer
-                                  in headless Chromium (the browser is looked for only then)
-    python -m utils test-photos   every notebook (smoke) on harder own photos (train/ and test/ only)
+    python -m utils test          unit tests, every notebook through nbval (smoke), then the
+                                  explorer in headless Chromium (looked for only then)
+    python -m utils test-photos   every notebook (smoke) on harder own photos (train/, test/ only)
     python -m utils test-colab    every notebook (smoke) outside the repository in a Colab-like venv
     python -m utils reference     run in full, then save its numbers as data/reference_results.json
     python -m utils lab           JupyterLab on 127.0.0.1, opened in notebooks/
     python -m utils explore       the trade-off explorer as a web app on http://127.0.0.1:8866/
     python -m utils assignments   nbgrader releases every notebook into build/nbgrader/release/
-    python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke profile):
-                                  feedback and grades.csv in build/nbgrader/
+    python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
+                                  profile): feedback and grades.csv in build/nbgrader/
     python -m utils clean         delete build/ (everything generated; .venv stays)
 
 Any Python 3.11-3.13 can run these: when it is not already the course's environment (a virtual
 environment or conda environment with the course installed), the commands run with .venv's Python,
 which ``setup`` creates first. ``--dry-run`` prints the commands instead of running them.
-Only the standard library is imported here, so that a bare Python can set up the course.
+Only the standard library is imported here, so that a bare Python can set up the course; the
+machinery runs in the course's Python as ``python -m tools.<module>`` (runner, grading, browser,
+colab, make_photos), always as a subprocess: ``utils`` never imports ``tools``.
 """
 
 from __future__ import annotations
@@ -40,15 +42,17 @@ PHOTOS = ROOT / "build" / "test-photos"
 BROWSER_TEST = "tests/test_explorer_browser.py"
 
 
-def python_problem(version: tuple[int, int] | None = None, executable: str = sys.executable) -> str | None:
+def python_problem(version: tuple[int, int] | None = None,
+                   executable: str = sys.executable) -> str | None:
     """One sentence when this Python cannot run the course, else None."""
     version = version or tuple(sys.version_info[:2])
     low, high = PYTHON_RANGE
     if low <= version <= high:
         return None
-    return (f"{executable} is Python {version[0]}.{version[1]}, but the course needs Python 3.11-3.13 "
-            "(3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, for example "
-            "`py -3.11 -m utils setup` on Windows or `make PYTHON=python3.11 setup` elsewhere.")
+    return (f"{executable} is Python {version[0]}.{version[1]}, but the course needs Python "
+            "3.11-3.13 (3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, "
+            "for example `py -3.11 -m utils setup` on Windows or `make PYTHON=python3.11 setup` "
+            "elsewhere.")
 
 
 def venv_python(venv: Path = VENV) -> Path:
@@ -71,7 +75,8 @@ def in_course_environment() -> bool:
 
 
 def venv_state(venv: Path = VENV) -> str:
-    """'missing', 'half-made' (no Python or no pip inside), 'stale' (lock not (re)installed) or 'ready'."""
+    """'missing', 'half-made' (no Python or no pip inside), 'stale' (lock not (re)installed) or
+    'ready'."""
     python = venv_python(venv)
     if not venv.exists():
         return "missing"
@@ -97,7 +102,8 @@ class Runner:
         print(f"+ {extra + ' ' if extra else ''}{shown}", flush=True)
         if self.dry_run:
             return 0
-        return subprocess.run([str(c) for c in command], cwd=cwd, env={**os.environ, **(env or {})}).returncode
+        return subprocess.run([str(c) for c in command], cwd=cwd,
+                              env={**os.environ, **(env or {})}).returncode
 
 
 def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
@@ -111,7 +117,8 @@ def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
     if state == "ready":
         return 0
     if state == "half-made":
-        print(f"{venv} is half-made (no pip inside: an earlier set-up stopped): deleting and rebuilding it.")
+        print(f"{venv} is half-made (no pip inside: an earlier set-up stopped): deleting and "
+              "rebuilding it.")
         if not run.dry_run:
             shutil.rmtree(venv)
     if state in ("missing", "half-made"):
@@ -122,7 +129,8 @@ def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
           "downloads TensorFlow and takes a few minutes ...", flush=True)
     py = venv_python(venv)
     code = (run([py, "-m", "pip", "install", "--upgrade", "pip"])
-            or run([py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test]"]))
+            or run([py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e",
+                    f"{ROOT}[test]"]))
     if code == 0 and not run.dry_run:
         (venv / STAMP).write_text("installed constraints.txt\n")
     return code
@@ -152,21 +160,36 @@ def command_test(run: Runner, py: str, args) -> int:
     # Last, so that the app finds the smoke artifacts nbval has just cached in build/, and so that a
     # missing browser never hides the tests above.
     print("== the explorer app (notebook 08 in Voila) in headless Chromium")
-    from utils import browser
-
-    try:
-        chromium = browser.ensure(dry_run=run.dry_run)
-    except browser.BrowserMissing as missing:
-        print(missing, file=sys.stderr)
+    chromium = find_browser(py, run.dry_run)
+    if chromium is None:
         return 1
-    return run([py, "-m", "pytest", BROWSER_TEST], env={"CHROMIUM": str(chromium)})
+    return run([py, "-m", "pytest", BROWSER_TEST], env={"CHROMIUM": chromium})
+
+
+def find_browser(py: str, dry_run: bool = False) -> str | None:
+    """The Chromium for the explorer's test: ``python -m tools.browser`` prints what it does, then
+    the browser's path as its last line; None when it found none (it has said why). It runs even
+    in a dry run (finding changes nothing; it then only prints the install it would run)."""
+    command = [py, "-m", "tools.browser", *(["--dry-run"] if dry_run else [])]
+    print("+ " + " ".join(command), flush=True)
+    last = None
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as child:
+        for line in child.stdout:  # echoed as it comes (apt-get's progress), all but the path
+            if last is not None:
+                print(last, flush=True)
+            last = line.rstrip("\n")
+    if child.returncode != 0:
+        if last is not None:
+            print(last, flush=True)
+        return None
+    return last
 
 
 def command_test_photos(run: Runner, py: str, args) -> int:
-    if run([py, ROOT / "tools" / "make_photos.py", PHOTOS]):
+    if run([py, "-m", "tools.make_photos", PHOTOS]):
         return 1
-    env = {"COURSE_PROFILE": "smoke", "COURSE_DATASET": "my_images", "COURSE_MY_IMAGES": str(PHOTOS),
-           "COURSE_BUILD_DIR": str(ROOT / "build" / "photos")}
+    env = {"COURSE_PROFILE": "smoke", "COURSE_DATASET": "my_images",
+           "COURSE_MY_IMAGES": str(PHOTOS), "COURSE_BUILD_DIR": str(ROOT / "build" / "photos")}
     return run(nbval(py), env=env)
 
 
@@ -183,42 +206,50 @@ def command_clean(run: Runner, args) -> int:
 
 
 def command_assignments(run: Runner, py: str, args) -> int:
-    return run([py, "-m", "utils.grading", "assignments"])
+    return run([py, "-m", "tools.grading", "assignments"])
 
 
 def command_grade(run: Runner, py: str, args) -> int:
     if not args.submissions:
-        print("Name the folder of submissions, one folder per student: make grade SUBMISSIONS=folder "
-              "(python -m utils grade folder).", file=sys.stderr)
+        print("Name the folder of submissions, one folder per student: make grade "
+              "SUBMISSIONS=folder (python -m utils grade folder).", file=sys.stderr)
         return 1
-    return run([py, "-m", "utils.grading", "grade", Path(args.submissions).resolve()])
+    return run([py, "-m", "tools.grading", "grade", Path(args.submissions).resolve()])
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m utils", description="The course's commands (what make runs).",
+    top = argparse.ArgumentParser(prog="python -m utils",
+                                  description="The course's commands (what make runs).",
                                   formatter_class=argparse.RawDescriptionHelpFormatter,
                                   epilog=__doc__.split("\n\n")[1])
     commands = top.add_subparsers(dest="command", metavar="command")
 
     def add(name, text):
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--dry-run", action="store_true", help="print the commands instead of running them")
+        sub.add_argument("--dry-run", action="store_true",
+                         help="print the commands instead of running them")
         return sub
 
-    add("setup", "create .venv (if missing or half-made) and install the lock (constraints.txt) into it")
+    add("setup", "create .venv (if missing or half-made) and install the lock (constraints.txt) "
+        "into it")
     add("setup-check", "the environment check of notebook 00")
     add("run", "execute every notebook, render HTML and a summary into build/").add_argument(
-        "--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE), choices=sorted(config.PROFILES))
-    add("test", "unit tests, nbval (smoke) on every notebook, then the explorer in headless Chromium")
+        "--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
+        choices=sorted(config.PROFILES))
+    add("test", "unit tests, nbval (smoke) on every notebook, then the explorer in headless "
+        "Chromium")
     add("test-photos", "every notebook (smoke) on harder own photos with only train/ and test/")
-    add("test-colab", "every notebook (smoke) outside the repository in a Colab-like venv (tools/colab.py)")
-    add("reference", "run in full, then save its numbers as data/reference_results.json (maintainers)")
+    add("test-colab", "every notebook (smoke) outside the repository in a Colab-like venv "
+        "(python -m tools.colab)")
+    add("reference", "run in full, then save its numbers as data/reference_results.json "
+        "(maintainers)")
     add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/ (other options go to jupyter lab)")
     explore = add("explore", "the trade-off explorer (notebook 08) as a web app")
     explore.add_argument("--port", type=int, default=8866)
     explore.add_argument("--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
                          choices=sorted(config.PROFILES))
-    add("assignments", "nbgrader generate_assignment for every notebook, into build/nbgrader/release/")
+    add("assignments", "nbgrader generate_assignment for every notebook, into "
+        "build/nbgrader/release/")
     add("grade", "nbgrader autograde (smoke) a folder of submissions; feedback and grades.csv in "
         "build/nbgrader/").add_argument("submissions", nargs="?", help="one folder per student")
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
@@ -249,11 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     simple = {
         "setup-check": [py, "-c", "import sys; from utils import environment; "
                         "sys.exit(0 if environment.report(environment.check()) else 1)"],
-        "run": [py, "-m", "utils.runner", "--profile", getattr(args, "profile", "full")],
-        "reference": [py, "-m", "utils.runner", "--profile", "full", "--update-reference"],
-        "test-colab": [py, ROOT / "tools" / "colab.py"] + (["--dry-run"] if args.dry_run else []),
-        "lab": [py, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}",
-                *extra],
+        "run": [py, "-m", "tools.runner", "--profile", getattr(args, "profile", "full")],
+        "reference": [py, "-m", "tools.runner", "--profile", "full", "--update-reference"],
+        "test-colab": [py, "-m", "tools.colab"] + (["--dry-run"] if args.dry_run else []),
+        "lab": [py, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}", *extra],
         "explore": [py, "-m", "utils.explorer", "--profile", getattr(args, "profile", "full"),
                     "--port", str(getattr(args, "port", 8866))],
     }
@@ -262,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.run([str(c) for c in simple["test-colab"]], cwd=ROOT).returncode
     if args.command in simple:
         return run(simple[args.command])
-    handlers = {"test": command_test, "test-photos": command_test_photos, "assignments": command_assignments,
-                "grade": command_grade}
+    handlers = {"test": command_test, "test-photos": command_test_photos,
+                "assignments": command_assignments, "grade": command_grade}
     return handlers[args.command](run, py, args)
 
 

@@ -82,8 +82,8 @@ def _load_reference(path: Path) -> dict:
         return {"machine": {}, "entries": []}
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path} is not a reference file this course wrote ({error}): restore it "
-                         "with git checkout, or regenerate it with python -m utils.runner "
-                         "--profile full --update-reference.") from None
+                         "with git checkout, or regenerate it with make reference "
+                         "(python -m utils reference).") from None
     return reference
 
 

@@ -6,7 +6,7 @@ SOLUTION`` and ``### END SOLUTION``, nbgrader's markers, in a cell with nbgrader
 checkers (``exercises.check_...``), which prints what is right or raises :class:`NotYet` saying,
 in plain words, what is wrong. nbgrader makes the student copies (``make assignments``: each
 solution replaced by ``raise NotImplementedError()``) and grades them (``make grade``,
-``utils.grading``): a checker that raises fails its check cell, which then scores 0, and its hint
+``tools.grading``): a checker that raises fails its check cell, which then scores 0, and its hint
 is that cell's output in the student's feedback.
 
 What every checker shares is in :mod:`utils.exercises.base`; notebook NN's checkers are in

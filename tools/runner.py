@@ -1,6 +1,6 @@
-"""``make run``: execute every notebook in order, render them, and summarise what they measured.
+"""Tooling: ``make run`` executes every notebook in order, renders them, and summarises them.
 
-    python -m utils.runner [--profile full|smoke] [--notebooks DIR] [--update-reference]
+    python -m tools.runner [--profile full|smoke] [--notebooks DIR] [--update-reference]
 
 Executed copies go to ``build/executed/``, readable HTML to ``build/html/`` (``index.html``
 links them in order), and every number the notebooks recorded to ``build/results.json`` and

@@ -1,14 +1,18 @@
-"""Find a Chromium for the explorer's browser test, the way users have one.
+"""Tooling: find a Chromium for the explorer's browser test (notebook 08), the way users have one.
+
+    python -m tools.browser [--dry-run]
 
 In order: ``CHROMIUM`` if set; the system Chromium or Chrome (Linux, macOS); Playwright's own
 installed browser. When none is there: on a Debian-like system, as root or with sudo, install
 Debian's ``chromium`` package with apt (saying so first); elsewhere stop with the command that
-installs Playwright's browser. ``python -m utils test`` looks for it only after the unit tests
-and nbval, so a missing browser never hides them.
+installs Playwright's browser (exit status 1). ``python -m utils test`` runs this command only
+after the unit tests and nbval, so a missing browser never hides them; it reads the browser's
+path from the last line printed. ``--dry-run`` prints the apt commands instead of running them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -109,3 +113,24 @@ def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
     if path is None:
         raise BrowserMissing(f"apt-get installed chromium but no browser is on PATH: run `{INSTALL_PLAYWRIGHT}`.")
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Find (or install) the browser; print what it did, then the browser's path as the last
+    line."""
+    parser = argparse.ArgumentParser(prog="python -m tools.browser",
+                                     description=__doc__.split("\n\n")[0].removeprefix("Tooling: "))
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the apt commands, run nothing")
+    args = parser.parse_args(argv)
+    try:
+        path = ensure(say=lambda text: print(text, flush=True), dry_run=args.dry_run)
+    except BrowserMissing as missing:
+        print(missing, file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

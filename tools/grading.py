@@ -1,7 +1,7 @@
-"""Assignments and grading with nbgrader: the course is an nbgrader course, and nbgrader does the work.
+"""Tooling: assignments and grading with nbgrader (the course is an nbgrader course).
 
-    python -m utils.grading assignments        (make assignments)
-    python -m utils.grading grade FOLDER       (make grade SUBMISSIONS=FOLDER)
+    python -m tools.grading assignments        (make assignments)
+    python -m tools.grading grade FOLDER       (make grade SUBMISSIONS=FOLDER)
 
 The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), with an
 ``nbgrader_config.py`` written here. Each notebook is one assignment, named after it
@@ -47,7 +47,7 @@ COURSE_ID = "dl-training-vs-inference"
 CELL_TIMEOUT_S = 600
 PROFILE = "smoke"
 CONFIG = """\
-# Written by utils/grading.py (python -m utils.grading); changes here are overwritten.
+# Written by tools/grading.py (python -m tools.grading); changes here are overwritten.
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course!r}
@@ -268,7 +268,7 @@ def report(graded: list[Graded], root: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m utils.grading", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.grading", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("assignments", help="nbgrader generate_assignment for every notebook")
     grading = commands.add_parser("grade", help="autograde a folder of submissions (one folder per student)")
