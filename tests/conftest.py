@@ -19,7 +19,7 @@ def isolated_build(tmp_path, monkeypatch):
 
 @pytest.fixture
 def catalogued(tmp_path_factory, monkeypatch):
-    """``catalogued(notebook, *keys, unit="n")``: a copy of the course's catalogue of figures
+    """``catalogued(notebook, *keys, unit="n", chart="", label=None)``: a copy of the course's catalogue of figures
     with these keys added, made the catalogue (COURSE_FIGURES_DIR) for this test and the
     processes it starts."""
     folder = tmp_path_factory.mktemp("figures")
@@ -27,14 +27,15 @@ def catalogued(tmp_path_factory, monkeypatch):
         shutil.copy(path, folder / path.name)
     monkeypatch.setenv(figures.CATALOGUE_VARIABLE, str(folder))
 
-    def add(notebook: str, *keys: str, unit: str = "n") -> None:
+    def add(notebook: str, *keys: str, unit: str = "n", chart: str = "",
+            label: str | None = None) -> None:
         path = folder / f"{notebook}.csv"
         fresh = not path.exists()
         with path.open("a", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             if fresh:
                 writer.writerow(figures.COLUMNS)
-            writer.writerows([key, unit, key, ""] for key in keys)
+            writer.writerows([key, unit, label or key, chart] for key in keys)
         figures._catalogue.cache_clear()
 
     return add

@@ -28,47 +28,31 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from utils import config, results, verdicts
+from utils import config, figures, results
+from utils import reference as reference_run
 
-# The figures the summary and the index page lead with, one chart per group (one unit each):
-# (chart title, unit, [(label, notebook, key), ...]). Missing figures are left out.
-HEADLINES = (
-    ("Training vs inference", "ms", [
-        ("one training step (batch)", "03_inference", "train_step_ms"),
-        ("forward pass (same batch)", "03_inference", "forward_pass_ms"),
-        ("one image alone (batch 1)", "03_inference", "latency_batch1_tf_function_ms"),
-    ]),
-    ("Training at scale (tf.distribute)", "images/s", [
-        ("one device", "02_training_keras", "one_device_images_per_s"),
-        ("two replicas (MirroredStrategy)", "02_training_keras", "two_replicas_images_per_s"),
-        ("two workers (MultiWorkerMirroredStrategy)", "02_training_keras", "two_workers_images_per_s"),
-    ]),
-    ("Model size", "× the dense float32 file", [
-        ("int8 file", "05_int8_tflite", "int8_file_vs_float32"),
-        ("80 % pruned + int8, gzipped", "05_int8_tflite", "pruned80_int8_gzip_vs_dense_float32_file"),
-    ]),
-    ("int8 latency (LiteRT, 1 thread)", "× float32", [
-        ("dense int8", "05_int8_tflite", "int8_vs_float32_latency_1_thread"),
-    ]),
-    ("Edge vs cloud, p99", "ms", [
-        ("edge (Pi 4)", "06_network", "edge_p99_ms"),
-        ("cloud over 5G", "06_network", "5g_p99_ms"),
-        ("cloud over LTE", "06_network", "lte_p99_ms"),
-    ]),
-    ("Feet at 60 mph during the p99", "feet", [
-        ("edge (Pi 4)", "06_network", "edge_p99_feet"),
-        ("cloud over 5G", "06_network", "5g_p99_feet"),
-        ("cloud over LTE", "06_network", "lte_p99_feet"),
-    ]),
-)
+def headlines() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """The figures the summary and the index page lead with, one chart per group, read from the
+    catalogue's ``chart`` column (``"Edge vs cloud, p99 (ms)"``: the title, then the axis's unit):
+    ``[(title, unit, [(label, notebook, key), ...]), ...]`` in catalogue order."""
+    charts: dict[str, list[tuple[str, str, str]]] = {}
+    for entry in figures.catalogue():
+        if entry.chart:
+            charts.setdefault(entry.chart, []).append((entry.label, entry.notebook, entry.key))
+    groups = []
+    for chart, members in charts.items():
+        title, _, unit = chart.rpartition(" (")
+        groups.append((title, unit.removesuffix(")"), members))
+    return groups
 
 
-def headline_rows(entries: list[dict], reference: list[dict]) -> list[tuple[str, str, str, float, float | None]]:
+def headline_rows(entries: list[dict], reference: list[dict]
+                  ) -> list[tuple[str, str, str, float, float | None]]:
     """(chart, label, unit, yours, reference) for every headline figure this run recorded."""
     yours = {(e["notebook"], e["key"]): e["value"] for e in entries}
     theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
     return [(chart, label, unit, yours[notebook, key], theirs.get((notebook, key)))
-            for chart, unit, figures in HEADLINES for label, notebook, key in figures
+            for chart, unit, members in headlines() for label, notebook, key in members
             if (notebook, key) in yours]
 
 
@@ -167,7 +151,7 @@ def render_html(executed: Path, html_dir: Path) -> Path:
 def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Path) -> Path:
     """The index page: the notebooks in order, the headline charts and tables, then every number."""
     entries = [e for e in results.load() if e["profile"] == profile]
-    reference = verdicts.reference_data()["entries"]
+    reference = reference_run.reference_data()["entries"]
     rows = headline_rows(entries, reference)
     items = "\n".join(
         f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small></li>'
@@ -187,8 +171,8 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
         "td:nth-last-child(-n+4):not(:last-child){text-align:right}</style>"
         "</head><body><h1>Deep Learning Training vs Inference</h1>"
         f"<p>Executed in the <b>{profile}</b> profile on {datetime.date.today().isoformat()}, "
-        f"on {html.escape(verdicts.describe(verdicts.this_machine()))}. The reference machine: "
-        f"{html.escape(verdicts.describe(verdicts.reference_machine()))} (full profile).</p>"
+        f"on {html.escape(reference_run.describe(reference_run.this_machine()))}. The reference machine: "
+        f"{html.escape(reference_run.describe(reference_run.reference_machine()))} (full profile).</p>"
         f"<ol>{items}</ol><h2>Headline figures: yours · reference · ratio</h2>{picture}"
         f"{markdown(headline_markdown(rows))}"
         f"<h2>Everything the series measured</h2>{markdown(results.table(profile, reference=reference))}"
@@ -200,17 +184,17 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
 
 def summary_markdown(profile: str, timings: list[tuple[str, float]]) -> str:
     entries = [e for e in results.load() if e["profile"] == profile]
-    reference = verdicts.reference_data()["entries"]
+    reference = reference_run.reference_data()["entries"]
     run_times = "\n".join(f"| {name} | {seconds:.1f} |" for name, seconds in timings)
-    here, there = verdicts.this_machine(), verdicts.reference_machine()
+    here, there = reference_run.this_machine(), reference_run.reference_machine()
     return (
         f"# What the series measured\n\nProfile `{profile}`, dataset `{config.dataset_name()}`, "
         f"{datetime.date.today().isoformat()}.\n\n"
-        f"- This machine: {verdicts.describe(here)}; Python {here['python']}, TensorFlow "
+        f"- This machine: {reference_run.describe(here)}; Python {here['python']}, TensorFlow "
         f"{here['tensorflow']}.\n"
-        f"- Reference machine: {verdicts.describe(there)}; Python {there.get('python', '?')}, "
+        f"- Reference machine: {reference_run.describe(there)}; Python {there.get('python', '?')}, "
         f"TensorFlow {there.get('tensorflow', '?')} (full profile, "
-        f"{there.get('dataset', verdicts.REFERENCE_DATASET)} dataset).\n\n"
+        f"{there.get('dataset', reference_run.REFERENCE_DATASET)} dataset).\n\n"
         f"## Headline figures\n\n{headline_markdown(headline_rows(entries, reference))}\n\n"
         f"## Everything measured\n\n{results.table(profile, reference=reference)}\n\n"
         f"## Run time per notebook\n\n| notebook | seconds |\n|---|---:|\n{run_times}\n"
@@ -247,10 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of NN_name.ipynb notebooks (default: notebooks/)")
     parser.add_argument("--update-reference", action="store_true",
                         help=f"after a full run on the generated dataset, save its numbers and this "
-                             f"machine's description as the reference ({verdicts.REFERENCE_PATH.name})")
+                             f"machine's description as the reference ({reference_run.REFERENCE_PATH.name})")
     args = parser.parse_args(argv)
-    if args.update_reference and (args.profile != verdicts.REFERENCE_PROFILE
-                                  or config.dataset_name() != verdicts.REFERENCE_DATASET):
+    if args.update_reference and (args.profile != reference_run.REFERENCE_PROFILE
+                                  or config.dataset_name() != reference_run.REFERENCE_DATASET):
         print(f"--update-reference needs the full profile on the generated dataset (this run: "
               f"{args.profile}, {config.dataset_name()}): run make run with neither PROFILE nor "
               f"{config.DATASET_VARIABLE} set.", file=sys.stderr)
@@ -263,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     build = config.build_dir()
     if args.update_reference:
-        path = verdicts.write_reference(results.load())
+        path = reference_run.write_reference(results.load())
         print(f"\nSaved this run as the reference machine's results: {path}")
     print(f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"
           f"  rendered:  {index}\n  summary:   {build / 'summary.md'}\n"
