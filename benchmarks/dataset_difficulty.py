@@ -66,19 +66,30 @@ def main() -> None:
 
     seed, size = config.settings().seed, full.image_size
     tf.keras.utils.set_random_seed(seed)
-    sizes = {"train": args.train, "validation": full.validation_size,
-             "test": full.test_size, "novel": full.novel_size}
+    sizes = {
+        "train": args.train,
+        "validation": full.validation_size,
+        "test": full.test_size,
+        "novel": full.novel_size,
+    }
     start = time.perf_counter()
     data = {split: generate(split, n, seed, args.difficulty) for split, n in sizes.items()}
     seconds = time.perf_counter() - start
-    print(f"difficulty {args.difficulty}: generated {sum(sizes.values())} images, "
-          f"{1000 * seconds / sum(sizes.values()):.2f} ms per image")
+    print(
+        f"difficulty {args.difficulty}: generated {sum(sizes.values())} images, "
+        f"{1000 * seconds / sum(sizes.values()):.2f} ms per image"
+    )
 
     steps = args.epochs * math.ceil(args.train / full.batch_size)
     model = small_cnn(keras, size, steps)
     start = time.perf_counter()
-    model.fit(*data["train"], validation_data=data["validation"], epochs=args.epochs,
-              batch_size=full.batch_size, verbose=2)
+    model.fit(
+        *data["train"],
+        validation_data=data["validation"],
+        epochs=args.epochs,
+        batch_size=full.batch_size,
+        verbose=2,
+    )
     seconds = time.perf_counter() - start
     print(f"training: {args.train} images x {args.epochs} epochs in {seconds:.0f} s")
     for split in ("train", "test", "novel"):

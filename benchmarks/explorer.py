@@ -21,8 +21,7 @@ GOAL_MS = 200
 
 def summary(name: str, times_ms: list[float]) -> str:
     p50, p95 = measure.percentile(times_ms, [50, 95])  # the course's one percentile
-    return (f"{name:<34}median {p50:6.1f} ms   p95 {p95:6.1f} ms   "
-            f"slowest {max(times_ms):6.1f} ms")
+    return f"{name:<34}median {p50:6.1f} ms   p95 {p95:6.1f} ms   slowest {max(times_ms):6.1f} ms"
 
 
 def main() -> None:
@@ -36,23 +35,27 @@ def main() -> None:
     grid = quantization.grid()
     devices = latency.devices(rows=quantization.reference_latencies())
     smallest = min(explorer.device_bytes(row) for row in grid)  # file + peak activations
-    app = explorer.Explorer(grid, devices, explorer.Settings(network="LTE", max_bytes=2 * smallest, min_accuracy=0.5))
+    app = explorer.Explorer(
+        grid, devices, explorer.Settings(network="LTE", max_bytes=2 * smallest, min_accuracy=0.5)
+    )
     c = app.controls
-    moves = itertools.cycle([
-        ("variant", [value for _, value in explorer.variant_choices(grid)]),
-        ("format", list(c["format"].options)),
-        ("uplink_mbps", [1.0, 6.0, 50.0, 300.0]),
-        ("rtt_ms", [5.0, 50.0, 250.0, 600.0]),
-        ("network", list(c["network"].options)),
-        ("device", list(c["device"].options)),
-        ("fps", [1, 15, 30, 60]),
-        ("distance_km", [0.0, 50.0, 1000.0, 5000.0]),
-        ("availability", [100.0, 99.0, 95.0, 89.4]),
-        ("mean_outage_s", [2.0, 30.0, 60.0]),
-        ("deadline_ms", [10.0, 50.0, 200.0]),
-        ("max_kb", [20.0, 60.0, c["max_kb"].max]),
-        ("min_accuracy", [0.3, 0.6, 0.9]),
-    ])
+    moves = itertools.cycle(
+        [
+            ("variant", [value for _, value in explorer.variant_choices(grid)]),
+            ("format", list(c["format"].options)),
+            ("uplink_mbps", [1.0, 6.0, 50.0, 300.0]),
+            ("rtt_ms", [5.0, 50.0, 250.0, 600.0]),
+            ("network", list(c["network"].options)),
+            ("device", list(c["device"].options)),
+            ("fps", [1, 15, 30, 60]),
+            ("distance_km", [0.0, 50.0, 1000.0, 5000.0]),
+            ("availability", [100.0, 99.0, 95.0, 89.4]),
+            ("mean_outage_s", [2.0, 30.0, 60.0]),
+            ("deadline_ms", [10.0, 50.0, 200.0]),
+            ("max_kb", [20.0, 60.0, c["max_kb"].max]),
+            ("min_accuracy", [0.3, 0.6, 0.9]),
+        ]
+    )
     compute_ms, draw_ms, update_ms = [], [], []
     for index in range(args.changes):
         name, values = next(moves)

@@ -34,7 +34,9 @@ def monte_carlo_seconds(payload_bytes: int, repeats: int = 5) -> dict[str, float
         times = []
         for seed in range(repeats):
             start = time.perf_counter()
-            latency.simulate_cloud(payload_bytes, net, 0.5, REQUESTS, seed, server_p95_ms=0.7, **options)
+            latency.simulate_cloud(
+                payload_bytes, net, 0.5, REQUESTS, seed, server_p95_ms=0.7, **options
+            )
             times.append(time.perf_counter() - start)
         seconds[name] = measure.percentile(times, 50)
     return seconds
@@ -49,15 +51,22 @@ def main() -> None:
     from utils import data, latency, measure, quantization, serving, training
 
     print(f"Monte Carlo, {REQUESTS:,} requests of a 1080p JPEG frame over LTE (median of 5 runs):")
-    for name, seconds in monte_carlo_seconds(len(serving.encode_jpeg(serving.camera_frame(1920, 1080)))).items():
+    for name, seconds in monte_carlo_seconds(
+        len(serving.encode_jpeg(serving.camera_frame(1920, 1080)))
+    ).items():
         print(f"  {name:<22} {seconds:.3f} s   (goal <= 0.5 s)")
 
     frame = len(serving.encode_jpeg(serving.camera_frame(1920, 1080)))
     lte = latency.network("LTE")
-    print(f"\nOne 1080p JPEG ({frame:,} bytes) over LTE, A100 floor, median ms by stage (260 ms promotion assumed):")
+    print(
+        f"\nOne 1080p JPEG ({frame:,} bytes) over LTE, A100 floor, median ms by stage (260 ms promotion assumed):"
+    )
     for state in ("warm", "cold"):
         stages = latency.request_stages(frame, lte, 0.470, cold=state == "cold", promotion_ms=260)
-        print(f"  {state}: {sum(stages.values()):8.1f} ms = " + " + ".join(f"{k} {v:.3g}" for k, v in stages.items() if v))
+        print(
+            f"  {state}: {sum(stages.values()):8.1f} ms = "
+            + " + ".join(f"{k} {v:.3g}" for k, v in stages.items() if v)
+        )
 
     model, _ = training.trained_model()
     lite = quantization.LiteModel(quantization.convert(model, "float32"), threads=1)
@@ -67,11 +76,17 @@ def main() -> None:
         measured = serving.time_requests(server.url, payload, args.requests)
     simulated = measure.percentile(measured.simulated(REQUESTS), 50)
     error = simulated / measured.median_ms - 1
-    print(f"\nLoopback server, profile {args.profile}: {args.requests} requests of a {len(payload):,}-byte JPEG")
-    print(f"  measured: empty round trip {measure.percentile(measured.empty_rtt_ms, 50):.3f} ms, server "
-          f"{measure.percentile(measured.server_ms, 50):.3f} ms, link {measured.bandwidth_mbps:,.0f} Mbit/s")
-    print(f"  median end to end: real {measured.median_ms:.3f} ms, simulated {simulated:.3f} ms "
-          f"({error:+.1%}; goal within ±20 %)")
+    print(
+        f"\nLoopback server, profile {args.profile}: {args.requests} requests of a {len(payload):,}-byte JPEG"
+    )
+    print(
+        f"  measured: empty round trip {measure.percentile(measured.empty_rtt_ms, 50):.3f} ms, server "
+        f"{measure.percentile(measured.server_ms, 50):.3f} ms, link {measured.bandwidth_mbps:,.0f} Mbit/s"
+    )
+    print(
+        f"  median end to end: real {measured.median_ms:.3f} ms, simulated {simulated:.3f} ms "
+        f"({error:+.1%}; goal within ±20 %)"
+    )
 
 
 if __name__ == "__main__":

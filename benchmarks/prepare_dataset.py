@@ -37,13 +37,25 @@ def main() -> None:
             rates = {}
             for cache in (False, True):
                 for prefetch in (False, True):
-                    ds = data.pipeline(train, cfg.batch_size, training=True, augmented=True,
-                                       cache=cache, prefetch=prefetch, seed=cfg.seed)
+                    ds = data.pipeline(
+                        train,
+                        cfg.batch_size,
+                        training=True,
+                        augmented=True,
+                        cache=cache,
+                        prefetch=prefetch,
+                        seed=cfg.seed,
+                    )
                     rates[cache, prefetch] = data.images_per_second(ds, epochs=6)
-    print(f"\nprofile {args.profile}: {total:,} images of {cfg.image_size}x{cfg.image_size}, "
-          f"{os.cpu_count()} CPU cores")
-    print("prepare seconds: " + ", ".join(f"{s:.1f}" for s in seconds)
-          + f"; median {statistics.median(seconds):.1f} s ({total / statistics.median(seconds):,.0f} images/s)")
+    print(
+        f"\nprofile {args.profile}: {total:,} images of {cfg.image_size}x{cfg.image_size}, "
+        f"{os.cpu_count()} CPU cores"
+    )
+    print(
+        "prepare seconds: "
+        + ", ".join(f"{s:.1f}" for s in seconds)
+        + f"; median {statistics.median(seconds):.1f} s ({total / statistics.median(seconds):,.0f} images/s)"
+    )
     print("training pipeline, median images/s of epochs 2-6 (last repeat):")
     for (cache, prefetch), rate in rates.items():
         print(f"  cache={cache!s:5} prefetch={prefetch!s:5} {rate:9,.0f}")

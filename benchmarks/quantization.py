@@ -17,7 +17,9 @@ from utils import artifacts, config
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="full", choices=sorted(config.PROFILES))
-    parser.add_argument("--rebuild", action="store_true", help="rebuild the grid instead of reading the cached one")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="rebuild the grid instead of reading the cached one"
+    )
     args = parser.parse_args()
     config.use_profile(args.profile)
     from utils import quantization
@@ -27,28 +29,44 @@ def main() -> None:
         artifacts.get("quantization.grid", rebuild=True)
     grid = quantization.grid()
     print(f"grid ready in {time.perf_counter() - start:.1f} s ({args.profile} profile)\n")
-    print(f"| variant | validation | test | novel | agreement | file B | gzip B | non-zero B | activation B | "
-          f"p50 1t ms | p95 1t ms | p50 2t ms | p95 2t ms |")
+    print(
+        "| variant | validation | test | novel | agreement | file B | gzip B | non-zero B | activation B | "
+        "p50 1t ms | p95 1t ms | p50 2t ms | p95 2t ms |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in grid:
-        novel = "—" if r["novel_accuracy"] is None else f"{r['novel_accuracy']:.3f}"  # no novel split
-        print(f"| {r['variant']} | {r['validation_accuracy']:.3f} | {r['test_accuracy']:.3f} | {novel} | "
-              f"{r['agreement']:.3f} | {r['file_bytes']:,} | {r['gzip_bytes']:,} | {r['nonzero_bytes']:,} | "
-              f"{r['activation_bytes']:,} | {r['p50_ms_1t']:.3f} | {r['p95_ms_1t']:.3f} | {r['p50_ms_2t']:.3f} | "
-              f"{r['p95_ms_2t']:.3f} |")
+        novel = (
+            "—" if r["novel_accuracy"] is None else f"{r['novel_accuracy']:.3f}"
+        )  # no novel split
+        print(
+            f"| {r['variant']} | {r['validation_accuracy']:.3f} | {r['test_accuracy']:.3f} | {novel} | "
+            f"{r['agreement']:.3f} | {r['file_bytes']:,} | {r['gzip_bytes']:,} | {r['nonzero_bytes']:,} | "
+            f"{r['activation_bytes']:,} | {r['p50_ms_1t']:.3f} | {r['p95_ms_1t']:.3f} | {r['p50_ms_2t']:.3f} | "
+            f"{r['p95_ms_2t']:.3f} |"
+        )
 
     f32, i8 = quantization.grid_row(grid, 0, "float32"), quantization.grid_row(grid, 0, "int8")
     pruned = quantization.grid_row(grid, 0.8, "int8")
-    print("\nint8 vs float32 (goals: size ≤ 0.27×, accuracy drop ≤ 1 point, p50 at 1 thread ≤ 0.6×)")
-    print(f"  size {i8['file_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
-          f"{(f32['test_accuracy'] - i8['test_accuracy']) * 100:+.1f} points, p50 {i8['p50_ms_1t'] / f32['p50_ms_1t']:.2f}×")
-    print("80 % pruned + int8 + gzip vs dense float32 file (goals: ≤ 0.12×, accuracy drop ≤ 2 points)")
-    print(f"  size {pruned['gzip_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
-          f"{(f32['test_accuracy'] - pruned['test_accuracy']) * 100:+.1f} points")
+    print(
+        "\nint8 vs float32 (goals: size ≤ 0.27×, accuracy drop ≤ 1 point, p50 at 1 thread ≤ 0.6×)"
+    )
+    print(
+        f"  size {i8['file_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
+        f"{(f32['test_accuracy'] - i8['test_accuracy']) * 100:+.1f} points, p50 {i8['p50_ms_1t'] / f32['p50_ms_1t']:.2f}×"
+    )
+    print(
+        "80 % pruned + int8 + gzip vs dense float32 file (goals: ≤ 0.12×, accuracy drop ≤ 2 points)"
+    )
+    print(
+        f"  size {pruned['gzip_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
+        f"{(f32['test_accuracy'] - pruned['test_accuracy']) * 100:+.1f} points"
+    )
 
     print("\nreference networks measured here (LiteRT, random weights)")
     for r in quantization.reference_latencies():
-        print(f"  {r['model']:>22} {r['format']:>8} {r['threads']} thread(s): p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms")
+        print(
+            f"  {r['model']:>22} {r['format']:>8} {r['threads']} thread(s): p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -32,12 +32,16 @@ def main() -> None:
         model, history = training.trained_model()
         seconds = time.perf_counter() - start
         splits = [s for s in ("test", "novel") if data.has_split(s)]
-        accuracy = {split: model.evaluate(data.pipeline(data.load(split), 256), verbose=0)[1]
-                    for split in splits}
+        accuracy = {
+            split: model.evaluate(data.pipeline(data.load(split), 256), verbose=0)[1]
+            for split in splits
+        }
     epoch = statistics.median(history["epoch_seconds"])
-    print(f"\nprofile {args.profile}, dataset {config.dataset_name()}, {os.cpu_count()} CPU cores: "
-          f"trained {len(history['loss'])} of {cfg.epochs} epochs in {seconds:.0f} s "
-          f"(median epoch {epoch:.1f} s)")
+    print(
+        f"\nprofile {args.profile}, dataset {config.dataset_name()}, {os.cpu_count()} CPU cores: "
+        f"trained {len(history['loss'])} of {cfg.epochs} epochs in {seconds:.0f} s "
+        f"(median epoch {epoch:.1f} s)"
+    )
     if history["energy_joules"] is not None:
         print(f"CPU energy {history['energy_joules']:,.0f} J ({history['energy_source']})")
     else:

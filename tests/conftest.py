@@ -27,8 +27,9 @@ def catalogued(tmp_path_factory, monkeypatch):
         shutil.copy(path, folder / path.name)
     monkeypatch.setenv(figures.CATALOGUE_VARIABLE, str(folder))
 
-    def add(notebook: str, *keys: str, unit: str = "n", chart: str = "",
-            label: str | None = None) -> None:
+    def add(
+        notebook: str, *keys: str, unit: str = "n", chart: str = "", label: str | None = None
+    ) -> None:
         path = folder / f"{notebook}.csv"
         fresh = not path.exists()
         with path.open("a", newline="") as handle:

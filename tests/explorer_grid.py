@@ -18,14 +18,26 @@ def make_row(method, sparsity, fmt, accuracy, size_bytes, p50_ms=1.0, novel=True
     device: a file of 4/5 of it and peak activations of 1/5, gzipped to half the file."""
     name = f"{sparsity:.0%} {'filters removed' if method == 'filters' else 'pruned'} {fmt}"
     activations = size_bytes // 5
-    return {"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
-            "validation_accuracy": accuracy, "test_accuracy": accuracy - 0.005,
-            "novel_accuracy": accuracy - 0.1 if novel else None,
-            "validation_images": IMAGES, "test_images": IMAGES, "agreement": 0.95,
-            "file_bytes": size_bytes - activations, "gzip_bytes": (size_bytes - activations) // 2,
-            "nonzero_bytes": size_bytes // 4, "activation_bytes": activations,
-            "p50_ms_1t": p50_ms, "p95_ms_1t": 1.5 * p50_ms, "p50_ms_2t": p50_ms / 2,
-            "p95_ms_2t": p50_ms}
+    return {
+        "variant": name,
+        "method": method,
+        "sparsity": sparsity,
+        "format": fmt,
+        "validation_accuracy": accuracy,
+        "test_accuracy": accuracy - 0.005,
+        "novel_accuracy": accuracy - 0.1 if novel else None,
+        "validation_images": IMAGES,
+        "test_images": IMAGES,
+        "agreement": 0.95,
+        "file_bytes": size_bytes - activations,
+        "gzip_bytes": (size_bytes - activations) // 2,
+        "nonzero_bytes": size_bytes // 4,
+        "activation_bytes": activations,
+        "p50_ms_1t": p50_ms,
+        "p95_ms_1t": 1.5 * p50_ms,
+        "p50_ms_2t": p50_ms / 2,
+        "p95_ms_2t": p50_ms,
+    }
 
 
 def make_grid():
@@ -34,8 +46,11 @@ def make_grid():
     for sparsity, accuracy in ((0.0, 0.90), (0.5, 0.89), (0.8, 0.86), (0.9, 0.70)):
         for fmt, scale, speed in zip(FORMATS, (1.0, 0.5, 0.26, 0.25), (1.0, 1.0, 0.5, 0.4)):
             size = int(400_000 * scale * (1 - 0.8 * sparsity))
-            rows.append(make_row("magnitude", sparsity, fmt, accuracy - 0.01 * (fmt == "int8"),
-                                 size, 2.0 * speed))
+            rows.append(
+                make_row(
+                    "magnitude", sparsity, fmt, accuracy - 0.01 * (fmt == "int8"), size, 2.0 * speed
+                )
+            )
     for fmt, scale in zip(FORMATS, (1.0, 0.5, 0.26, 0.25)):
         rows.append(make_row("filters", 0.5, fmt, 0.80, int(200_000 * scale), 1.0))
     return rows
@@ -75,8 +90,9 @@ def with_npu(devices):
 # Wired edge server: the cloud meets a 60 ms deadline; 30 frames/s of 1,600 bytes is 124.4 GB a
 # month (1,600 × 30 × 86,400 × 30 / 1e9), over a 1 GB plan. RAM 55 kB: of the int8 variants only
 # 80 % (36 kB, 85 %), 90 % (28 kB, 69 %) and filters removed (50 kB, 80 %) fit.
-CONSTRAINED = explorer.Settings(device="NPU", format="int8", network="wired edge server",
-                                deadline_ms=60, min_accuracy=0.8)
+CONSTRAINED = explorer.Settings(
+    device="NPU", format="int8", network="wired edge server", deadline_ms=60, min_accuracy=0.8
+)
 
 
 CONSTRAINTS = explorer.Constraints(int8_only=True, ram_bytes=55_000, monthly_gb=1)

@@ -173,13 +173,16 @@ def test_links_are_recorded_by_target_not_followed(tmp_path):
     outside.write_bytes(b"user bytes")
     name = f"test.{uuid.uuid4().hex}"
     artifacts.register(name, settings=dict)(
-        lambda folder, used: (folder / "photo.jpg").symlink_to(outside))
+        lambda folder, used: (folder / "photo.jpg").symlink_to(outside)
+    )
     folder = artifacts.get(name)
     files = json.loads((folder / artifacts.MANIFEST).read_text())["files"]
     assert files == {"photo.jpg": f"link:{outside}"}
 
 
-@pytest.mark.parametrize("damage", ["truncated.tfrecord-00000-of-00001", "history.json", "model.keras"])
+@pytest.mark.parametrize(
+    "damage", ["truncated.tfrecord-00000-of-00001", "history.json", "model.keras"]
+)
 def test_a_damaged_copy_built_before_checksums_fails_its_load_probe(damage, capsys):
     import zipfile
 

@@ -18,20 +18,24 @@ from utils import config
 ROOT = config.ROOT
 NOTEBOOK = sorted((ROOT / "notebooks").glob("*.ipynb"))[0]
 # a Python in which `utils` cannot be imported: the course's editable-install finder removed
-OUTSIDE = ("import sys\n"
-           "sys.meta_path[:] = [f for f in sys.meta_path\n"
-           "                    if 'dl_training_vs_inference' not in repr(f)]\n"
-           "sys.path[:] = [p for p in sys.path if p not in ('', {root!r})]\n")
+OUTSIDE = (
+    "import sys\n"
+    "sys.meta_path[:] = [f for f in sys.meta_path\n"
+    "                    if 'dl_training_vs_inference' not in repr(f)]\n"
+    "sys.path[:] = [p for p in sys.path if p not in ('', {root!r})]\n"
+)
 
 
 @pytest.fixture
 def copy(tmp_path):
     """The first notebook as it was before the bootstrap: its cell and badge taken out."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    notebook.cells = [c for c in notebook.cells
-                      if bootstrap_cell.TAG not in c.metadata.get("tags", [])]
-    notebook.cells[0].source = "\n".join(l for l in notebook.cells[0].source.splitlines()
-                                         if bootstrap_cell.BADGE_IMAGE not in l)
+    notebook.cells = [
+        c for c in notebook.cells if bootstrap_cell.TAG not in c.metadata.get("tags", [])
+    ]
+    notebook.cells[0].source = "\n".join(
+        l for l in notebook.cells[0].source.splitlines() if bootstrap_cell.BADGE_IMAGE not in l
+    )
     path = tmp_path / NOTEBOOK.name
     nbformat.write(notebook, path)
     return path
@@ -50,8 +54,10 @@ def test_the_cell_follows_the_title_with_the_badge_and_updating_twice_changes_no
     title, cell = notebook.cells[0], notebook.cells[1]
     assert cell.cell_type == "code" and bootstrap_cell.TAG in cell.metadata.tags
     assert cell.source == bootstrap_cell.cell_source()
-    assert ("colab.research.google.com/github/YOUR-ORG/dl-training-vs-inference/blob/main/"
-            f"notebooks/{copy.name}") in title.source
+    assert (
+        "colab.research.google.com/github/YOUR-ORG/dl-training-vs-inference/blob/main/"
+        f"notebooks/{copy.name}"
+    ) in title.source
     without_badge = title.source.replace(bootstrap_cell.badge_line(copy.name), "")
     assert without_badge.split() == original.cells[0].source.split()
     assert [c.source for c in notebook.cells[2:]] == [c.source for c in original.cells[1:]]
@@ -74,8 +80,9 @@ def test_a_new_repository_updates_the_cell_and_badge_in_place(copy):
 def imported(source: str) -> set[str]:
     tree = ast.parse(source)
     modules = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    modules |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
-                for a in n.names}
+    modules |= {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
     return modules - set(sys.stdlib_module_names)
 
 
@@ -87,62 +94,91 @@ def test_the_cell_and_its_script_need_only_the_standard_library():
 
 def test_the_cell_is_short_and_folded_in_colab_and_jupyterlab():
     lines = bootstrap_cell.cell_source().splitlines()
-    assert lines[0] == ('#@title Course bootstrap (Colab or Jupyter outside the course folder) '
-                        '{ display-mode: "form" }')
+    assert lines[0] == (
+        "#@title Course bootstrap (Colab or Jupyter outside the course folder) "
+        '{ display-mode: "form" }'
+    )
     assert len(lines) <= 25 and max(map(len, lines)) <= 100
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        (cell,) = [c for c in nbformat.read(path, as_version=4).cells
-                   if bootstrap_cell.TAG in c.metadata.get("tags", [])]
+        (cell,) = [
+            c
+            for c in nbformat.read(path, as_version=4).cells
+            if bootstrap_cell.TAG in c.metadata.get("tags", [])
+        ]
         assert cell.metadata.jupyter.source_hidden is True and cell.metadata.cellView == "form"
         assert cell.outputs == [] and cell.metadata.nbgrader.locked, path.name
 
 
-def test_the_script_installs_only_what_is_lacking_and_asks_for_a_restart(tmp_path, monkeypatch,
-                                                                          capsys):
+def test_the_script_installs_only_what_is_lacking_and_asks_for_a_restart(
+    tmp_path, monkeypatch, capsys
+):
     """numpy (imported, outside the range asked for) is installed and needs a restart; simpy (in
     its range) and a package the kernel does not need are left alone."""
     import numpy  # noqa: F401  (imported before the install: a restart is needed)
 
     (tmp_path / "pyproject.toml").write_text(
         '[project]\ndependencies = ["numpy<1", "simpy>=4", "no-such-distribution>=1"]\n'
-        '[tool.course]\nkernel = ["numpy", "simpy"]\n')
+        '[tool.course]\nkernel = ["numpy", "simpy"]\n'
+    )
     commands = []
-    monkeypatch.setattr(colab_setup.subprocess, "run",
-                        lambda command, **kwargs: commands.append(command))
+    monkeypatch.setattr(
+        colab_setup.subprocess, "run", lambda command, **kwargs: commands.append(command)
+    )
     monkeypatch.setattr(sys, "path", list(sys.path))
     restart = colab_setup.main(tmp_path, "file:///course at main")
     assert [str(r) for r in colab_setup.missing(tmp_path)] == ["numpy<1"]
     assert commands == [[sys.executable, "-m", "pip", "install", "-q", "numpy<1"]]
     assert restart == ["numpy"] and sys.path[0] == str(tmp_path)
     said = capsys.readouterr().out.splitlines()
-    assert said[-2].startswith(f"Course bootstrap: fetched file:///course at main into {tmp_path}; "
-                               "installed numpy ")
+    assert said[-2].startswith(
+        f"Course bootstrap: fetched file:///course at main into {tmp_path}; installed numpy "
+    )
     assert "kept this runtime's TensorFlow" in said[-2]
-    assert said[-1] == ("Restart the runtime (Runtime > Restart session) and run again: numpy "
-                        "changed.")
+    assert said[-1] == (
+        "Restart the runtime (Runtime > Restart session) and run again: numpy changed."
+    )
 
 
 def test_in_a_checkout_the_cell_does_nothing(tmp_path):
     home = tmp_path / "course"
-    out = subprocess.run([sys.executable, "-c", bootstrap_cell.cell_source()], cwd=ROOT,
-                         capture_output=True, text=True,
-                         env={**os.environ, "COURSE_HOME": str(home)}, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", bootstrap_cell.cell_source()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COURSE_HOME": str(home)},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "" and not home.exists()
 
 
 def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path):
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                            text=True, check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     home = tmp_path / "course"
-    script = (OUTSIDE.format(root=str(ROOT))
-              + "try:\n    import utils\n    raise SystemExit('utils importable')\n"
-              "except ImportError:\n    pass\n" + bootstrap_cell.cell_source()
-              + "\nimport utils, utils.config\nprint('utils from', utils.config.ROOT)\n")
-    env = {**os.environ, "COURSE_REPO": ROOT.as_uri(), "COURSE_REF": commit,
-           "COURSE_HOME": str(home)}
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                         text=True, env=env, timeout=300)
+    script = (
+        OUTSIDE.format(root=str(ROOT))
+        + "try:\n    import utils\n    raise SystemExit('utils importable')\n"
+        "except ImportError:\n    pass\n"
+        + bootstrap_cell.cell_source()
+        + "\nimport utils, utils.config\nprint('utils from', utils.config.ROOT)\n"
+    )
+    env = {
+        **os.environ,
+        "COURSE_REPO": ROOT.as_uri(),
+        "COURSE_REF": commit,
+        "COURSE_HOME": str(home),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert lines[-1] == f"utils from {home}"
@@ -152,19 +188,34 @@ def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path
     assert "kept this runtime's TensorFlow" in said
     assert "installed" not in said
     # a second run (the next notebook) reuses the fetched course
-    again = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                           text=True, env=env, timeout=300)
+    again = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert again.returncode == 0 and f"using the course in {home}" in again.stdout
 
 
 def test_a_checkout_in_a_kernel_without_the_course_uses_the_checkout(tmp_path):
     """Jupyter started in notebooks/ of a checkout, in a kernel where the course is not installed:
     nothing is fetched, the checkout goes on the path."""
-    script = (OUTSIDE.format(root=str(ROOT)) + bootstrap_cell.cell_source()
-              + "\nprint('utils from', config.ROOT)\n")
+    script = (
+        OUTSIDE.format(root=str(ROOT))
+        + bootstrap_cell.cell_source()
+        + "\nprint('utils from', config.ROOT)\n"
+    )
     env = {**os.environ, "COURSE_HOME": str(tmp_path / "course"), "COURSE_REPO": "file:///nowhere"}
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "notebooks",
-                         capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT / "notebooks",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert f"using the course in {ROOT}" in out.stdout
     assert out.stdout.splitlines()[-1] == f"utils from {ROOT}"

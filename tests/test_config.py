@@ -68,7 +68,11 @@ def test_import_sets_legacy_keras_guard():
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=config.ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=config.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
@@ -111,7 +115,9 @@ def test_a_file_as_build_dir_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_BUILD_DIR", str(target))
     with pytest.raises(config.BuildDirError) as error:
         config.build_dir()
-    assert str(error.value) == (f"COURSE_BUILD_DIR={target} is a file, not a folder: point "
-                                "COURSE_BUILD_DIR at a folder you can write to (or unset it to "
-                                "use build/).")
+    assert str(error.value) == (
+        f"COURSE_BUILD_DIR={target} is a file, not a folder: point "
+        "COURSE_BUILD_DIR at a folder you can write to (or unset it to "
+        "use build/)."
+    )
     assert target.read_text() == "keep me"

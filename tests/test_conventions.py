@@ -45,8 +45,11 @@ def test_a_cycle_is_found_even_behind_a_lazy_import(tmp_path):
 
 def test_utils_never_imports_tools():
     edges = import_graph.graph()
-    offenders = {name: sorted(t for t in targets if t == "tools" or t.startswith("tools."))
-                 for name, targets in edges.items() if name.startswith("utils")}
+    offenders = {
+        name: sorted(t for t in targets if t == "tools" or t.startswith("tools."))
+        for name, targets in edges.items()
+        if name.startswith("utils")
+    }
     assert not {k: v for k, v in offenders.items() if v}
 
 
@@ -57,11 +60,13 @@ def test_every_module_is_small_and_says_which_notebooks_it_serves(path):
     sentence = first_sentence(path)
     if path.relative_to(ROOT).parts[0] == "tools":
         assert sentence.startswith("Tooling"), (
-            f"{path.relative_to(ROOT)}: a tool's docstring opens with 'Tooling: ...' ({sentence!r})")
+            f"{path.relative_to(ROOT)}: a tool's docstring opens with 'Tooling: ...' ({sentence!r})"
+        )
     else:
         assert NOTEBOOK_NAMED.search(sentence), (
             f"{path.relative_to(ROOT)}: the docstring's first sentence names the notebook(s) it "
-            f"serves, e.g. 'Notebook 07: ...' ({sentence!r})")
+            f"serves, e.g. 'Notebook 07: ...' ({sentence!r})"
+        )
 
 
 def test_no_stage_or_issue_numbers_in_the_code():
@@ -79,6 +84,10 @@ def test_no_stage_or_issue_numbers_in_the_code():
 
 def test_ruff_finds_nothing():
     """Lines within 100 columns and pyflakes' checks, as configured in pyproject.toml."""
-    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *SOURCES],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", *SOURCES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]

@@ -29,11 +29,18 @@ def test_generated_dataset_is_a_tfds_dataset_of_the_generator_images(smoke):
     assert info.features["label"].names == list(imagegen.CLASSES)
     assert info.supervised_keys == ("image", "label")
     assert {s: info.splits[s].num_examples for s in data.SPLITS} == {
-        "train": smoke.train_size, "validation": smoke.validation_size,
-        "test": smoke.test_size, "novel": smoke.novel_size}
+        "train": smoke.train_size,
+        "validation": smoke.validation_size,
+        "test": smoke.test_size,
+        "novel": smoke.novel_size,
+    }
     test = data.load("test")
-    expected = [imagegen.example("test", i, seed=smoke.seed, size=smoke.image_size,
-                                 difficulty=smoke.difficulty)[0] for i in range(smoke.test_size)]
+    expected = [
+        imagegen.example(
+            "test", i, seed=smoke.seed, size=smoke.image_size, difficulty=smoke.difficulty
+        )[0]
+        for i in range(smoke.test_size)
+    ]
     assert digests(test) == sorted(hashlib.sha256(e.tobytes()).hexdigest() for e in expected)
     image, label = next(iter(test))
     assert image.dtype == tf.uint8 and image.shape == (smoke.image_size, smoke.image_size, 3)
@@ -43,7 +50,9 @@ def test_generated_dataset_is_a_tfds_dataset_of_the_generator_images(smoke):
 def test_generated_dataset_is_cached_and_rebuilt_when_the_difficulty_changes(smoke, monkeypatch):
     first = artifacts.get("data.generated")
     assert artifacts.get("data.generated") == first
-    harder = dict(config.PROFILES, smoke=config.dataclasses.replace(smoke, difficulty=smoke.difficulty / 2))
+    harder = dict(
+        config.PROFILES, smoke=config.dataclasses.replace(smoke, difficulty=smoke.difficulty / 2)
+    )
     monkeypatch.setattr(config, "PROFILES", harder)
     assert artifacts.path("data.generated") != first
 
@@ -166,7 +175,9 @@ def test_keep_classes_relabels_and_drops_the_rest():
 
 def test_catalogue_subset_with_mock_data(monkeypatch):
     monkeypatch.setenv("COURSE_DATASET", "cifar10")
-    monkeypatch.setattr(data, "_require_online", lambda homepage: None)  # mock_data downloads nothing
+    monkeypatch.setattr(
+        data, "_require_online", lambda homepage: None
+    )  # mock_data downloads nothing
     with tfds.testing.mock_data(num_examples=90, policy=tfds.testing.MockPolicy.USE_CODE):
         raw = [int(label) for _, label in tfds.load("cifar10", split="train", as_supervised=True)]
         subset = list(data.load("train"))
@@ -247,12 +258,16 @@ def test_loose_images_and_broken_links_are_listed_in_a_folder_without_splits(tmp
     (root / "dog" / "gone.jpg").symlink_to(root / "missing.jpg")
     (root / "dog" / "album").mkdir()
     skipped = dict(data.scan_photos(root).skipped)
-    assert skipped == {"loose.jpg": data.LOOSE, "dog/gone.jpg": data.BROKEN_LINK,
-                       "dog/album": data.NESTED}
+    assert skipped == {
+        "loose.jpg": data.LOOSE,
+        "dog/gone.jpg": data.BROKEN_LINK,
+        "dog/album": data.NESTED,
+    }
 
 
-@pytest.mark.parametrize("mode, size", [("L", (5, 7)), ("RGBA", (5, 7)), ("CMYK", (5, 7)),
-                                        ("I;16", (5, 7))])
+@pytest.mark.parametrize(
+    "mode, size", [("L", (5, 7)), ("RGBA", (5, 7)), ("CMYK", (5, 7)), ("I;16", (5, 7))]
+)
 def test_the_photo_decoder_gives_three_channel_uint8(tmp_path, mode, size):
     path = tmp_path / ("a.jpg" if mode == "CMYK" else "a.png")
     Image.new(mode, size).save(path)

@@ -12,11 +12,15 @@ from utils.latency import device_profiles
 NCS2, CORAL, JETSON = "Intel NCS2 (Myriad X VPU)", "Coral Edge TPU (Dev Board)", "Jetson AGX Orin"
 
 # Made-up reference times "here" (quantization.reference_latencies() rows), chosen to divide evenly.
-HERE = [{"model": model, "format": fmt, "threads": threads, "p50_ms": ms}
-        for model, fmt, threads, ms in (("resnet50_224", "float32", 1, 40.0),
-                                        ("resnet50_224", "float32", 2, 20.0),
-                                        ("mobilenet_v1_1.0_224", "int8", 1, 2.0),
-                                        ("mobilenet_v1_1.0_224", "int8", 2, 1.2))]
+HERE = [
+    {"model": model, "format": fmt, "threads": threads, "p50_ms": ms}
+    for model, fmt, threads, ms in (
+        ("resnet50_224", "float32", 1, 40.0),
+        ("resnet50_224", "float32", 2, 20.0),
+        ("mobilenet_v1_1.0_224", "int8", 1, 2.0),
+        ("mobilenet_v1_1.0_224", "int8", 2, 1.2),
+    )
+]
 
 
 def _row(name):
@@ -34,23 +38,41 @@ def test_the_published_figures_are_the_sources_numbers():
     # OpenVINO 2022.1 gives the NCS2 a throughput, 28.52 ResNet-50 images a second:
     # 1000 / 28.52 ms each
     assert float(ncs2["published_ms"]) == pytest.approx(1000 / 28.52, abs=0.005)  # 35.06
-    assert ((ncs2["reference_model"], ncs2["precision"], ncs2["threads"])
-            == ("resnet50_224", "float32", ""))
+    assert (ncs2["reference_model"], ncs2["precision"], ncs2["threads"]) == (
+        "resnet50_224",
+        "float32",
+        "",
+    )
     # coral.ai Table 1: MobileNet v1 (224x224), Dev Board with Edge TPU, 2.4 ms
     assert float(coral["published_ms"]) == 2.4
-    assert ((coral["reference_model"], coral["precision"], coral["accepts"])
-            == ("mobilenet_v1_1.0_224", "int8", "int8 only"))
+    assert (coral["reference_model"], coral["precision"], coral["accepts"]) == (
+        "mobilenet_v1_1.0_224",
+        "int8",
+        "int8 only",
+    )
     assert float(ncs2["power_w"]) == 2.5 and float(coral["power_w"]) == 2.0
 
 
 def test_every_new_row_names_its_page_what_it_measured_and_how_it_is_mapped():
     ncs2, coral = _row(NCS2)["source"], _row(CORAL)["source"]
-    for text in ("benchmark-data.csv", "28.52", "FP16", "batch 1",
-                 "4 concurrent inference requests", "lower bound", "rated maximum TDP",
-                 "not a measured draw"):
+    for text in (
+        "benchmark-data.csv",
+        "28.52",
+        "FP16",
+        "batch 1",
+        "4 concurrent inference requests",
+        "lower bound",
+        "rated maximum TDP",
+        "not a measured draw",
+    ):
         assert text in ncs2, text
-    for text in ("coral.ai/docs/edgetpu/benchmarks", "MobileNet v1 (224x224) 2.4 ms",
-                 "fully 8-bit quantized", "lower estimate", "not a measured draw"):
+    for text in (
+        "coral.ai/docs/edgetpu/benchmarks",
+        "MobileNet v1 (224x224) 2.4 ms",
+        "fully 8-bit quantized",
+        "lower estimate",
+        "not a measured draw",
+    ):
         assert text in coral, text
 
 
@@ -82,8 +104,10 @@ def test_an_int8_only_device_refuses_a_float_model_in_one_sentence(table, precis
     with pytest.raises(ValueError) as error:
         coral.time_ms(1.0, precision)
     message = str(error.value)
-    assert message == ("Coral Edge TPU (Dev Board) accepts only full-int8 models, so a "
-                       f"{precision} model does not run there; use the int8 variant.")
+    assert message == (
+        "Coral Edge TPU (Dev Board) accepts only full-int8 models, so a "
+        f"{precision} model does not run there; use the int8 variant."
+    )
     with pytest.raises(ValueError, match="accepts only full-int8 models"):
         coral.variant_ms({"p50_ms_1t": 1.0}, precision)
 
@@ -123,8 +147,19 @@ def test_older_devices_and_callers_are_unchanged(table):
 
 
 def _write_table(path, rows):
-    fields = ["name", "kind", "reference_model", "precision", "threads", "published_ms",
-              "measured_here_ms", "floor_ms", "accepts", "power_w", "source"]
+    fields = [
+        "name",
+        "kind",
+        "reference_model",
+        "precision",
+        "threads",
+        "published_ms",
+        "measured_here_ms",
+        "floor_ms",
+        "accepts",
+        "power_w",
+        "source",
+    ]
     with open(path, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
@@ -132,16 +167,26 @@ def _write_table(path, rows):
             writer.writerow({**{f: "" for f in fields}, "kind": "edge", "source": "s", **row})
 
 
-NPU_ROW = {"name": "npu", "reference_model": "m", "precision": "int8", "published_ms": "1",
-           "measured_here_ms": "1"}
+NPU_ROW = {
+    "name": "npu",
+    "reference_model": "m",
+    "precision": "int8",
+    "published_ms": "1",
+    "measured_here_ms": "1",
+}
 
 
-@pytest.mark.parametrize("rows, says", [
-    ([{**NPU_ROW, "accepts": "int8 only"}, {**NPU_ROW, "precision": "float32"}],
-     "accepts only int8 models but has a float32 row"),
-    ([{**NPU_ROW, "accepts": "int8-only"}], "write 'int8 only'"),
-    ([{**NPU_ROW, "power_w": "0"}], "must be above 0 W"),
-])
+@pytest.mark.parametrize(
+    "rows, says",
+    [
+        (
+            [{**NPU_ROW, "accepts": "int8 only"}, {**NPU_ROW, "precision": "float32"}],
+            "accepts only int8 models but has a float32 row",
+        ),
+        ([{**NPU_ROW, "accepts": "int8-only"}], "write 'int8 only'"),
+        ([{**NPU_ROW, "power_w": "0"}], "must be above 0 W"),
+    ],
+)
 def test_an_inconsistent_row_is_named(tmp_path, monkeypatch, rows, says):
     path = tmp_path / "device_profiles.csv"
     _write_table(path, rows)

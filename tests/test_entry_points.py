@@ -16,8 +16,14 @@ ROOT = config.ROOT
 
 
 def utils(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "utils", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "utils", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def makefile_commands():
@@ -36,8 +42,19 @@ def makefile_commands():
 
 def test_the_makefile_only_calls_python_m_utils_and_covers_the_documented_targets():
     commands = makefile_commands()
-    assert {"setup", "run", "reference", "test", "test-photos", "test-colab", "lab", "explore", "assignments",
-            "grade", "clean"} <= commands.keys()
+    assert {
+        "setup",
+        "run",
+        "reference",
+        "test",
+        "test-photos",
+        "test-colab",
+        "lab",
+        "explore",
+        "assignments",
+        "grade",
+        "clean",
+    } <= commands.keys()
     assert "COURSE := $(PYTHON) -m utils" in (ROOT / "Makefile").read_text()
     known = set(course.parser()._subparsers._group_actions[0].choices)
     assert {c for c in commands.values() if c != "--help"} <= known
@@ -66,16 +83,22 @@ def test_grade_without_a_folder_says_how_to_name_it():
     assert result.returncode == 1 and "make grade SUBMISSIONS=folder" in result.stderr
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["run", "--profile", "smoke"], [" -m tools.runner --profile smoke"]),
-    (["reference"], [" -m tools.runner --profile full --update-reference"]),
-    (["test-photos"], [" -m tools.make_photos ", "COURSE_DATASET=my_images", "--nbval-lax"]),
-    (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
-    (["explore", "--port", "9000", "--profile", "smoke"], [" -m utils.explorer --profile smoke --port 9000"]),
-    (["setup-check"], ["environment.report(environment.check())"]),
-    (["assignments"], [" -m tools.grading assignments"]),
-    (["grade", "submissions"], [" -m tools.grading grade ", "submissions"]),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["run", "--profile", "smoke"], [" -m tools.runner --profile smoke"]),
+        (["reference"], [" -m tools.runner --profile full --update-reference"]),
+        (["test-photos"], [" -m tools.make_photos ", "COURSE_DATASET=my_images", "--nbval-lax"]),
+        (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
+        (
+            ["explore", "--port", "9000", "--profile", "smoke"],
+            [" -m utils.explorer --profile smoke --port 9000"],
+        ),
+        (["setup-check"], ["environment.report(environment.check())"]),
+        (["assignments"], [" -m tools.grading assignments"]),
+        (["grade", "submissions"], [" -m tools.grading grade ", "submissions"]),
+    ],
+)
 def test_expensive_commands_print_what_they_would_run(argv, expected):
     result = utils(*argv[:1], "--dry-run", *argv[1:])
     assert result.returncode == 0, result.stderr
@@ -102,13 +125,19 @@ def test_test_stops_with_the_finders_message_when_there_is_no_browser(tmp_path):
 def test_test_colab_prints_its_plan():
     result = utils("test-colab", "--dry-run", timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "Colab-like venv" in result.stdout and "file://" in result.stdout and "--nbval-lax" in result.stdout
+    assert (
+        "Colab-like venv" in result.stdout
+        and "file://" in result.stdout
+        and "--nbval-lax" in result.stdout
+    )
 
 
 def test_setup_in_dry_run_installs_the_lock_into_the_venv():
     result = utils("setup", "--dry-run")
     assert result.returncode == 0
-    assert "constraints.txt" in result.stdout or result.stdout == ""  # nothing to do when .venv is ready
+    assert (
+        "constraints.txt" in result.stdout or result.stdout == ""
+    )  # nothing to do when .venv is ready
 
 
 def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
@@ -119,7 +148,9 @@ def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
 
     pid_file = tmp_path / "child.pid"
     child_script = tmp_path / "voila_stand_in.py"
-    child_script.write_text(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)\n")
+    child_script.write_text(
+        f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(300)\n"
+    )
     script = (
         "import sys\n"
         "from utils import quantization\n"
@@ -128,13 +159,19 @@ def test_the_explorer_runs_voila_as_a_child_that_stops_with_it(tmp_path):
         f"app.voila_command = lambda port: [sys.executable, {str(child_script)!r}]\n"
         "sys.exit(app.serve(8866, 'smoke'))\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 120
     while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline and parent.poll() is None, "Voilà's stand-in never started"
+        assert time.monotonic() < deadline and parent.poll() is None, (
+            "Voilà's stand-in never started"
+        )
         time.sleep(0.2)
     child = int(pid_file.read_text())
-    assert child != parent.pid and parent.poll() is None  # serve waits for Voilà: it did not become it
+    assert (
+        child != parent.pid and parent.poll() is None
+    )  # serve waits for Voilà: it did not become it
     parent.send_signal(signal.SIGTERM)
     assert parent.wait(timeout=30) != 0
     with pytest.raises(ProcessLookupError):

@@ -12,7 +12,10 @@ from packaging.requirements import Requirement
 from utils import environment
 
 
-@pytest.mark.parametrize("version, ok", [((3, 10), False), ((3, 11), True), ((3, 12), True), ((3, 13), True), ((3, 14), False)])
+@pytest.mark.parametrize(
+    "version, ok",
+    [((3, 10), False), ((3, 11), True), ((3, 12), True), ((3, 13), True), ((3, 14), False)],
+)
 def test_python_range(version, ok):
     check = environment.check_python(version)
     assert check.ok is ok
@@ -21,17 +24,27 @@ def test_python_range(version, ok):
 
 def test_the_kernel_packages_are_checked_against_their_ranges():
     checks = environment.check_versions()
-    assert {c.name for c in checks} >= {"tensorflow", "tf-keras", "tensorflow-model-optimization", "ai-edge-litert"}
+    assert {c.name for c in checks} >= {
+        "tensorflow",
+        "tf-keras",
+        "tensorflow-model-optimization",
+        "ai-edge-litert",
+    }
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
     (tf,) = [c for c in checks if c.name == "tensorflow"]
     assert "supported: >=2.20,<2.22" in tf.found
     assert environment.check_pins() == checks  # the old name still answers
 
 
-@pytest.mark.parametrize("version, ok", [("2.20.0", True), ("2.20.1", True), ("2.21.0", True), ("2.19.0", False), ("2.22.0", False)])
+@pytest.mark.parametrize(
+    "version, ok",
+    [("2.20.0", True), ("2.20.1", True), ("2.21.0", True), ("2.19.0", False), ("2.22.0", False)],
+)
 def test_any_tensorflow_in_the_range_passes(monkeypatch, version, ok):
     real = importlib.metadata.version
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: version if name == "tensorflow" else real(name))
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: version if name == "tensorflow" else real(name)
+    )
     (tf,) = [c for c in environment.check_versions() if c.name == "tensorflow"]
     assert tf.ok is ok
     assert (tf.fix == "pip install 'tensorflow<2.22,>=2.20', then restart the kernel") is not ok
@@ -39,7 +52,11 @@ def test_any_tensorflow_in_the_range_passes(monkeypatch, version, ok):
 
 def test_a_missing_package_is_named_with_the_install_command():
     (check,) = environment.check_versions([Requirement("surely-not-installed-xyz>=1")])
-    assert not check.ok and check.found.startswith("missing") and "pip install 'surely-not-installed-xyz>=1'" in check.fix
+    assert (
+        not check.ok
+        and check.found.startswith("missing")
+        and "pip install 'surely-not-installed-xyz>=1'" in check.fix
+    )
 
 
 def test_keras_3_is_caught_with_the_fix():
@@ -83,8 +100,11 @@ def test_litert_runs_an_int8_model():
 def test_a_litert_that_gets_no_int8_model_is_caught(monkeypatch):
     import tensorflow as tf
 
-    monkeypatch.setattr(tf.lite.TFLiteConverter, "from_keras_model",
-                        staticmethod(lambda model: (_ for _ in ()).throw(RuntimeError("converter broken"))))
+    monkeypatch.setattr(
+        tf.lite.TFLiteConverter,
+        "from_keras_model",
+        staticmethod(lambda model: (_ for _ in ()).throw(RuntimeError("converter broken"))),
+    )
     check = environment.check_litert(tf)
     assert not check.ok and "converter broken" in check.found
 
@@ -96,7 +116,10 @@ def test_the_whole_check_passes_here_and_report_says_so(capsys):
 
 
 def test_report_prints_the_fix_of_each_failure(capsys):
-    checks = [environment.Check("a", True, "fine"), environment.Check("b", False, "broken", "do this")]
+    checks = [
+        environment.Check("a", True, "fine"),
+        environment.Check("b", False, "broken", "do this"),
+    ]
     assert environment.report(checks) is False
     out = capsys.readouterr().out
     assert "✗ b" in out and "→ fix: do this" in out and "1 problem(s) to fix: b." in out

@@ -7,8 +7,13 @@ import pytest
 from utils import exercises
 
 
-PROBABILITIES = [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.4, 0.1], [0.2, 0.7, 0.1],
-                 [0.3, 0.3, 0.4]]
+PROBABILITIES = [
+    [0.7, 0.2, 0.1],
+    [0.1, 0.3, 0.6],
+    [0.5, 0.4, 0.1],
+    [0.2, 0.7, 0.1],
+    [0.3, 0.3, 0.4],
+]
 LABELS = [0, 2, 1, 1, 0]  # most probable: 0, 2, 0, 1, 2 → 3 of 5 right
 
 
@@ -46,8 +51,10 @@ def sweep(latencies):
     """Batch sizes 1, 2, 4, … with these median latencies (ms) per call."""
     from utils import inference, measure
 
-    return [inference.SweepPoint(2 ** i, measure.Timing((ms, ms), warmup=0, threads=1))
-            for i, ms in enumerate(latencies)]
+    return [
+        inference.SweepPoint(2**i, measure.Timing((ms, ms), warmup=0, threads=1))
+        for i, ms in enumerate(latencies)
+    ]
 
 
 # batch 1: 2 ms (500/s), 2: 3 ms (667/s), 4: 5 ms (800/s), 8: 12 ms (667/s), 16: 30 ms (533/s)
@@ -61,13 +68,16 @@ def test_batch_choice_checker_accepts_the_fastest_batch_within_budget(capsys):
     exercises.check_batch_choice(None, sweep(SWEEP), budget_ms=1)  # nothing fits
 
 
-@pytest.mark.parametrize("answer, budget, says", [
-    (8, 20, "batch 4 fits it too and serves more"),  # the largest that fits is not the fastest
-    (16, 20, "over the budget of 20 ms"),
-    (1, 20, "batch 4 fits it too"),
-    (3, 20, "was not measured"),
-    (1, 1, "answer None"),
-])
+@pytest.mark.parametrize(
+    "answer, budget, says",
+    [
+        (8, 20, "batch 4 fits it too and serves more"),  # the largest that fits is not the fastest
+        (16, 20, "over the budget of 20 ms"),
+        (1, 20, "batch 4 fits it too"),
+        (3, 20, "was not measured"),
+        (1, 1, "answer None"),
+    ],
+)
 def test_batch_choice_checker_says_what_is_wrong(answer, budget, says):
     with pytest.raises(exercises.NotYet, match=re.escape(says)):
         exercises.check_batch_choice(answer, sweep(SWEEP), budget_ms=budget)
@@ -83,14 +93,17 @@ def test_break_even_checker_accepts_the_right_day(capsys):
     assert capsys.readouterr().out.startswith("✓ Correct: after 30.00 days")
 
 
-@pytest.mark.parametrize("answer, says", [
-    (10, "about 3 forward passes"),
-    (600, "multiply by the users"),
-    (150, "multiply by them"),
-    (1 / 30, "the inverse"),
-    (45, "divide the first by the second"),
-    ("thirty", "should be a number"),
-])
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (10, "about 3 forward passes"),
+        (600, "multiply by the users"),
+        (150, "multiply by them"),
+        (1 / 30, "the inverse"),
+        (45, "divide the first by the second"),
+        ("thirty", "should be a number"),
+    ],
+)
 def test_break_even_checker_says_what_is_wrong(answer, says):
     with pytest.raises(exercises.NotYet, match=re.escape(says)):
         exercises.check_break_even(answer, **BREAK_EVEN)

@@ -13,7 +13,8 @@ SPARSITY_SWEEP = [  # validation picks 50 % under 600 bytes; the test split woul
     {"sparsity": 0.0, "gzip_bytes": 1000, "validation_accuracy": 0.92, "test_accuracy": 0.92},
     {"sparsity": 0.5, "gzip_bytes": 600, "validation_accuracy": 0.915, "test_accuracy": 0.905},
     {"sparsity": 0.8, "gzip_bytes": 350, "validation_accuracy": 0.91, "test_accuracy": 0.912},
-    {"sparsity": 0.9, "gzip_bytes": 250, "validation_accuracy": 0.88, "test_accuracy": 0.88}]
+    {"sparsity": 0.9, "gzip_bytes": 250, "validation_accuracy": 0.88, "test_accuracy": 0.88},
+]
 
 
 def test_sparsity_choice_accepts_the_most_accurate_fit(capsys):
@@ -21,19 +22,26 @@ def test_sparsity_choice_accepts_the_most_accurate_fit(capsys):
     assert "✓ Correct: sparsity 50%" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("choice, budget, says", [(0.0, 600, "over the budget"),
-                                                   (0.8, 600, "50% fits too and is more accurate"),
-                                                   (0.8, 600, "You chose on the test accuracy"),
-                                                   (0.9, 600, "more accurate on validation (0.915"),
-                                                   (0.75, 600, "not a sparsity of the sweep"),
-                                                   (0.9, 100, "answer None")])
+@pytest.mark.parametrize(
+    "choice, budget, says",
+    [
+        (0.0, 600, "over the budget"),
+        (0.8, 600, "50% fits too and is more accurate"),
+        (0.8, 600, "You chose on the test accuracy"),
+        (0.9, 600, "more accurate on validation (0.915"),
+        (0.75, 600, "not a sparsity of the sweep"),
+        (0.9, 100, "answer None"),
+    ],
+)
 def test_sparsity_choice_says_what_is_wrong(choice, budget, says):
     with pytest.raises(exercises.NotYet, match=re.escape(says)):
         exercises.check_sparsity_choice(choice, SPARSITY_SWEEP, budget)
 
 
-RATES = {"re_lu": np.array([0.0, 0.5, 0.05]),  # 2 of 3 rare
-         "re_lu_1": np.array([0.02, 0.01, 0.9, 0.8, 0.03, 0.7])}  # 3 of 6 rare
+RATES = {
+    "re_lu": np.array([0.0, 0.5, 0.05]),  # 2 of 3 rare
+    "re_lu_1": np.array([0.02, 0.01, 0.9, 0.8, 0.03, 0.7]),
+}  # 3 of 6 rare
 
 
 def test_rare_units_right_answer(capsys):
@@ -55,16 +63,19 @@ def test_rare_units_none_when_no_layer_has_any(capsys):
         exercises.check_rare_units({"re_lu": 0, "re_lu_1": 0}, "re_lu", RATES, -1.0)
 
 
-@pytest.mark.parametrize("counts, layer, says", [
-    ([2, 3], "re_lu_1", "dict with one count per ReLU layer"),
-    ({"re_lu": 2}, "re_lu_1", "dict with one count per ReLU layer"),
-    ({"re_lu": 2 / 3, "re_lu_1": 0.5}, "re_lu_1", "share of the layer's channels"),
-    ({"re_lu": 1, "re_lu_1": 3}, "re_lu_1", "fire \\*more\\* often"),
-    ({"re_lu": 2, "re_lu_1": 5}, "re_lu_1", "np.sum\\(rates\\[name\\] <= 0.05\\)"),
-    ({"re_lu": 2, "re_lu_1": 3}, "re_lu", "largest \\*share\\*"),
-    ({"re_lu": 2, "re_lu_1": 3}, 1, "give the layer's name"),
-    ({"re_lu": 2, "re_lu_1": 3}, "conv2d", "not one of the ReLU layers"),
-])
+@pytest.mark.parametrize(
+    "counts, layer, says",
+    [
+        ([2, 3], "re_lu_1", "dict with one count per ReLU layer"),
+        ({"re_lu": 2}, "re_lu_1", "dict with one count per ReLU layer"),
+        ({"re_lu": 2 / 3, "re_lu_1": 0.5}, "re_lu_1", "share of the layer's channels"),
+        ({"re_lu": 1, "re_lu_1": 3}, "re_lu_1", "fire \\*more\\* often"),
+        ({"re_lu": 2, "re_lu_1": 5}, "re_lu_1", "np.sum\\(rates\\[name\\] <= 0.05\\)"),
+        ({"re_lu": 2, "re_lu_1": 3}, "re_lu", "largest \\*share\\*"),
+        ({"re_lu": 2, "re_lu_1": 3}, 1, "give the layer's name"),
+        ({"re_lu": 2, "re_lu_1": 3}, "conv2d", "not one of the ReLU layers"),
+    ],
+)
 def test_rare_units_wrong_answers_say_what_is_wrong(counts, layer, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_rare_units(counts, layer, RATES, 0.05)

@@ -18,8 +18,10 @@ def test_int8_value_rounds_a_tie_away_from_zero_like_tflite(capsys):
     exercises.check_int8_value(-3, -0.625, 0.25, 0)  # -2.5 -> -3: a tie exact in binary
 
 
-@pytest.mark.parametrize("answer, x, scale, zero_point", [(-13, -0.37, 0.02, 5), (23, 0.37, 0.02, 5),
-                                                          (-2, -0.625, 0.25, 0), (2, 0.625, 0.25, 0)])
+@pytest.mark.parametrize(
+    "answer, x, scale, zero_point",
+    [(-13, -0.37, 0.02, 5), (23, 0.37, 0.02, 5), (-2, -0.625, 0.25, 0), (2, 0.625, 0.25, 0)],
+)
 def test_int8_value_names_numpys_half_to_even(answer, x, scale, zero_point):
     with pytest.raises(exercises.NotYet, match="tie.*even neighbour.*away from zero"):
         exercises.check_int8_value(answer, x, scale, zero_point)
@@ -30,13 +32,16 @@ def test_int8_value_clips_like_tflite(capsys):
     assert "Correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (10.5, "whole number"),
-    (30, "add the zero point"),
-    (50, "added, not subtracted"),
-    (-20, "divide x by the scale"),
-    (11, r"round\(x / scale\) \+ zero_point"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (10.5, "whole number"),
+        (30, "add the zero point"),
+        (50, "added, not subtracted"),
+        (-20, "divide x by the scale"),
+        (11, r"round\(x / scale\) \+ zero_point"),
+    ],
+)
 def test_int8_value_names_the_mistake(answer, hint):
     with pytest.raises(exercises.NotYet, match=hint):
         exercises.check_int8_value(answer, 0.3, 0.01, -20)

@@ -35,41 +35,59 @@ def test_accepts_the_right_answers(capsys):
     assert out.count("Correct") == 2 and "46.1 ms" in out and "11 cameras" in out
 
 
-@pytest.mark.parametrize("rho, says", [
-    (750, "divide it by 1,000"),  # service time left in ms
-    (400 / 300, "upside down"),  # μ / λ
-    (0.075, "one camera's load"),
-    (0.5, "requests per second times seconds"),
-    ("most", "should be a number"),
-])
+@pytest.mark.parametrize(
+    "rho, says",
+    [
+        (750, "divide it by 1,000"),  # service time left in ms
+        (400 / 300, "upside down"),  # μ / λ
+        (0.075, "one camera's load"),
+        (0.5, "requests per second times seconds"),
+        ("most", "should be a number"),
+    ],
+)
 def test_names_a_wrong_utilisation(rho, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_server_load(rho, P99_MS, MAX_CAMERAS, **LOAD)
 
 
-@pytest.mark.parametrize("p99, says", [
-    (P99_MS / 1000, "seconds"),
-    (-P99_MS, "negative"),  # λ − μ
-    (10.0, "the mean response"),  # 1 / (μ − λ)
-    (20.0, "natural logarithm"),  # log10(100) / (μ − λ)
-    (math.log(75) / 100 * 1000, "wait in the queue alone"),  # the wait's p99, ln(100ρ) / (μ − λ)
-    (P99_MS - 2.5, "wait in the queue alone"),  # the service time subtracted
-    (math.log(100) * 2.5, "as if no request ever waited"),  # the service time's own p99
-    (math.log(100) / 370 * 1000, "not one camera's"),  # λ of one camera
-    (30.0, "exponential with rate μ − λ"),
-])
+@pytest.mark.parametrize(
+    "p99, says",
+    [
+        (P99_MS / 1000, "seconds"),
+        (-P99_MS, "negative"),  # λ − μ
+        (10.0, "the mean response"),  # 1 / (μ − λ)
+        (20.0, "natural logarithm"),  # log10(100) / (μ − λ)
+        (
+            math.log(75) / 100 * 1000,
+            "wait in the queue alone",
+        ),  # the wait's p99, ln(100ρ) / (μ − λ)
+        (P99_MS - 2.5, "wait in the queue alone"),  # the service time subtracted
+        (math.log(100) * 2.5, "as if no request ever waited"),  # the service time's own p99
+        (math.log(100) / 370 * 1000, "not one camera's"),  # λ of one camera
+        (30.0, "exponential with rate μ − λ"),
+    ],
+)
 def test_names_a_wrong_p99(p99, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_server_load(RHO, p99, MAX_CAMERAS, **LOAD)
 
 
-@pytest.mark.parametrize("cameras, says", [
-    (12, r"115\.1 ms, over the 100-ms budget; round down"),  # rounded up: μ − λ = 40, p99 = 4.605 / 40 s
-    (13, r"460\.5 ms.*at least ln\(100\) / 0\.1 s = 46\.1 requests"),  # full load, or the mean: μ − λ = 10
-    (14, "never settles"),  # 420 per s > 400: ρ > 1
-    (10, "11 cameras still meet the budget"),
-    (11.5, "whole number"),
-])
+@pytest.mark.parametrize(
+    "cameras, says",
+    [
+        (
+            12,
+            r"115\.1 ms, over the 100-ms budget; round down",
+        ),  # rounded up: μ − λ = 40, p99 = 4.605 / 40 s
+        (
+            13,
+            r"460\.5 ms.*at least ln\(100\) / 0\.1 s = 46\.1 requests",
+        ),  # full load, or the mean: μ − λ = 10
+        (14, "never settles"),  # 420 per s > 400: ρ > 1
+        (10, "11 cameras still meet the budget"),
+        (11.5, "whole number"),
+    ],
+)
 def test_names_a_wrong_camera_count(cameras, says):
     with pytest.raises(exercises.NotYet, match=says):
         exercises.check_server_load(RHO, P99_MS, cameras, **LOAD)

@@ -13,5 +13,6 @@ def test_voila_runs_this_python_and_only_notebook_08(tmp_path):
     assert spec["argv"][0] == sys.executable
     command = explorer.voila_command(8899)
     assert command[:3] == [sys.executable, "-m", "voila"] and command[3] == str(explorer.NOTEBOOK)
-    assert ({"--no-browser", "--port=8899", "--Voila.ip=127.0.0.1", "--strip_sources=True"}
-            <= set(command))
+    assert {"--no-browser", "--port=8899", "--Voila.ip=127.0.0.1", "--strip_sources=True"} <= set(
+        command
+    )

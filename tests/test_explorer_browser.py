@@ -20,8 +20,16 @@ import pytest
 from utils import config
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BUILD = config.ROOT / "build"
 SCREENSHOT = BUILD / "explorer.png"
 STARTUP_S = 1200  # from a clean checkout the app first builds the smoke artifacts
@@ -39,12 +47,16 @@ def wait_for_port(port: int, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"The explorer app exited ({server.returncode}) before serving:\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"The explorer app exited ({server.returncode}) before serving:\n{log.read_text()[-3000:]}"
+            )
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.5)
-    pytest.fail(f"The explorer app did not listen on port {port} within {STARTUP_S} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(
+        f"The explorer app did not listen on port {port} within {STARTUP_S} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +78,13 @@ def server(environment, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     with open(log, "w") as output:
-        app = subprocess.Popen([sys.executable, "-m", "utils.explorer", "--profile", "smoke", "--port", str(port)],
-                               cwd=config.ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        app = subprocess.Popen(
+            [sys.executable, "-m", "utils.explorer", "--profile", "smoke", "--port", str(port)],
+            cwd=config.ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for_port(port, app, log)
         yield f"http://127.0.0.1:{port}/"
@@ -84,20 +101,28 @@ def server(environment, tmp_path_factory):
 def page(server, tmp_path_factory):
     """Chromium with a fresh profile, on the app's page, once its widgets are there."""
     if not CHROMIUM.is_file():
-        pytest.fail(f"No Chromium at {CHROMIUM}: `make test` installs Debian's chromium package; elsewhere "
-                    "install Chromium and set CHROMIUM=/path/to/chromium.")
+        pytest.fail(
+            f"No Chromium at {CHROMIUM}: `make test` installs Debian's chromium package; elsewhere "
+            "install Chromium and set CHROMIUM=/path/to/chromium."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1800})
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1800},
+        )
         try:
             page = browser.new_page()
             page.goto(server, wait_until="commit")
             page.wait_for_selector(".explorer-chosen", state="visible", timeout=WIDGETS_S * 1000)
-            page.wait_for_function("document.querySelector('.explorer-chosen').innerText.includes('kB on the device')",
-                                   timeout=CHANGE_S * 1000)
+            page.wait_for_function(
+                "document.querySelector('.explorer-chosen').innerText.includes('kB on the device')",
+                timeout=CHANGE_S * 1000,
+            )
             yield page
         finally:
             browser.close()
@@ -123,8 +148,11 @@ def change_slider(page, name: str, key: str) -> list[str]:
     before = lines(page)
     page.locator(f".explorer-{name} .noUi-handle").first.focus()
     page.keyboard.press(key)
-    page.wait_for_function("before => document.querySelector('.explorer-chosen').innerText.trim() !== before",
-                           arg="\n".join(before), timeout=CHANGE_S * 1000)
+    page.wait_for_function(
+        "before => document.querySelector('.explorer-chosen').innerText.trim() !== before",
+        arg="\n".join(before),
+        timeout=CHANGE_S * 1000,
+    )
     return lines(page)
 
 
@@ -137,7 +165,9 @@ def test_moving_sliders_updates_the_numbers_and_the_plots(page, grid):
 
     after = change_slider(page, "variant", "ArrowRight")  # dense → the next pruning choice
     method, sparsity = choices[1]
-    assert after[0] == explorer.describe_variant(quantization.grid_row(grid, sparsity, "float32", method))
+    assert after[0] == explorer.describe_variant(
+        quantization.grid_row(grid, sparsity, "float32", method)
+    )
     assert picture(page, 0) != sizes_before  # the ring moved to the new variant
 
     after = change_slider(page, "uplink_mbps", "End")  # the most bandwidth the slider offers
@@ -153,18 +183,23 @@ def test_the_availability_and_distance_controls_reach_the_sentences(page):
 
     after = change_slider(page, "distance_km", "End")  # the farthest data centre the slider offers
     km = explorer.MAX_DISTANCE_KM
-    assert (f"{explorer.number(latency.propagation_rtt_ms(km))} ms of it propagation to a data centre "
-            f"{explorer.number(km)} km ({explorer.number(km / latency.KM_PER_MILE)} miles) away") in after[2]
+    assert (
+        f"{explorer.number(latency.propagation_rtt_ms(km))} ms of it propagation to a data centre "
+        f"{explorer.number(km)} km ({explorer.number(km / latency.KM_PER_MILE)} miles) away"
+    ) in after[2]
     assert not any(line.startswith("link down") for line in after)  # the link is always up
     after = change_slider(page, "availability", "ArrowLeft")  # one step down: 99.9 % up
     assert after[-1].startswith("link down 0.10% of the time, in outages of 30 s on average")
-    assert "the cloud missed" in after[-1] and "; the edge " in after[-1]  # what the edge did follows its speed
+    assert (
+        "the cloud missed" in after[-1] and "; the edge " in after[-1]
+    )  # what the edge did follows its speed
 
 
 def test_the_page_shows_no_code_and_cannot_run_any(page, tmp_path):
     assert "quantization.grid()" not in page.content()  # outputs only, no code cells
     marker = tmp_path / "ran"
-    replies = page.evaluate("""async (code) => {
+    replies = page.evaluate(
+        """async (code) => {
         const kernel = JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId;
         const socket = new WebSocket(location.href.replace(/^http/, 'ws') + 'api/kernels/' + kernel + '/channels');
         const replies = [];
@@ -187,6 +222,8 @@ def test_the_page_shows_no_code_and_cannot_run_any(page, tmp_path):
         await new Promise(resolve => setTimeout(resolve, 1000));
         socket.close();
         return replies;
-    }""", f"open({str(marker)!r}, 'w').write('the page ran code')")
+    }""",
+        f"open({str(marker)!r}, 'w').write('the page ran code')",
+    )
     assert "kernel_info_reply" in replies  # the socket reached the kernel...
     assert "execute_reply" not in replies and not marker.exists()  # ...which never ran the code

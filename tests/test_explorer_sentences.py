@@ -10,13 +10,17 @@ from utils import explorer
 
 def test_describe_variant_counts_file_and_activations_and_shows_the_download():
     text = explorer.describe_variant(make_row("magnitude", 0.5, "int8", 0.9, 100_000))
-    assert ("100 kB on the device (80 kB file + 20 kB peak activations), 40 kB download (gzip)"
-            in text)
+    assert (
+        "100 kB on the device (80 kB file + 20 kB peak activations), 40 kB download (gzip)" in text
+    )
 
 
 def test_a_grid_without_a_novel_split_works(devices):
-    rows = [make_row("magnitude", s, f, 0.9 - s / 10, int(300_000 * (1 - s / 2)), novel=False)
-            for s in (0.0, 0.5) for f in FORMATS]
+    rows = [
+        make_row("magnitude", s, f, 0.9 - s / 10, int(300_000 * (1 - s / 2)), novel=False)
+        for s in (0.0, 0.5)
+        for f in FORMATS
+    ]
     view = explorer.compute(rows, devices, explorer.Settings(sparsity=0.5, format="int8"))
     assert "novel" not in view.summary()[0]
     assert "novel" not in explorer.budget_table(view)
@@ -27,16 +31,19 @@ def test_a_grid_without_a_novel_split_works(devices):
 
 
 def test_ties_name_other_variants_within_noise_of_the_best(grid, devices):
-    settings = explorer.Settings(network="LTE", max_bytes=100_000, deadline_ms=60, min_accuracy=0.5,
-                                 payload_bytes=PAYLOAD)
+    settings = explorer.Settings(
+        network="LTE", max_bytes=100_000, deadline_ms=60, min_accuracy=0.5, payload_bytes=PAYLOAD
+    )
     view = explorer.compute(grid, devices, settings)
     best = view.best
     assert best is not None and best.where == "edge"
-    assert view.within_noise and all(d.qualifies and d.variant != best.variant
-                                     for d in view.within_noise)
+    assert view.within_noise and all(
+        d.qualifies and d.variant != best.variant for d in view.within_noise
+    )
     assert len({d.variant for d in view.within_noise}) == len(view.within_noise)
-    qualifying = [d for pair in view.deployments for d in pair
-                  if d.qualifies and d.variant != best.variant]
+    qualifying = [
+        d for pair in view.deployments for d in pair if d.qualifies and d.variant != best.variant
+    ]
     for d in qualifying:
         close = explorer.within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)
         assert close == (d.variant in {t.variant for t in view.within_noise})
@@ -72,12 +79,12 @@ def test_a_long_list_of_ties_is_cut_and_counted(grid, devices):
 
 
 def test_budget_table_lists_every_variant_at_the_edge_and_in_the_cloud(grid, devices):
-    settings = explorer.Settings(network="LTE", max_bytes=30_000, deadline_ms=1000,
-                                 min_accuracy=0.85)
+    settings = explorer.Settings(
+        network="LTE", max_bytes=30_000, deadline_ms=1000, min_accuracy=0.85
+    )
     view = explorer.compute(grid, devices, settings)
     table = explorer.budget_table(view)
     assert all(row["variant"] in table for row in grid)
     assert table.count("<tr>") == len(grid) + 1
-    assert table.count("✓ qualifies") == sum(d.qualifies for pair in view.deployments
-                                             for d in pair)
+    assert table.count("✓ qualifies") == sum(d.qualifies for pair in view.deployments for d in pair)
     assert f"<b>{view.best.variant}</b>" in table

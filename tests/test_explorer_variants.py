@@ -13,10 +13,14 @@ from utils import explorer, latency
 
 
 def test_pareto_front_keeps_exactly_the_rows_nothing_beats():
-    rows = [make_row("magnitude", 0.0, "a", 0.90, 100), make_row("magnitude", 0.0, "b", 0.80, 50),
-            make_row("magnitude", 0.0, "c", 0.85, 120),  # bigger and less accurate than a
-            make_row("magnitude", 0.0, "d", 0.80, 60),  # as accurate as b, bigger
-            make_row("magnitude", 0.0, "e", 0.95, 300), make_row("magnitude", 0.0, "f", 0.60, 20)]
+    rows = [
+        make_row("magnitude", 0.0, "a", 0.90, 100),
+        make_row("magnitude", 0.0, "b", 0.80, 50),
+        make_row("magnitude", 0.0, "c", 0.85, 120),  # bigger and less accurate than a
+        make_row("magnitude", 0.0, "d", 0.80, 60),  # as accurate as b, bigger
+        make_row("magnitude", 0.0, "e", 0.95, 300),
+        make_row("magnitude", 0.0, "f", 0.60, 20),
+    ]
     front = explorer.pareto_front(rows)
     assert [row["format"] for row in front] == ["f", "b", "a", "e"]  # smallest first
 
@@ -81,8 +85,10 @@ def test_device_time_scales_by_the_variants_precision_and_thread_count(grid):
     # Pixel-like: 4 threads there against 2 here; float32 factor 10, int8 factor 4
     phone = latency.Device("phone", "edge", 10.0, "test", {"float32": 10.0, "int8": 4.0}, 0.0, 4, 2)
     int8 = next(r for r in grid if r["format"] == "int8" and r["sparsity"] == 0.0)
-    assert explorer.device_ms(phone, int8, grid) == (4.0 * int8["p50_ms_2t"],
-                                                     4.0 * int8["p95_ms_2t"])
+    assert explorer.device_ms(phone, int8, grid) == (
+        4.0 * int8["p50_ms_2t"],
+        4.0 * int8["p95_ms_2t"],
+    )
 
 
 def test_a_device_without_an_int8_reference_gets_no_int8_gain(grid):
@@ -90,8 +96,10 @@ def test_a_device_without_an_int8_reference_gets_no_int8_gain(grid):
     int8 = next(r for r in grid if r["format"] == "int8" and r["sparsity"] == 0.5)
     float32 = next(r for r in grid if r["format"] == "float32" and r["sparsity"] == 0.5)
     assert int8["p50_ms_1t"] < float32["p50_ms_1t"]
-    assert explorer.device_ms(pi, int8, grid) == (3.0 * float32["p50_ms_1t"],
-                                                  3.0 * float32["p95_ms_1t"])
+    assert explorer.device_ms(pi, int8, grid) == (
+        3.0 * float32["p50_ms_1t"],
+        3.0 * float32["p95_ms_1t"],
+    )
 
 
 def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
@@ -103,8 +111,9 @@ def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
 
 
 def test_the_table_s_int8_only_device_is_the_coral_edge_tpu(devices):
-    assert ([name for name, d in devices.items() if explorer.int8_only(d)]
-            == ["Coral Edge TPU (Dev Board)"])
+    assert [name for name, d in devices.items() if explorer.int8_only(d)] == [
+        "Coral Edge TPU (Dev Board)"
+    ]
 
 
 def test_an_int8_only_device_offers_only_the_int8_variants(grid):

@@ -13,8 +13,9 @@ from utils import explorer, latency
 def test_plots_are_pngs_that_change_with_the_view(grid, devices):
     sizes, latencies = explorer.SizeAccuracyPlot(grid), explorer.LatencyPlot()
     first_view = explorer.compute(grid, devices, explorer.Settings(network="LTE"))
-    other_view = explorer.compute(grid, devices,
-                                  explorer.Settings(network="LTE", sparsity=0.9, deadline_ms=20))
+    other_view = explorer.compute(
+        grid, devices, explorer.Settings(network="LTE", sparsity=0.9, deadline_ms=20)
+    )
     pngs = [(sizes.png(v), latencies.png(v)) for v in (first_view, other_view, first_view)]
     assert all(png.startswith(b"\x89PNG") for pair in pngs for png in pair)
     assert pngs[0][0] != pngs[1][0] and pngs[0][1] != pngs[1][1]
@@ -26,9 +27,12 @@ def test_plots_are_pngs_that_change_with_the_view(grid, devices):
 
 def test_variant_choices_follow_the_grid(grid):
     assert explorer.variant_choices(grid) == [
-        ("dense", ("magnitude", 0.0)), ("50% weights", ("magnitude", 0.5)),
+        ("dense", ("magnitude", 0.0)),
+        ("50% weights", ("magnitude", 0.5)),
         ("80% weights", ("magnitude", 0.8)),
-        ("90% weights", ("magnitude", 0.9)), ("50% filters", ("filters", 0.5))]
+        ("90% weights", ("magnitude", 0.9)),
+        ("50% filters", ("filters", 0.5)),
+    ]
 
 
 def test_controls_drive_the_view(grid, devices):
@@ -49,8 +53,10 @@ def test_a_new_network_preset_moves_the_bandwidth_and_rtt_sliders(grid, devices)
     assert app.controls["uplink_mbps"].value == 50
     app.controls["network"].value = "5G"
     preset = latency.presets()["5G"]
-    assert ((app.controls["uplink_mbps"].value, app.controls["rtt_ms"].value)
-            == (preset.uplink_mbps, preset.rtt_ms))
+    assert (app.controls["uplink_mbps"].value, app.controls["rtt_ms"].value) == (
+        preset.uplink_mbps,
+        preset.rtt_ms,
+    )
     assert f"{explorer.number(preset.uplink_mbps)} Mbit/s up" in app.chosen.value
 
 
@@ -68,8 +74,9 @@ def test_choosing_an_int8_only_device_leaves_only_int8_on_the_format_buttons(gri
     app.controls["device"].value = "NPU"
     assert list(app.controls["format"].options) == ["int8"] and app.settings().format == "int8"
     assert "NPU" in app.budget.value
-    app.controls["device"].value = next(n for n, d in with_npu.items()
-                                        if d.kind == "edge" and n != "NPU")
+    app.controls["device"].value = next(
+        n for n, d in with_npu.items() if d.kind == "edge" and n != "NPU"
+    )
     assert list(app.controls["format"].options) == list(FORMATS) and app.settings().format == "int8"
 
 
@@ -80,7 +87,10 @@ def test_the_availability_and_distance_sliders_drive_the_view(grid, devices):
     app.controls["mean_outage_s"].value = 10.0
     app.controls["distance_km"].value = 5000
     settings = app.settings()
-    assert ((settings.unavailability, settings.mean_outage_s, settings.distance_km)
-            == (0.05, 10.0, 5000))
+    assert (settings.unavailability, settings.mean_outage_s, settings.distance_km) == (
+        0.05,
+        10.0,
+        5000,
+    )
     assert app.chosen.value.split("<br>")[-1].startswith("link down 5.00% of the time")
     assert "105 ms of it propagation" in app.chosen.value  # 2 × 5,000 × 2.1 / 200

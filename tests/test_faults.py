@@ -50,8 +50,10 @@ def bad_photo_folder(root):
     good = encode(Image.new("RGB", (60, 40), (20, 120, 200)), "JPEG")
     files = {
         **{f"train/dog/dog{i}.jpg": good for i in range(4)},
-        **{f"train/car/car{i}.png": encode(Image.new("RGB", (30, 50), (200, 20, 20)), "PNG")
-           for i in range(4)},
+        **{
+            f"train/car/car{i}.png": encode(Image.new("RGB", (30, 50), (200, 20, 20)), "PNG")
+            for i in range(4)
+        },
         "train/dog/animated.jpg": animated_gif(),  # a GIF named .jpg
         "train/car/animated.png": animated_gif(),  # and one named .png
         "train/dog/cmyk.jpg": encode(Image.new("CMYK", (40, 40), (0, 200, 200, 0)), "JPEG"),
@@ -76,8 +78,11 @@ def bad_photo_folder(root):
 
 
 def checksums(root):
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @pytest.fixture
@@ -100,8 +105,15 @@ def test_bad_photos_are_listed_good_ones_load_and_nothing_is_touched(my_images, 
     assert reasons["train/dog/loop.jpg"] == data.BROKEN_LINK
     assert reasons["train/car/back"] == data.LOOP
     used = {p.name for split in photos.files.values() for c in split.values() for p in c}
-    assert {"animated.jpg", "animated.png", "cmyk.jpg", "deep.png", "grey.jpg", "glass.png",
-            "huge.png"} <= used
+    assert {
+        "animated.jpg",
+        "animated.png",
+        "cmyk.jpg",
+        "deep.png",
+        "grey.jpg",
+        "glass.png",
+        "huge.png",
+    } <= used
 
     # the loader decodes with the check's decoder: every image 3-D, the GIFs' first frame
     size = config.settings().image_size
@@ -182,8 +194,9 @@ def test_a_damaged_artifact_is_rebuilt_once_with_one_sentence(damage, capsys):
 
 def test_a_truncated_dataset_shard_is_rebuilt(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    tiny = config.dataclasses.replace(config.PROFILES["smoke"], train_size=12, validation_size=3,
-                                      test_size=3, novel_size=3)
+    tiny = config.dataclasses.replace(
+        config.PROFILES["smoke"], train_size=12, validation_size=3, test_size=3, novel_size=3
+    )
     monkeypatch.setitem(config.PROFILES, "smoke", tiny)
     for builder_config in data.DogsCarsBicycles.BUILDER_CONFIGS:
         if builder_config.name == "smoke":
@@ -210,13 +223,22 @@ def test_a_killed_build_leaves_nothing_that_loads_and_its_folder_goes_at_the_nex
 
         artifacts.get({name!r})
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                             env={**os.environ}, text=True, cwd=config.ROOT)
-    assert child.stdout.readline().startswith("Building") and child.stdout.readline() == "building\n"
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        env={**os.environ},
+        text=True,
+        cwd=config.ROOT,
+    )
+    assert (
+        child.stdout.readline().startswith("Building") and child.stdout.readline() == "building\n"
+    )
     child.send_signal(signal.SIGKILL)
     child.wait()
     profile = config.artifacts_dir() / config.profile_name()
-    assert [p.name for p in profile.iterdir()] == [f".{name}-{artifacts.settings_key({})}.tmp-{child.pid}"]
+    assert [p.name for p in profile.iterdir()] == [
+        f".{name}-{artifacts.settings_key({})}.tmp-{child.pid}"
+    ]
 
     other, calls = keras_artifact()  # the next start, of any artifact
     artifacts.get(other)
@@ -236,8 +258,11 @@ def test_a_file_as_build_dir_names_the_variable_and_the_fix(tmp_path, monkeypatc
     target = tmp_path / "build.txt"
     target.write_text("mine")
     monkeypatch.setenv("COURSE_BUILD_DIR", str(target))
-    with pytest.raises(config.BuildDirError, match=r"COURSE_BUILD_DIR=.*is a file, not a folder: "
-                                                   r"point COURSE_BUILD_DIR at a folder"):
+    with pytest.raises(
+        config.BuildDirError,
+        match=r"COURSE_BUILD_DIR=.*is a file, not a folder: "
+        r"point COURSE_BUILD_DIR at a folder",
+    ):
         results.record("faults", "x", 1, "n")
     assert target.read_text() == "mine"
 
@@ -256,13 +281,18 @@ def test_a_read_only_build_dir_names_the_variable(tmp_path, monkeypatch):
     target.mkdir()
     target.chmod(0o555)
     if os.geteuid() == 0:  # root writes anyway: make the write fail as a read-only folder's would
+
         def refuse(self, content):
             raise PermissionError(13, "Permission denied")
+
         monkeypatch.setattr(config.Path, "write_bytes", refuse)
     monkeypatch.setenv("COURSE_BUILD_DIR", str(target))
     try:
-        with pytest.raises(config.BuildDirError, match=r"COURSE_BUILD_DIR=.* cannot be written to "
-                                                       r"\(Permission denied\)"):
+        with pytest.raises(
+            config.BuildDirError,
+            match=r"COURSE_BUILD_DIR=.* cannot be written to "
+            r"\(Permission denied\)",
+        ):
             config.results_path()
     finally:
         target.chmod(0o755)
@@ -271,8 +301,14 @@ def test_a_read_only_build_dir_names_the_variable(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- results
 
 
-@pytest.mark.parametrize("entries", [[{"profile": "full"}], [1, 2], [{"profile": "full",
-                         "notebook": "x", "key": "y", "value": "fast", "unit": "ms"}]])
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [{"profile": "full"}],
+        [1, 2],
+        [{"profile": "full", "notebook": "x", "key": "y", "value": "fast", "unit": "ms"}],
+    ],
+)
 def test_malformed_results_entries_give_one_sentence(entries):
     path = config.results_path()
     path.write_text(json.dumps({"entries": entries}))
@@ -291,18 +327,24 @@ for i in range(200):
 
 
 def test_two_recorders_of_200_results_each_keep_all_400():
-    workers = [subprocess.Popen([sys.executable, "-c", RECORDER, str(w)], cwd=config.ROOT)
-               for w in range(2)]  # COURSE_BUILD_DIR: this test's folder, inherited
+    workers = [
+        subprocess.Popen([sys.executable, "-c", RECORDER, str(w)], cwd=config.ROOT)
+        for w in range(2)
+    ]  # COURSE_BUILD_DIR: this test's folder, inherited
     assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
     assert len({e["key"] for e in results.load()}) == 400
 
 
 def test_an_unknown_profile_or_dataset_gets_one_sentence(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "fast")
-    with pytest.raises(ValueError, match="Unknown course profile 'fast' in COURSE_PROFILE; use one of"):
+    with pytest.raises(
+        ValueError, match="Unknown course profile 'fast' in COURSE_PROFILE; use one of"
+    ):
         config.settings()
     monkeypatch.setenv("COURSE_DATASET", "imagenet")
-    with pytest.raises(ValueError, match="Unknown dataset 'imagenet' in COURSE_DATASET; use one of"):
+    with pytest.raises(
+        ValueError, match="Unknown dataset 'imagenet' in COURSE_DATASET; use one of"
+    ):
         config.dataset_name()
 
 
@@ -395,16 +437,30 @@ def raw(server, request: bytes) -> bytes:
 
 def png_header(width: int, height: int) -> bytes:
     """A PNG that declares ``width`` x ``height`` pixels in a few dozen bytes (no pixel data)."""
+
     def chunk(kind, payload):
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload)))
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16))
 
 
-@pytest.mark.parametrize("length, status", [
-    (None, 411), ("abc", 400), ("-1", 400), ("1.5", 400), (str(10**12), 413),
-    (str(serving.MAX_BODY_BYTES + 1), 413)])
+@pytest.mark.parametrize(
+    "length, status",
+    [
+        (None, 411),
+        ("abc", 400),
+        ("-1", 400),
+        ("1.5", 400),
+        (str(10**12), 413),
+        (str(serving.MAX_BODY_BYTES + 1), 413),
+    ],
+)
 def test_bad_content_lengths_are_answered_at_once(server, length, status):
     header = "" if length is None else f"Content-Length: {length}\r\n"
     start = time.perf_counter()
@@ -418,9 +474,11 @@ def test_bad_content_lengths_are_answered_at_once(server, length, status):
 def test_images_over_the_pixel_limit_are_refused_from_the_header(server, width, height):
     body = png_header(width, height)
     assert len(body) < 100
-    answer = raw(server, b"POST /predict HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                         b"Content-Length: %d\r\n\r\n%s"
-                 % (len(body), body))
+    answer = raw(
+        server,
+        b"POST /predict HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
+    )
     assert answer.startswith(b"HTTP/1.1 413 ")
 
 

@@ -24,9 +24,13 @@ def test_every_catalogue_file_is_a_notebooks():
 def test_the_catalogue_and_the_reference_file_name_the_same_figures():
     catalogued = {(e.notebook, e.key) for e in figures.catalogue()}
     recorded = reference_keys()
-    assert not recorded - catalogued, f"recorded by the reference run, not catalogued: {sorted(recorded - catalogued)}"
-    assert not catalogued - recorded, (f"catalogued, but the reference run never recorded them (make "
-                                       f"reference, or drop the rows): {sorted(catalogued - recorded)}")
+    assert not recorded - catalogued, (
+        f"recorded by the reference run, not catalogued: {sorted(recorded - catalogued)}"
+    )
+    assert not catalogued - recorded, (
+        f"catalogued, but the reference run never recorded them (make "
+        f"reference, or drop the rows): {sorted(catalogued - recorded)}"
+    )
 
 
 def test_every_entry_has_a_label_and_every_chart_names_its_unit():
@@ -55,9 +59,22 @@ def test_a_figure_finds_the_reference_by_its_key_not_its_label(tmp_path, monkeyp
         writer.writerow(["int8_p50", "ms", "a label that can change", ""])
         writer.writerow(["float32_p50", "ms", "float32, 1 thread", ""])
     ref = tmp_path / "reference.json"
-    ref.write_text(json.dumps({"machine": {"cpu": "Ref", "cores": 2}, "entries": [
-        {"notebook": "05_int8_tflite", "key": "int8_p50", "value": 1.0, "unit": "ms"},
-        {"notebook": "05_int8_tflite", "key": "float32_p50", "value": 3.0, "unit": "ms"}]}))
+    ref.write_text(
+        json.dumps(
+            {
+                "machine": {"cpu": "Ref", "cores": 2},
+                "entries": [
+                    {"notebook": "05_int8_tflite", "key": "int8_p50", "value": 1.0, "unit": "ms"},
+                    {
+                        "notebook": "05_int8_tflite",
+                        "key": "float32_p50",
+                        "value": 3.0,
+                        "unit": "ms",
+                    },
+                ],
+            }
+        )
+    )
     monkeypatch.setenv(figures.CATALOGUE_VARIABLE, str(folder))
     monkeypatch.setattr(reference, "REFERENCE_PATH", ref)
     reference._reference_file.cache_clear()
@@ -67,7 +84,9 @@ def test_a_figure_finds_the_reference_by_its_key_not_its_label(tmp_path, monkeyp
         assert (int8.reference, f32.reference) == (1.0, 3.0)
         verdict = verdicts.faster("int8", int8, "float32", f32)
         assert "Reference machine" in verdict.text and "3.00× faster" in verdict.text
-        assert verdicts.reveal("int8 time", 2.0, int8).text.endswith("The reference machine measured 1.")
+        assert verdicts.reveal("int8 time", 2.0, int8).text.endswith(
+            "The reference machine measured 1."
+        )
         plain = verdicts.faster("int8", 2.0, "float32", 4.0)  # plain numbers have no key
         assert plain.agrees is None and "has no figure" in plain.text
     finally:

@@ -23,8 +23,11 @@ ROOT = config.ROOT
 NOTEBOOK = "02_training_keras"
 # A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and the
 # checker's hint that the feedback must show.
-WRONG = ("answer_parameter_count", "predicted_params = 3 * 3 * 3 * 32 + 3 * 3 * 32 * 64 + 3 * 3 * 64 * 256",
-         "BatchNormalization")
+WRONG = (
+    "answer_parameter_count",
+    "predicted_params = 3 * 3 * 3 * 32 + 3 * 3 * 32 * 64 + 3 * 3 * 64 * 256",
+    "BatchNormalization",
+)
 
 
 def points_in_title(notebook) -> float:
@@ -32,8 +35,12 @@ def points_in_title(notebook) -> float:
 
 
 def solution_region_replaced(notebook, grade_id: str, code: str):
-    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    cell.source = re.sub(r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION", code, cell.source, flags=re.S)
+    cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+    )
+    cell.source = re.sub(
+        r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION", code, cell.source, flags=re.S
+    )
     return notebook
 
 
@@ -42,13 +49,19 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("nbgrader")
     started = time.perf_counter()
     released = grading.assignments(root=root)
-    print(f"generate_assignment on {len(released)} notebooks: {time.perf_counter() - started:.1f} s")
+    print(
+        f"generate_assignment on {len(released)} notebooks: {time.perf_counter() - started:.1f} s"
+    )
     return root, released
 
 
 def test_the_committed_metadata_is_what_the_script_writes():
-    result = subprocess.run([sys.executable, "-m", "tools.nbgrader_metadata", "--check"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.nbgrader_metadata", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -66,15 +79,25 @@ def test_every_notebook_is_released_without_solutions_and_with_locked_checks(cou
             for cell in copy.cells:
                 meta = cell.metadata["nbgrader"]
                 assert "### BEGIN SOLUTION" not in cell.source and "checksum" in meta, path.name
-                assert cell.cell_type == "markdown" or (cell.outputs == [] and cell.execution_count is None)
-                if meta["solution"] and cell.cell_type == "markdown":  # a written answer, graded by hand
-                    assert meta["grade"] and meta["points"] > 0 and "YOUR ANSWER HERE" in cell.source
+                assert cell.cell_type == "markdown" or (
+                    cell.outputs == [] and cell.execution_count is None
+                )
+                if (
+                    meta["solution"] and cell.cell_type == "markdown"
+                ):  # a written answer, graded by hand
+                    assert (
+                        meta["grade"] and meta["points"] > 0 and "YOUR ANSWER HERE" in cell.source
+                    )
                 elif meta["solution"]:
                     answers += 1
                     assert "raise NotImplementedError()" in cell.source
                 elif meta["grade"]:
                     checks += 1
-                    assert meta["locked"] and cell.metadata["editable"] is False and "exercises.check_" in cell.source
+                    assert (
+                        meta["locked"]
+                        and cell.metadata["editable"] is False
+                        and "exercises.check_" in cell.source
+                    )
                 else:
                     assert meta["locked"]
             assert answers == checks >= 1, path.name
@@ -103,7 +126,9 @@ def round_trip(course, tmp_path_factory):
         nbformat.write(notebook, folder / student / NOTEBOOK / f"{NOTEBOOK}.ipynb")
     started = time.perf_counter()
     graded = grading.grade(folder, root)
-    print(f"autograde of {len(graded)} submissions of {NOTEBOOK}: {time.perf_counter() - started:.1f} s")
+    print(
+        f"autograde of {len(graded)} submissions of {NOTEBOOK}: {time.perf_counter() - started:.1f} s"
+    )
     print(grading.report(graded, root))
     return root, {g.student: g for g in graded}
 
@@ -112,7 +137,9 @@ def test_untouched_copy_scores_zero_and_the_run_goes_on(round_trip):
     root, graded = round_trip
     untouched = graded["untouched"]
     assert untouched.auto_max > 0 and untouched.score == 0 and not untouched.flagged
-    assert untouched.feedback is not None and "NotImplementedError" in untouched.feedback.read_text()
+    assert (
+        untouched.feedback is not None and "NotImplementedError" in untouched.feedback.read_text()
+    )
     assert len(graded) == 4  # every student graded, though each of this one's answer cells raised
 
 
@@ -148,15 +175,22 @@ def test_an_edited_check_cell_is_flagged_and_graded_as_released(round_trip):
 def test_the_gradebook_csv_has_every_students_score(round_trip):
     root, graded = round_trip
     with open(root / "grades.csv") as grades:
-        rows = {row["student_id"]: row for row in csv.DictReader(grades) if row["assignment"] == NOTEBOOK}
+        rows = {
+            row["student_id"]: row
+            for row in csv.DictReader(grades)
+            if row["assignment"] == NOTEBOOK
+        }
     assert set(rows) == set(graded)
     assert all(float(rows[s]["score"]) == graded[s].score for s in graded)
 
 
 def test_a_notebook_without_metadata_fails_its_release_with_nbgraders_reason(tmp_path):
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# 99 · no metadata"),
-        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 99 · no metadata"),
+            nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION"),
+        ]
+    )
     path = tmp_path / "99_no_metadata.ipynb"
     nbformat.write(notebook, path)
     with pytest.raises(grading.GradingError, match="99_no_metadata(.|\n)*non-solution cell"):

@@ -25,7 +25,9 @@ def test_same_seed_gives_identical_bytes_in_any_order():
 
 
 def test_different_seeds_and_splits_give_different_images():
-    seeded = {digest(example("train", i, seed=seed, difficulty=D)[0]) for seed in (1, 2) for i in range(5)}
+    seeded = {
+        digest(example("train", i, seed=seed, difficulty=D)[0]) for seed in (1, 2) for i in range(5)
+    }
     split_wise = {digest(example(split, 0, seed=1, difficulty=D)[0]) for split in SPLITS}
     assert len(seeded) == 10
     assert len(split_wise) == len(SPLITS)
@@ -92,11 +94,17 @@ def test_harder_images_are_noisier():
     ("call", "names"),
     [
         (lambda: example("tarin", 0, seed=0, difficulty=D), [repr(s) for s in SPLITS]),
-        (lambda: draw(3, np.random.default_rng(0), difficulty=D), [f"{i} ({c})" for i, c in enumerate(CLASSES)]),
+        (
+            lambda: draw(3, np.random.default_rng(0), difficulty=D),
+            [f"{i} ({c})" for i, c in enumerate(CLASSES)],
+        ),
         (lambda: draw(-1, np.random.default_rng(0), difficulty=D), ["0 (dog)", "2 (bicycle)"]),
         (lambda: draw(0, np.random.default_rng(0), difficulty=1.5), ["1.5", "from 0 to 1"]),
         (lambda: example("train", 0, seed=0, difficulty=-0.1), ["-0.1", "from 0 to 1"]),
-        (lambda: draw(0, np.random.default_rng(0), size=8, difficulty=D), ["size=8", "at least 16"]),
+        (
+            lambda: draw(0, np.random.default_rng(0), size=8, difficulty=D),
+            ["size=8", "at least 16"],
+        ),
     ],
     ids=["split", "label 3", "label -1", "difficulty 1.5", "difficulty -0.1", "size 8"],
 )

@@ -16,15 +16,17 @@ def tiny_model():
     dense 5. Parameters: conv 3*3*2*3 + 3 = 57, batchnorm 4*3 = 12 (6 trainable), dense 12*5 + 5
     = 65: 134 in all, 128 trainable.
     """
-    return keras.Sequential([
-        keras.Input((4, 4, 2)),
-        keras.layers.Conv2D(3, 3, padding="same"),
-        keras.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(5),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((4, 4, 2)),
+            keras.layers.Conv2D(3, 3, padding="same"),
+            keras.layers.BatchNormalization(),
+            keras.layers.ReLU(),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5),
+        ]
+    )
 
 
 def test_activation_sizes_list_the_input_and_every_layer():
@@ -98,7 +100,9 @@ def test_batch_sweep_times_every_batch_size_in_order(clock):
     assert [p.batch_size for p in sweep] == sizes
     for point in sweep:
         assert point.latency_ms == pytest.approx(1.0 + 0.1 * point.batch_size)
-        assert point.images_per_s == pytest.approx(point.batch_size / (1.0 + 0.1 * point.batch_size) * 1000)
+        assert point.images_per_s == pytest.approx(
+            point.batch_size / (1.0 + 0.1 * point.batch_size) * 1000
+        )
     latencies = [p.latency_ms for p in sweep]
     rates = [p.images_per_s for p in sweep]
     assert latencies == sorted(latencies) and rates == sorted(rates)  # both grow with the batch
@@ -123,8 +127,10 @@ def test_powers_of_two_up_to_the_largest():
         inference.powers_of_two(0)
 
 
-@pytest.mark.parametrize("sizes, says", [([], "batch_sizes is empty"), ([1, 0, 4], "batch size 0"),
-                                         ([-2], "batch size -2")])
+@pytest.mark.parametrize(
+    "sizes, says",
+    [([], "batch_sizes is empty"), ([1, 0, 4], "batch size 0"), ([-2], "batch size -2")],
+)
 def test_batch_sweep_refuses_bad_batch_sizes(sizes, says):
     with pytest.raises(ValueError, match=says):
         inference.batch_sweep(lambda x: x, sizes, image_size=4, runs=3, warmup=1)
@@ -150,9 +156,14 @@ def test_nobody_using_the_model_never_breaks_even():
     assert inference.break_even_days(300_000, 100, 5, 0) == math.inf
 
 
-@pytest.mark.parametrize("args, says", [((-1, 100, 5, 20), "training_flops"),
-                                        ((300, 100, -5, 20), "predictions_per_user_per_day"),
-                                        ((300, 100, 5, -20), "users")])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        ((-1, 100, 5, 20), "training_flops"),
+        ((300, 100, -5, 20), "predictions_per_user_per_day"),
+        ((300, 100, 5, -20), "users"),
+    ],
+)
 def test_break_even_refuses_negative_numbers(args, says):
     with pytest.raises(ValueError, match=f"{says}=.* must not be negative"):
         inference.break_even_days(*args)
@@ -168,10 +179,20 @@ def test_memory_budget_of_the_course_model_is_dominated_by_training_activations(
     assert np.isclose(t["optimizer state"], 2 * t["gradients"])
 
 
-@pytest.mark.parametrize("days, says", [
-    (0, "0 s"), (0.0005, "43 s"), (0.02, "28.8 minutes"), (0.5, "12 hours"), (1, "1 day"),
-    (37.2, "37.2 days"), (400, "1.1 years"), (1e6, "2,740 years"), (math.inf, "never"),
-])
+@pytest.mark.parametrize(
+    "days, says",
+    [
+        (0, "0 s"),
+        (0.0005, "43 s"),
+        (0.02, "28.8 minutes"),
+        (0.5, "12 hours"),
+        (1, "1 day"),
+        (37.2, "37.2 days"),
+        (400, "1.1 years"),
+        (1e6, "2,740 years"),
+        (math.inf, "never"),
+    ],
+)
 def test_durations_read_in_the_unit_a_person_would_use(days, says):
     assert inference.readable_days(days) == says
 
@@ -210,4 +231,6 @@ def test_the_published_shares_at_scale_are_sourced_and_add_up():
     for row in rows:
         assert row["source"] and row["quote"] and row["what_was_measured"]
         assert 0 < row["inference_share"] < 1
-        assert row["inference_share"] + row["training_share"] + row["other_share"] == pytest.approx(1)
+        assert row["inference_share"] + row["training_share"] + row["other_share"] == pytest.approx(
+            1
+        )

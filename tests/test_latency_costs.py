@@ -16,12 +16,14 @@ def test_energy_arithmetic_by_hand():
     wifi = latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 4000)
     assert wifi == pytest.approx(4.0751e-7)
     # clipped to the measured range: 50,000 kbit/s counts as 5,000
-    assert (latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 50_000)
-            == latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 5000))
+    assert latency.radio_joules_per_bit(
+        "Wi-Fi (802.11b/g)", 50_000
+    ) == latency.radio_joules_per_bit("Wi-Fi (802.11b/g)", 5000)
     # 10,000 bytes = 80,000 bits; + 0.26 s at 1.21 W promotion + 11.6 s at 1.06 W tail
     assert latency.radio_joules(10_000, 1e-6) == pytest.approx(0.08)
-    cold = latency.radio_joules(10_000, 1e-6, promotion_ms=260, promotion_w=1.21, tail_s=11.6,
-                                tail_w=1.06)
+    cold = latency.radio_joules(
+        10_000, 1e-6, promotion_ms=260, promotion_w=1.21, tail_s=11.6, tail_w=1.06
+    )
     assert cold == pytest.approx(0.08 + 0.3146 + 12.296)
     with pytest.raises(ValueError, match="Unknown radio"):
         latency.radio_joules_per_bit("LTE", 1000)

@@ -15,7 +15,8 @@ def test_devices_are_calibrated_by_a_reference_model_measured_here():
     assert {d.kind for d in default.values()} == {"edge", "server"}
     (pi,) = _device_rows("Raspberry Pi 4")
     assert default["Raspberry Pi 4"].factor == pytest.approx(
-        float(pi["published_ms"]) / float(pi["measured_here_ms"]))
+        float(pi["published_ms"]) / float(pi["measured_here_ms"])
+    )
     # the older form: float32, 1 thread
     calibrated = latency.devices({pi["reference_model"]: 100.0})
     assert calibrated["Raspberry Pi 4"].factor == pytest.approx(float(pi["published_ms"]) / 100)
@@ -24,15 +25,17 @@ def test_devices_are_calibrated_by_a_reference_model_measured_here():
         latency.devices({pi["reference_model"]: 0.0})
 
 
-MEASURED = [{"model": "mobilenet_v1_1.0_224", "format": f, "threads": t, "p50_ms": ms}
-            for f, t, ms in (("float32", 1, 8.0), ("float32", 2, 4.0), ("int8", 1, 4.0),
-                             ("int8", 2, 2.5))]
+MEASURED = [
+    {"model": "mobilenet_v1_1.0_224", "format": f, "threads": t, "p50_ms": ms}
+    for f, t, ms in (("float32", 1, 8.0), ("float32", 2, 4.0), ("int8", 1, 4.0), ("int8", 2, 2.5))
+]
 
 
 def test_a_four_thread_figure_is_divided_by_the_most_threads_measured_here():
     phone = latency.devices(rows=MEASURED)["phone (Pixel 4)"]
-    published = {row["precision"]: float(row["published_ms"])
-                 for row in _device_rows("phone (Pixel 4)")}
+    published = {
+        row["precision"]: float(row["published_ms"]) for row in _device_rows("phone (Pixel 4)")
+    }
     assert phone.threads == 4 and phone.here_threads == 2  # this machine measured 1 and 2 threads
     assert phone.factors["float32"] == pytest.approx(published["float32"] / 4.0)  # 14.0 / 4.0
     # 5.0 / 2.5: int8 by int8
@@ -61,9 +64,11 @@ def test_an_old_style_device_scales_by_its_factor():
 
 
 def test_reference_ms_picks_one_format_and_thread_count():
-    rows = [{"model": "m", "format": "float32", "threads": 1, "p50_ms": 5.0},
-            {"model": "m", "format": "float32", "threads": 2, "p50_ms": 3.0},
-            {"model": "m", "format": "int8", "threads": 1, "p50_ms": 2.0}]
+    rows = [
+        {"model": "m", "format": "float32", "threads": 1, "p50_ms": 5.0},
+        {"model": "m", "format": "float32", "threads": 2, "p50_ms": 3.0},
+        {"model": "m", "format": "int8", "threads": 1, "p50_ms": 2.0},
+    ]
     assert latency.reference_ms(rows) == {"m": 5.0}
     assert latency.reference_ms(rows, "int8") == {"m": 2.0}
 

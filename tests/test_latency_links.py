@@ -5,8 +5,15 @@ import pytest
 from utils import latency
 
 
-REQUIRED_PRESETS = ("3G", "LTE", "5G", "Wi-Fi", "Starlink", "geostationary satellite",
-                    "wired edge server")
+REQUIRED_PRESETS = (
+    "3G",
+    "LTE",
+    "5G",
+    "Wi-Fi",
+    "Starlink",
+    "geostationary satellite",
+    "wired edge server",
+)
 
 
 @pytest.mark.parametrize("path", [latency.NETWORKS_CSV, latency.DEVICES_CSV, latency.PRICES_CSV])
@@ -36,20 +43,26 @@ def test_network_overrides_one_field_and_keeps_the_rest():
     lte = latency.network("LTE")
     faster = latency.network("LTE", uplink_mbps=20, loss=0.01)
     assert (faster.uplink_mbps, faster.loss) == (20, 0.01)
-    assert ((faster.rtt_ms, faster.downlink_mbps, faster.source)
-            == (lte.rtt_ms, lte.downlink_mbps, lte.source))
+    assert (faster.rtt_ms, faster.downlink_mbps, faster.source) == (
+        lte.rtt_ms,
+        lte.downlink_mbps,
+        lte.source,
+    )
 
 
-@pytest.mark.parametrize("name, overrides, says", [
-    ("LTE", {"uplink_mbps": -1}, "uplink_mbps=-1.0 is not a usable bandwidth"),
-    ("LTE", {"downlink_mbps": 0}, "downlink_mbps=0.0 is not a usable bandwidth"),
-    ("LTE", {"rtt_ms": -5}, "rtt_ms=-5.0 is negative"),
-    ("LTE", {"loss": 1}, r"loss=1.0 is outside \[0, 1\)"),
-    ("LTE", {"loss": -0.1}, r"loss=-0.1 is outside \[0, 1\)"),
-    ("LTE", {"rtt_ms": float("nan")}, "rtt_ms=nan is not a number"),
-    ("6G", {}, "Unknown network preset '6G'; use one of '3G'"),
-    ("LTE", {"latency": 3}, "'latency' is not a network setting"),
-])
+@pytest.mark.parametrize(
+    "name, overrides, says",
+    [
+        ("LTE", {"uplink_mbps": -1}, "uplink_mbps=-1.0 is not a usable bandwidth"),
+        ("LTE", {"downlink_mbps": 0}, "downlink_mbps=0.0 is not a usable bandwidth"),
+        ("LTE", {"rtt_ms": -5}, "rtt_ms=-5.0 is negative"),
+        ("LTE", {"loss": 1}, r"loss=1.0 is outside \[0, 1\)"),
+        ("LTE", {"loss": -0.1}, r"loss=-0.1 is outside \[0, 1\)"),
+        ("LTE", {"rtt_ms": float("nan")}, "rtt_ms=nan is not a number"),
+        ("6G", {}, "Unknown network preset '6G'; use one of '3G'"),
+        ("LTE", {"latency": 3}, "'latency' is not a network setting"),
+    ],
+)
 def test_bad_network_settings_get_one_clear_sentence(name, overrides, says):
     with pytest.raises(ValueError, match=says):
         latency.network(name, **overrides)

@@ -20,10 +20,13 @@ def test_propagation_is_10_ms_per_1000_km_of_straight_fibre_times_the_route_infl
     np.testing.assert_allclose(latency.propagation_rtt_ms([10, 4000], inflation=1.5), [0.15, 60.0])
 
 
-@pytest.mark.parametrize("bad, says", [
-    (dict(distance_km=-1), "0 or more"),
-    (dict(distance_km=100, inflation=0.5), "at least as long as the great circle"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        (dict(distance_km=-1), "0 or more"),
+        (dict(distance_km=100, inflation=0.5), "at least as long as the great circle"),
+    ],
+)
 def test_propagation_refuses_impossible_inputs(bad, says):
     with pytest.raises(ValueError, match=says):
         latency.propagation_rtt_ms(**bad)
@@ -63,12 +66,15 @@ def test_outages_mean_up_time_and_rate_follow_from_the_two_numbers():
     assert latency.outage_periods(latency.Outages(0, 5), 100).shape == (0, 2)
 
 
-@pytest.mark.parametrize("args, says", [
-    ((1.0, 2.0), r"outside \[0, 1\)"),
-    ((-0.1, 2.0), r"outside \[0, 1\)"),
-    ((0.1, 0.0), "above 0"),
-    ((math.nan, 2.0), "a number"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        ((1.0, 2.0), r"outside \[0, 1\)"),
+        ((-0.1, 2.0), r"outside \[0, 1\)"),
+        ((0.1, 0.0), "above 0"),
+        ((math.nan, 2.0), "a number"),
+    ],
+)
 def test_outages_refuse_impossible_figures(args, says):
     with pytest.raises(ValueError, match=says):
         latency.Outages(*args)
@@ -122,8 +128,9 @@ def test_simulated_outages_match_the_model_in_the_long_run():
     # down 10 % of the time in outages of 2 s: over 100,000 s about 10,000 s down in about
     # 100,000 x 0.1 / 2 = 5,000 outages; the share of lost cloud frames is a little above 10 %
     # (a round trip that starts just before an outage is lost too: 0.1 s more per outage)
-    run = latency.simulate_outages(latency.Outages(0.1, 2.0), 10, 100_000, seed=0,
-                                   deadline_ms=200, cloud_ms=100, edge_ms=30)
+    run = latency.simulate_outages(
+        latency.Outages(0.1, 2.0), 10, 100_000, seed=0, deadline_ms=200, cloud_ms=100, edge_ms=30
+    )
     assert run.down_s / 100_000 == pytest.approx(0.1, abs=0.01)
     assert run.outages == pytest.approx(5000, rel=0.05)
     expected = (run.down_s + run.outages * 0.1) / 100_000
@@ -131,6 +138,7 @@ def test_simulated_outages_match_the_model_in_the_long_run():
     assert run.edge_missed == 0 and run.edge_longest_blind_s == pytest.approx(0.1)
     # the longest of about 5,000 exponential outages of mean 2 s: about 2 ln(5000) = 17 s
     assert 10 < run.cloud_longest_blind_s < 30
-    same = latency.simulate_outages(latency.Outages(0.1, 2.0), 10, 100_000, seed=0,
-                                    deadline_ms=200, cloud_ms=100, edge_ms=30)
+    same = latency.simulate_outages(
+        latency.Outages(0.1, 2.0), 10, 100_000, seed=0, deadline_ms=200, cloud_ms=100, edge_ms=30
+    )
     assert same == run

@@ -23,8 +23,11 @@ def _imports(path: Path) -> set[str]:
 
 def test_every_name_the_notebooks_and_modules_call_is_re_exported():
     called = set()
-    for path in [*ROOT.glob("notebooks/**/*.ipynb"), *ROOT.glob("utils/*.py"),
-                 *ROOT.glob("benchmarks/*.py")]:
+    for path in [
+        *ROOT.glob("notebooks/**/*.ipynb"),
+        *ROOT.glob("utils/*.py"),
+        *ROOT.glob("benchmarks/*.py"),
+    ]:
         called |= set(re.findall(r"\blatency\.([A-Za-z]\w*)", path.read_text(encoding="utf-8")))
     called -= {"py"}  # the file name benchmarks/latency.py
     assert {"network", "simulate_cloud", "simulate_server", "crop_payload_bytes"} <= called
@@ -36,7 +39,9 @@ def test_the_package_never_imports_serving_and_queueing_never_imports_the_packag
     assert len(modules) > 5
     for path in modules:
         assert not [n for n in _imports(path) if n.startswith("utils.serving")], path.name
-    assert not [n for n in _imports(ROOT / "utils" / "queueing.py") if n.startswith("utils.latency")]
+    assert not [
+        n for n in _imports(ROOT / "utils" / "queueing.py") if n.startswith("utils.latency")
+    ]
     assert latency.simulate_server is queueing.simulate_server
 
 

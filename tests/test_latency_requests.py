@@ -10,8 +10,14 @@ from utils import latency
 def test_cloud_breakdown_by_hand():
     net = latency.Network("test", uplink_mbps=8, downlink_mbps=1, rtt_ms=50, loss=0, source="hand")
     stages = latency.cloud_breakdown(1_000_000, net, 2.0, result_bytes=64, queue_ms=3, encode_ms=4)
-    assert list(stages) == ["encode", "uplink", "propagation", "queue", "server inference",
-                            "downlink"]
+    assert list(stages) == [
+        "encode",
+        "uplink",
+        "propagation",
+        "queue",
+        "server inference",
+        "downlink",
+    ]
     assert stages["uplink"] == pytest.approx(1000)  # 8 Mbit over 8 Mbit/s
     assert stages["downlink"] == pytest.approx(0.512)  # 512 bits over 1 Mbit/s
     assert sum(stages.values()) == pytest.approx(4 + 1000 + 50 + 3 + 2 + 0.512)
@@ -29,8 +35,9 @@ def test_break_even_bandwidth_makes_the_cloud_median_equal_the_edge():
 def test_negative_sizes_and_times_are_refused(kwargs):
     arguments = {"payload_bytes": 100, "server_ms": 1.0, **kwargs}
     with pytest.raises(ValueError, match="must be a number of 0 or more"):
-        latency.cloud_breakdown(arguments["payload_bytes"], latency.network("LTE"),
-                                arguments["server_ms"])
+        latency.cloud_breakdown(
+            arguments["payload_bytes"], latency.network("LTE"), arguments["server_ms"]
+        )
 
 
 def test_slow_start_by_hand():
@@ -54,7 +61,8 @@ def test_a_cold_request_adds_the_radio_the_handshakes_and_slow_start():
     warm = latency.request_stages(300_000, lte, 0.5)
     cold = latency.request_stages(300_000, lte, 0.5, cold=True, promotion_ms=260)
     assert sum(warm.values()) == pytest.approx(
-        sum(latency.cloud_breakdown(300_000, lte, 0.5).values()))
+        sum(latency.cloud_breakdown(300_000, lte, 0.5).values())
+    )
     assert list(cold)[:3] == ["radio promotion", "TCP handshake", "TLS handshake"]
     extra = {k: cold[k] - warm[k] for k in cold}
     # 260 ms promotion + 1 RTT (TCP, RFC 9293) + 1 RTT (TLS 1.3, RFC 8446) + 47.8 ms slow start

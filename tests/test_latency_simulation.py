@@ -81,11 +81,14 @@ def test_bursty_loss_drops_fewer_frames_than_independent_loss_at_the_same_rate()
     assert np.mean(np.isinf(bursty)) < np.mean(np.isinf(independent))
 
 
-@pytest.mark.parametrize("kwargs, says", [
-    ({"protocol": "quic"}, "use 'tcp'"),
-    ({"n": 0}, "simulate at least 1 request|1 or more"),
-    ({"bursty": True, "burst_length": 0.5}, "at least 1 packet"),
-])
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        ({"protocol": "quic"}, "use 'tcp'"),
+        ({"n": 0}, "simulate at least 1 request|1 or more"),
+        ({"bursty": True, "burst_length": 0.5}, "at least 1 packet"),
+    ],
+)
 def test_bad_simulation_options_are_named(kwargs, says):
     arguments = {"n": 10, **kwargs}
     with pytest.raises(ValueError, match=says):

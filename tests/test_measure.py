@@ -68,7 +68,8 @@ def test_percentile_is_numpys_default_and_statistics_inclusive():
     values = rng.lognormal(size=37)
     assert measure.percentile(values, 95) == pytest.approx(float(np.percentile(values, 95)))
     assert measure.percentile(values, 95) == pytest.approx(
-        statistics.quantiles(values, n=20, method="inclusive")[-1])
+        statistics.quantiles(values, n=20, method="inclusive")[-1]
+    )
 
 
 def test_percentile_reaching_a_dropped_frame_is_infinite():
@@ -77,8 +78,10 @@ def test_percentile_reaching_a_dropped_frame_is_infinite():
     assert measure.percentile(values, 99) == float("inf")  # rank 8.91, between two inf
 
 
-@pytest.mark.parametrize("values, q, says", [([], 50, "No values"), ([1.0, float("nan")], 50, "NaN"),
-                                             ([1.0], 101, "between 0 and 100")])
+@pytest.mark.parametrize(
+    "values, q, says",
+    [([], 50, "No values"), ([1.0, float("nan")], 50, "NaN"), ([1.0], 101, "between 0 and 100")],
+)
 def test_percentile_rejects_bad_input(values, q, says):
     with pytest.raises(ValueError, match=says):
         measure.percentile(values, q)

@@ -11,23 +11,35 @@ SOLUTION = "### BEGIN SOLUTION\n{}\n### END SOLUTION"
 
 
 def course_like():
-    return new.new_notebook(cells=[
-        new.new_markdown_cell("# 99 · A test\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](x)"),
-        new.new_code_cell(SOLUTION.format("guess = 2")),                          # 1 prediction
-        new.new_code_cell("exercises.check_prediction(guess)"),                   # 2 its check: 1 point
-        new.new_code_cell("def f(x):\n    " + SOLUTION.format("return x").replace("\n", "\n    ")),  # 3 implement
-        new.new_code_cell("exercises.check_f(f)"),                                # 4 its check: 2 points
-        new.new_markdown_cell("**Your answer:**\n\n" + SOLUTION.format("Because.")),  # 5 explain: 2 by hand
-        new.new_markdown_cell(SOLUTION.format("I choose int8."), metadata={"tags": ["capstone"]}),  # 6: 4 by hand
-        new.new_code_cell("print('plain')"),                                      # 7 read-only
-    ])
+    return new.new_notebook(
+        cells=[
+            new.new_markdown_cell(
+                "# 99 · A test\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](x)"
+            ),
+            new.new_code_cell(SOLUTION.format("guess = 2")),  # 1 prediction
+            new.new_code_cell("exercises.check_prediction(guess)"),  # 2 its check: 1 point
+            new.new_code_cell(
+                "def f(x):\n    " + SOLUTION.format("return x").replace("\n", "\n    ")
+            ),  # 3 implement
+            new.new_code_cell("exercises.check_f(f)"),  # 4 its check: 2 points
+            new.new_markdown_cell(
+                "**Your answer:**\n\n" + SOLUTION.format("Because.")
+            ),  # 5 explain: 2 by hand
+            new.new_markdown_cell(
+                SOLUTION.format("I choose int8."), metadata={"tags": ["capstone"]}
+            ),  # 6: 4 by hand
+            new.new_code_cell("print('plain')"),  # 7 read-only
+        ]
+    )
 
 
 def test_each_kind_of_cell_gets_its_metadata_and_points():
     notebook = course_like()
     points = tool.annotate(notebook)
     meta = [c.metadata["nbgrader"] for c in notebook.cells]
-    assert meta[1]["solution"] and not meta[1]["grade"] and meta[1]["grade_id"] == "answer_prediction"
+    assert (
+        meta[1]["solution"] and not meta[1]["grade"] and meta[1]["grade_id"] == "answer_prediction"
+    )
     assert meta[2] == {**meta[2], "grade": True, "locked": True, "points": 1}
     assert meta[4]["points"] == 2 and meta[4]["locked"]
     assert meta[5]["grade"] and meta[5]["solution"] and meta[5]["points"] == 2
@@ -35,7 +47,10 @@ def test_each_kind_of_cell_gets_its_metadata_and_points():
     assert meta[7] == {**meta[7], "locked": True, "grade": False, "solution": False}
     # 1 + 2 autograded in 2 check cells; 2 + 4 by hand in 2 cells
     assert (points.autograded, points.checks, points.manual, points.manual_cells) == (3, 2, 6, 2)
-    assert "**Points: 9** (3 autograded in 2 check cells; 6 graded by hand in 2 answer cells" in notebook.cells[0].source
+    assert (
+        "**Points: 9** (3 autograded in 2 check cells; 6 graded by hand in 2 answer cells"
+        in notebook.cells[0].source
+    )
 
 
 def test_running_it_twice_changes_nothing():
@@ -58,7 +73,14 @@ def test_the_readme_and_the_guide_state_every_notebooks_points():
         title = nbformat.read(path, as_version=4).cells[0].source
         points = float(re.search(r"\*\*Points: ([\d.]+)\*\*", title).group(1))
         total += points
-        assert f"{path.name[:2]} · {points:g}," in readme or f"{path.name[:2]} · {points:g} (" in readme, path.name
-        row = next(line for line in guide.splitlines() if f"(../notebooks/{path.name})" in line and line.startswith("|"))
+        assert (
+            f"{path.name[:2]} · {points:g}," in readme
+            or f"{path.name[:2]} · {points:g} (" in readme
+        ), path.name
+        row = next(
+            line
+            for line in guide.splitlines()
+            if f"(../notebooks/{path.name})" in line and line.startswith("|")
+        )
         assert row.rstrip(" |").endswith(f"| {points:g}"), row
     assert f"({total:g} in all" in readme and f"**{total:g}**" in guide

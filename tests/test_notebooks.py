@@ -18,8 +18,13 @@ def notebook(request):
 
 
 def test_committed_without_outputs(notebook):
-    kept = [c.source[:40] for c in notebook.cells if c.cell_type == "code"
-            and (c.outputs or c.execution_count) and "# NBVAL_CHECK_OUTPUT" not in c.source]
+    kept = [
+        c.source[:40]
+        for c in notebook.cells
+        if c.cell_type == "code"
+        and (c.outputs or c.execution_count)
+        and "# NBVAL_CHECK_OUTPUT" not in c.source
+    ]
     assert kept == []
 
 
@@ -48,7 +53,8 @@ def test_notebooks_are_numbered_in_sequence():
 # round trip) says why in a comment on the assert's line: `# fact: ...`.
 MACHINE_DEPENDENT = re.compile(
     r"\b(\w*_ms|\w*latency\w*|\w*speedup\w*|\w*speed_up\w*|\w*images_per_s\w*|\w*per_second\w*|"
-    r"\w*seconds\w*|\w*accuracy\w*|\w*throughput\w*|\w*_ratio|\w*_s)\b")
+    r"\w*seconds\w*|\w*accuracy\w*|\w*throughput\w*|\w*_ratio|\w*_s)\b"
+)
 ORDERINGS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
@@ -58,17 +64,23 @@ def machine_dependent_asserts(notebook) -> list[str]:
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        source = "\n".join(l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            l for l in cell.source.splitlines() if not l.lstrip().startswith(("%", "!"))
+        )
         try:
             tree = ast.parse(source)
         except SyntaxError:
             continue
         lines = source.splitlines()
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Assert) or "# fact:" in "".join(lines[node.lineno - 1:node.end_lineno]):
+            if not isinstance(node, ast.Assert) or "# fact:" in "".join(
+                lines[node.lineno - 1 : node.end_lineno]
+            ):
                 continue
             for compare in ast.walk(node.test):
-                if isinstance(compare, ast.Compare) and any(isinstance(op, ORDERINGS) for op in compare.ops):
+                if isinstance(compare, ast.Compare) and any(
+                    isinstance(op, ORDERINGS) for op in compare.ops
+                ):
                     text = " ".join(ast.get_source_segment(source, compare).split())
                     if MACHINE_DEPENDENT.search(text) and "chance" not in text:
                         found.append(text)
@@ -76,16 +88,22 @@ def machine_dependent_asserts(notebook) -> list[str]:
 
 
 def test_no_assert_reads_a_timing_or_an_accuracy(notebook):
-    assert machine_dependent_asserts(notebook) == [], "state these as verdicts (utils.verdicts), not asserts"
+    assert machine_dependent_asserts(notebook) == [], (
+        "state these as verdicts (utils.verdicts), not asserts"
+    )
 
 
 def test_the_conventions_check_catches_what_it_should():
-    cells = [nbformat.v4.new_code_cell("assert speedup <= 0.6, 'slow'\nassert n == 3"),
-             nbformat.v4.new_code_cell("assert (test_accuracy\n        > bar), 'low'"),
-             nbformat.v4.new_code_cell("assert all(r['p50_ms'] < 2 * r['p95_ms'] for r in rows)"),
-             nbformat.v4.new_code_cell("assert math.isclose(feet, 88 * p99_ms / 1000)\n"
-                                       "assert accuracy > chance + 2 * se\n"
-                                       "assert total_ms >= rtt_ms  # fact: the total includes the round trip")]
+    cells = [
+        nbformat.v4.new_code_cell("assert speedup <= 0.6, 'slow'\nassert n == 3"),
+        nbformat.v4.new_code_cell("assert (test_accuracy\n        > bar), 'low'"),
+        nbformat.v4.new_code_cell("assert all(r['p50_ms'] < 2 * r['p95_ms'] for r in rows)"),
+        nbformat.v4.new_code_cell(
+            "assert math.isclose(feet, 88 * p99_ms / 1000)\n"
+            "assert accuracy > chance + 2 * se\n"
+            "assert total_ms >= rtt_ms  # fact: the total includes the round trip"
+        ),
+    ]
     found = machine_dependent_asserts(nbformat.v4.new_notebook(cells=cells))
     assert found == ["speedup <= 0.6", "test_accuracy > bar", "r['p50_ms'] < 2 * r['p95_ms']"]
 
@@ -112,13 +130,22 @@ def prediction_problems(cells) -> tuple[int, list[str]]:
     and a later cell (not the next one: the measurement comes between) must reveal it."""
     made, problems = 0, []
     for index, cell in enumerate(cells):
-        for match in re.finditer(r"exercises\.check_prediction\(\s*(\w+)", cell.source if cell.cell_type == "code" else ""):
+        for match in re.finditer(
+            r"exercises\.check_prediction\(\s*(\w+)",
+            cell.source if cell.cell_type == "code" else "",
+        ):
             made, name = made + 1, match.group(1)
             answer = cells[index - 1].source if index else ""
-            if "### BEGIN SOLUTION" not in answer or not re.search(rf"^\s*{name}\s*=", answer, re.M):
-                problems.append(f"{name}: the cell before its check is not the answer cell that sets it")
-            if not any("verdicts.reveal(" in c.source and re.search(rf"\b{name}\b", c.source)
-                       for c in cells[index + 2:]):
+            if "### BEGIN SOLUTION" not in answer or not re.search(
+                rf"^\s*{name}\s*=", answer, re.M
+            ):
+                problems.append(
+                    f"{name}: the cell before its check is not the answer cell that sets it"
+                )
+            if not any(
+                "verdicts.reveal(" in c.source and re.search(rf"\b{name}\b", c.source)
+                for c in cells[index + 2 :]
+            ):
                 problems.append(f"{name}: no verdicts.reveal after a measurement")
     return made, problems
 
@@ -131,16 +158,24 @@ def test_every_prediction_is_made_before_it_is_revealed(path):
 
 def test_the_prediction_check_catches_a_reveal_before_the_measurement():
     new = nbformat.v4
-    answer, check = new.new_code_cell("### BEGIN SOLUTION\nguess = 2\n### END SOLUTION"), \
-        new.new_code_cell("exercises.check_prediction(guess)")
-    measure, reveal = new.new_code_cell("ms = 3"), new.new_code_cell("verdicts.reveal('x', guess, ms)")
+    answer, check = (
+        new.new_code_cell("### BEGIN SOLUTION\nguess = 2\n### END SOLUTION"),
+        new.new_code_cell("exercises.check_prediction(guess)"),
+    )
+    measure, reveal = (
+        new.new_code_cell("ms = 3"),
+        new.new_code_cell("verdicts.reveal('x', guess, ms)"),
+    )
     assert prediction_problems([answer, check, measure, reveal]) == (1, [])
-    assert prediction_problems([answer, check, reveal])[1] == ["guess: no verdicts.reveal after a measurement"]
+    assert prediction_problems([answer, check, reveal])[1] == [
+        "guess: no verdicts.reveal after a measurement"
+    ]
     assert "not the answer cell" in prediction_problems([measure, check, measure, reveal])[1][0]
 
 
 @pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.name)
 def test_has_a_written_answer(path):
     cells = nbformat.read(path, as_version=4).cells
-    assert any(c.cell_type == "markdown" and "### BEGIN SOLUTION" in c.source for c in cells), \
+    assert any(c.cell_type == "markdown" and "### BEGIN SOLUTION" in c.source for c in cells), (
         f"{path.name} has no written 'explain why' answer cell"
+    )

@@ -25,8 +25,16 @@ def closed_port():
 
 @pytest.fixture(autouse=True)
 def no_proxy_settings(monkeypatch):
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "ALL_PROXY",
-                 "all_proxy"):
+    for name in (
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "NO_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -43,12 +51,16 @@ def test_a_proxy_that_does_not_answer_is_named(monkeypatch):
 
 
 def test_without_a_proxy_an_unresolvable_host_is_offline():
-    with pytest.raises(data.OfflineError, match="catalogue.invalid cannot be reached from this machine: use"):
+    with pytest.raises(
+        data.OfflineError, match="catalogue.invalid cannot be reached from this machine: use"
+    ):
         data._require_online("https://catalogue.invalid/cifar.html")
 
 
 def test_no_proxy_bypasses_the_proxy(monkeypatch, listening):
     monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{listening}")
     monkeypatch.setenv("no_proxy", "catalogue.invalid")
-    with pytest.raises(data.OfflineError, match="catalogue.invalid cannot be reached from this machine: use"):
+    with pytest.raises(
+        data.OfflineError, match="catalogue.invalid cannot be reached from this machine: use"
+    ):
         data._require_online("https://catalogue.invalid/cifar.html")

@@ -15,12 +15,24 @@ from packaging.version import Version
 from utils import config
 
 ROOT = config.ROOT
-ML_STACK = {"tensorflow", "tf-keras", "tensorflow-model-optimization", "tensorflow-datasets", "ai-edge-litert"}
+ML_STACK = {
+    "tensorflow",
+    "tf-keras",
+    "tensorflow-model-optimization",
+    "tensorflow-datasets",
+    "ai-edge-litert",
+}
 # an import name that is not its distribution's name
-DISTRIBUTION_OF = {"tf_keras": "tf-keras", "tensorflow_model_optimization": "tensorflow-model-optimization",
-                   "tensorflow_datasets": "tensorflow-datasets", "ai_edge_litert": "ai-edge-litert",
-                   "PIL": "pillow", "yaml": "pyyaml", "IPython": "ipykernel", "importlib_resources":
-                   "importlib-resources"}
+DISTRIBUTION_OF = {
+    "tf_keras": "tf-keras",
+    "tensorflow_model_optimization": "tensorflow-model-optimization",
+    "tensorflow_datasets": "tensorflow-datasets",
+    "ai_edge_litert": "ai-edge-litert",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "IPython": "ipykernel",
+    "importlib_resources": "importlib-resources",
+}
 
 
 def canonical(name):
@@ -33,7 +45,9 @@ def pyproject():
 
 def declared():
     project = pyproject()["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    return [
+        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
+    ]
 
 
 def lock():
@@ -75,7 +89,9 @@ def test_the_lock_pins_every_declared_package_exactly_inside_its_range():
     for requirement in declared():
         pin = pins.get(canonical(requirement.name))
         assert pin and pin.startswith("=="), f"constraints.txt does not pin {requirement.name}"
-        assert requirement.specifier.contains(pin[2:]), f"{requirement.name}{pin} is outside {requirement.specifier}"
+        assert requirement.specifier.contains(pin[2:]), (
+            f"{requirement.name}{pin} is outside {requirement.specifier}"
+        )
 
 
 def test_this_venv_has_the_locked_ml_stack():
@@ -89,9 +105,16 @@ def test_requires_python_is_3_11_to_3_13_and_conda_uses_one_of_them():
     from packaging.specifiers import SpecifierSet
 
     supported = SpecifierSet(pyproject()["project"]["requires-python"])
-    assert [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in supported] == ["3.11", "3.12", "3.13"]
-    conda_python = next(d.split("=", 1)[1] for d in yaml.safe_load((ROOT / "environment.yml").read_text())
-                        ["dependencies"] if isinstance(d, str) and d.startswith("python="))
+    assert [v for v in ("3.10", "3.11", "3.12", "3.13", "3.14") if v in supported] == [
+        "3.11",
+        "3.12",
+        "3.13",
+    ]
+    conda_python = next(
+        d.split("=", 1)[1]
+        for d in yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+        if isinstance(d, str) and d.startswith("python=")
+    )
     assert conda_python in supported
 
 
@@ -106,8 +129,11 @@ def third_party_imports():
     """Top-level modules imported by utils/, tools/ and the notebooks (not the standard library)."""
     sources = [p.read_text() for p in [*ROOT.glob("utils/**/*.py"), *ROOT.glob("tools/**/*.py")]]
     for notebook in ROOT.glob("notebooks/*.ipynb"):
-        sources += ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]
-                    if c["cell_type"] == "code"]
+        sources += [
+            "".join(c["source"])
+            for c in json.loads(notebook.read_text())["cells"]
+            if c["cell_type"] == "code"
+        ]
     names = set()
     for source in sources:
         try:
@@ -125,8 +151,11 @@ def third_party_imports():
 def test_every_imported_package_is_declared():
     names = {canonical(r.name) for r in declared()}
     optional = {"google", "pip"}  # google.colab only on Colab; pip's packaging only as a fallback
-    undeclared = {m for m in third_party_imports() - optional
-                  if canonical(DISTRIBUTION_OF.get(m, m)) not in names}
+    undeclared = {
+        m
+        for m in third_party_imports() - optional
+        if canonical(DISTRIBUTION_OF.get(m, m)) not in names
+    }
     assert not undeclared, f"imported but not declared in pyproject.toml: {sorted(undeclared)}"
 
 
@@ -137,7 +166,14 @@ def test_colab_pins_are_colabs_tensorflow_and_ipywidgets_inside_our_ranges():
             name, version = line.split("==")
             pins[canonical(name)] = version
     ranges = {canonical(r.name): r.specifier for r in declared()}
-    for name in ("tensorflow", "tf-keras", "numpy", "matplotlib", "ipywidgets", "tensorflow-datasets"):
+    for name in (
+        "tensorflow",
+        "tf-keras",
+        "numpy",
+        "matplotlib",
+        "ipywidgets",
+        "tensorflow-datasets",
+    ):
         assert ranges[name].contains(pins[name]), (name, pins[name])
     assert Version(pins["ipywidgets"]).major == 7  # the explorer must work with Colab's widgets
     assert "tensorflow-model-optimization" not in pins  # Colab lacks it: the bootstrap installs it

@@ -30,4 +30,3 @@ def test_thirty_percent_of_the_filters_remove_about_half_the_arithmetic():
     assert training.forward_flops(cut) == 2 * macs + 3 == 10_707_231
     removed = 1 - 10_707_231 / 20_644_611
     assert np.isclose(removed, 0.4814, atol=1e-4) and 0.40 < removed < 0.52  # notebook 04's bound
-

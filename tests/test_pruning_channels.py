@@ -15,17 +15,35 @@ def test_channel_sweep_is_cached_and_gives_the_best_model(monkeypatch):
     monkeypatch.setattr(sweeps, "SENSITIVITY_RATIOS", (0.5,))
     sweep = pruning.channel_sweep()
     rows = sweep["rows"]
-    assert [(r["criterion"], r["seed"]) for r in rows] == [("L1 norm", 0), ("random", 0), ("L1 norm", 1), ("random", 1)]
-    assert all(r["fraction"] == 0.5 and 0 <= r["validation_accuracy"] <= 1 and 0 <= r["test_accuracy"] <= 1
-               and 0 <= r["just_cut_validation_accuracy"] <= 1 for r in rows)
-    assert len({r["parameters"] for r in rows}) == 1 and rows[0]["parameters"] < sweep["dense"]["parameters"]
-    assert [(s["layer"], s["ratio"]) for s in sweep["sensitivity"]] == [(n, 0.5) for n in
-                                                                        dict.fromkeys(s["layer"] for s in sweep["sensitivity"])]
+    assert [(r["criterion"], r["seed"]) for r in rows] == [
+        ("L1 norm", 0),
+        ("random", 0),
+        ("L1 norm", 1),
+        ("random", 1),
+    ]
+    assert all(
+        r["fraction"] == 0.5
+        and 0 <= r["validation_accuracy"] <= 1
+        and 0 <= r["test_accuracy"] <= 1
+        and 0 <= r["just_cut_validation_accuracy"] <= 1
+        for r in rows
+    )
+    assert (
+        len({r["parameters"] for r in rows}) == 1
+        and rows[0]["parameters"] < sweep["dense"]["parameters"]
+    )
+    assert [(s["layer"], s["ratio"]) for s in sweep["sensitivity"]] == [
+        (n, 0.5) for n in dict.fromkeys(s["layer"] for s in sweep["sensitivity"])
+    ]
     summary = pruning.summarize(rows)
-    assert [s["seeds"] for s in summary] == [2, 2] and all(s["min"] <= s["mean"] <= s["max"] for s in summary)
+    assert [s["seeds"] for s in summary] == [2, 2] and all(
+        s["min"] <= s["mean"] <= s["max"] for s in summary
+    )
     model = pruning.best_channel_model(0.5)
     assert isinstance(model, keras.Model) and model.count_params() == rows[0]["parameters"]
-    monkeypatch.setattr(sweeps, "prune_channels", lambda *a, **k: pytest.fail("rebuilt a cached sweep"))
+    monkeypatch.setattr(
+        sweeps, "prune_channels", lambda *a, **k: pytest.fail("rebuilt a cached sweep")
+    )
     assert pruning.channel_sweep() == sweep
     with pytest.raises(ValueError, match="not 0.75"):
         pruning.best_channel_model(0.75)

@@ -117,7 +117,11 @@ def test_prune_channels_reaches_the_target_in_steps_and_uses_a_given_score():
     widths = [layer.filters for layer in smaller.layers if isinstance(layer, keras.layers.Conv2D)]
     assert widths == [2, 3, 4]  # half of 4, 6, 8 after two steps of a quarter each
     # a student's own score: the lowest-scoring channels are the ones removed
-    mine = {"re_lu": np.array([0.0, 1, 2, 3]), "re_lu_1": np.arange(6.0), "re_lu_2": -np.arange(8.0)}
+    mine = {
+        "re_lu": np.array([0.0, 1, 2, 3]),
+        "re_lu_1": np.arange(6.0),
+        "re_lu_2": -np.arange(8.0),
+    }
     one = pruning.prune_channels(model, "L1 norm", 0.5, ds, ds, steps=1, scores=mine)
     kept = [layer for layer in one.layers if isinstance(layer, keras.layers.Conv2D)]
     original = model.get_layer("conv2d").kernel.numpy()
@@ -130,11 +134,15 @@ def test_sensitivity_scan_and_the_ratios_it_gives():
     model = course_shaped_model()
     ds = labelled(random_images(8))
     rows = pruning.sensitivity(model, ds, ratios=(0.5, 0.75))
-    assert [(r["layer"], r["ratio"]) for r in rows] == [(l, r) for l in ("re_lu", "re_lu_1", "re_lu_2")
-                                                         for r in (0.5, 0.75)]
+    assert [(r["layer"], r["ratio"]) for r in rows] == [
+        (l, r) for l in ("re_lu", "re_lu_1", "re_lu_2") for r in (0.5, 0.75)
+    ]
     assert all(0 <= r["accuracy"] <= 1 for r in rows)
-    scan = [{"layer": "a", "ratio": 0.5, "accuracy": 0.89}, {"layer": "a", "ratio": 0.75, "accuracy": 0.80},
-            {"layer": "b", "ratio": 0.5, "accuracy": 0.70}]
+    scan = [
+        {"layer": "a", "ratio": 0.5, "accuracy": 0.89},
+        {"layer": "a", "ratio": 0.75, "accuracy": 0.80},
+        {"layer": "b", "ratio": 0.5, "accuracy": 0.70},
+    ]
     assert pruning.ratios_from_sensitivity(scan, 0.90, 0.02) == {"a": 0.5, "b": 0.0}
 
 

@@ -17,7 +17,9 @@ def pairs(model):
 
 
 def right(model):
-    return {relu.name: np.abs(conv.kernel.numpy()).sum(axis=(0, 1, 2)) for conv, relu in pairs(model)}
+    return {
+        relu.name: np.abs(conv.kernel.numpy()).sum(axis=(0, 1, 2)) for conv, relu in pairs(model)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +32,37 @@ def test_the_l1_norms_are_accepted(model, capsys):
     assert "✓ Correct: one L1 norm per filter" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("answer, says", [
-    (lambda m: {r.name: c.kernel.numpy().sum(axis=(0, 1, 2)) for c, r in pairs(m)}, "plain sum"),
-    (lambda m: {r.name: np.sqrt((c.kernel.numpy() ** 2).sum(axis=(0, 1, 2))) for c, r in pairs(m)},
-     "that is the L2 norm"),
-    (lambda m: {r.name: np.abs(c.kernel.numpy()).mean(axis=(0, 1, 2)) for c, r in pairs(m)}, "mean of the absolute"),
-    (lambda m: {r.name: np.abs(c.kernel.numpy()).sum(axis=(0, 1, 3)) for c, r in pairs(m)}, "summed over the filters"),
-    (lambda m: {c.name: np.abs(c.kernel.numpy()).sum(axis=(0, 1, 2)) for c, r in pairs(m)}, "convolutions' names"),
-    (lambda m: {r.name: np.ones(c.filters) for c, r in pairs(m)}, "np.abs(kernel).sum(axis=(0, 1, 2))"),
-])
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (
+            lambda m: {r.name: c.kernel.numpy().sum(axis=(0, 1, 2)) for c, r in pairs(m)},
+            "plain sum",
+        ),
+        (
+            lambda m: {
+                r.name: np.sqrt((c.kernel.numpy() ** 2).sum(axis=(0, 1, 2))) for c, r in pairs(m)
+            },
+            "that is the L2 norm",
+        ),
+        (
+            lambda m: {r.name: np.abs(c.kernel.numpy()).mean(axis=(0, 1, 2)) for c, r in pairs(m)},
+            "mean of the absolute",
+        ),
+        (
+            lambda m: {r.name: np.abs(c.kernel.numpy()).sum(axis=(0, 1, 3)) for c, r in pairs(m)},
+            "summed over the filters",
+        ),
+        (
+            lambda m: {c.name: np.abs(c.kernel.numpy()).sum(axis=(0, 1, 2)) for c, r in pairs(m)},
+            "convolutions' names",
+        ),
+        (
+            lambda m: {r.name: np.ones(c.filters) for c, r in pairs(m)},
+            "np.abs(kernel).sum(axis=(0, 1, 2))",
+        ),
+    ],
+)
 def test_wrong_norms_say_what_is_wrong(model, answer, says):
     with pytest.raises(exercises.NotYet, match=re.escape(says)):
         exercises.check_l1_norms(answer, model)

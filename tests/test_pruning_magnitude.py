@@ -24,8 +24,10 @@ def test_schedule_reaches_its_target_inside_the_real_steps(steps):
     assert schedule["end_step"] % schedule["frequency"] == 0  # the last pruning step happens
 
 
-@pytest.mark.parametrize("sparsity, steps, says", [(1.0, 100, "not including"), (-0.1, 100, "from 0"),
-                                                   (0.5, 3, "at least 4")])
+@pytest.mark.parametrize(
+    "sparsity, steps, says",
+    [(1.0, 100, "not including"), (-0.1, 100, "from 0"), (0.5, 3, "at least 4")],
+)
 def test_bad_schedules_are_refused(sparsity, steps, says):
     with pytest.raises(ValueError, match=says):
         pruning.schedule_for(sparsity, steps)
@@ -54,12 +56,19 @@ def test_sparsity_report_counts_zeros_in_the_kernels():
 def test_three_sizes(tmp_path):
     model = training.small_cnn(3, 16, filters=(8, 16, 32))
     sparse = keras.models.clone_model(model)
-    sparse.set_weights([np.where(np.abs(w) < np.quantile(np.abs(w), 0.9), 0, w) if w.ndim == 4 else w
-                        for w in model.get_weights()])
+    sparse.set_weights(
+        [
+            np.where(np.abs(w) < np.quantile(np.abs(w), 0.9), 0, w) if w.ndim == 4 else w
+            for w in model.get_weights()
+        ]
+    )
     dense_sizes = pruning.sizes(model, tmp_path / "dense.keras")
     sparse_sizes = pruning.sizes(sparse, tmp_path / "sparse.keras")
     assert dense_sizes["file_bytes"] == (tmp_path / "dense.keras").stat().st_size
-    assert abs(sparse_sizes["file_bytes"] - dense_sizes["file_bytes"]) < 0.01 * dense_sizes["file_bytes"]
+    assert (
+        abs(sparse_sizes["file_bytes"] - dense_sizes["file_bytes"])
+        < 0.01 * dense_sizes["file_bytes"]
+    )
     assert sparse_sizes["gzip_bytes"] < 0.5 * dense_sizes["gzip_bytes"]
     nonzero = sum(int(np.count_nonzero(w)) for w in sparse.get_weights())
     assert sparse_sizes["nonzero_bytes"] == 4 * nonzero
@@ -68,7 +77,9 @@ def test_three_sizes(tmp_path):
 def test_accuracy_counts_right_answers():
     always_first = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
     always_first.set_weights([np.zeros((2, 3)), np.array([1.0, 0.0, 0.0])])
-    ds = tf.data.Dataset.from_tensor_slices((np.zeros((3, 2), np.float32), np.array([0, 0, 1]))).batch(2)
+    ds = tf.data.Dataset.from_tensor_slices(
+        (np.zeros((3, 2), np.float32), np.array([0, 0, 1]))
+    ).batch(2)
     assert pruning.accuracy(always_first, ds) == pytest.approx(2 / 3)
 
 

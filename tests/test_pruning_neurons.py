@@ -24,8 +24,14 @@ def course_shaped_model():
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.uniform(0.0, 0.5, n),
-                               rng.normal(0, 0.2, n), rng.uniform(0.5, 2.0, n)])
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 1.5, n),
+                    rng.uniform(0.0, 0.5, n),
+                    rng.normal(0, 0.2, n),
+                    rng.uniform(0.5, 2.0, n),
+                ]
+            )
     return model
 
 
@@ -41,8 +47,11 @@ def silence(model, channels):
 
 
 def keep_all_but(model, removed):
-    return {layer.name: np.setdiff1d(np.arange(layer.output_shape[-1]), removed.get(layer.name, []))
-            for layer in model.layers if isinstance(layer, keras.layers.ReLU)}
+    return {
+        layer.name: np.setdiff1d(np.arange(layer.output_shape[-1]), removed.get(layer.name, []))
+        for layer in model.layers
+        if isinstance(layer, keras.layers.ReLU)
+    }
 
 
 def random_images(n=16, size=16, seed=0):
@@ -62,7 +71,9 @@ def test_firing_rates_count_every_position_of_every_image():
     assert list(rates) == ["relu"]
     np.testing.assert_allclose(rates["relu"], [0.25, 0.5])
     # only the first batch (4 images: three of them with channel 1 positive)
-    np.testing.assert_allclose(pruning.firing_rates(model, batches(x), max_batches=1)["relu"], [0.25, 0.75])
+    np.testing.assert_allclose(
+        pruning.firing_rates(model, batches(x), max_batches=1)["relu"], [0.25, 0.75]
+    )
 
 
 def test_firing_rates_of_a_dense_relu_and_of_several_layers():
@@ -81,7 +92,9 @@ def test_firing_rates_of_a_dense_relu_and_of_several_layers():
 def test_firing_rates_need_relus_and_data():
     inputs = keras.Input((3,))
     with pytest.raises(ValueError, match="no ReLU layers"):
-        pruning.firing_rates(keras.Model(inputs, keras.layers.Dense(2)(inputs)), batches(np.ones((2, 3))))
+        pruning.firing_rates(
+            keras.Model(inputs, keras.layers.Dense(2)(inputs)), batches(np.ones((2, 3)))
+        )
     relu_model = keras.Model(inputs, keras.layers.ReLU()(inputs))
     with pytest.raises(ValueError, match="no batches"):
         pruning.firing_rates(relu_model, batches(np.ones((2, 3))), max_batches=0)
@@ -92,10 +105,16 @@ def test_firing_rates_need_relus_and_data():
 
 def test_units_to_keep_drops_the_least_firing_and_keeps_at_least_one():
     rates = {"a": np.array([0.5, 0.1, 0.9, 0.0]), "b": np.array([0.3, 0.3])}
-    assert {k: v.tolist() for k, v in pruning.units_to_keep(rates, 0.5).items()} == {"a": [0, 2], "b": [0]}
+    assert {k: v.tolist() for k, v in pruning.units_to_keep(rates, 0.5).items()} == {
+        "a": [0, 2],
+        "b": [0],
+    }
     assert pruning.units_to_keep(rates, 0.0)["a"].tolist() == [0, 1, 2, 3]
     assert pruning.units_to_keep(rates, 0.25)["a"].tolist() == [0, 1, 2]  # the dead one goes first
-    assert {k: v.tolist() for k, v in pruning.units_to_keep(rates, 0.99).items()} == {"a": [2], "b": [0]}
+    assert {k: v.tolist() for k, v in pruning.units_to_keep(rates, 0.99).items()} == {
+        "a": [2],
+        "b": [0],
+    }
 
 
 @pytest.mark.parametrize("fraction", [1.0, -0.1, 1.5])
@@ -117,14 +136,21 @@ def test_removing_dead_channels_changes_no_output_and_saves_parameters():
     keep = pruning.units_to_keep(rates, 0.34)  # a third of each block: 1 of 4, 2 of 6, 2 of 8
     keep["re_lu_2"] = np.setdiff1d(np.arange(8), DEAD["re_lu_2"])  # all three dead ones there
     assert {name: k.tolist() for name, k in keep.items()} == {
-        name: k.tolist() for name, k in keep_all_but(model, DEAD).items()}
+        name: k.tolist() for name, k in keep_all_but(model, DEAD).items()
+    }
 
     smaller = pruning.remove_units(model, keep)
-    assert [layer.output_shape[-1] for layer in smaller.layers if isinstance(layer, keras.layers.ReLU)] == [3, 4, 5]
-    expected = (3 * 3 * 3 * 3 + 4 * 3) + (3 * 3 * 3 * 4 + 4 * 4) + (3 * 3 * 4 * 5 + 4 * 5) + (5 * 3 + 3)
+    assert [
+        layer.output_shape[-1] for layer in smaller.layers if isinstance(layer, keras.layers.ReLU)
+    ] == [3, 4, 5]
+    expected = (
+        (3 * 3 * 3 * 3 + 4 * 3) + (3 * 3 * 3 * 4 + 4 * 4) + (3 * 3 * 4 * 5 + 4 * 5) + (5 * 3 + 3)
+    )
     assert smaller.count_params() == expected < model.count_params()
     x_new = random_images(seed=1)
-    np.testing.assert_allclose(smaller(x_new, training=False), model(x_new, training=False), atol=1e-5)
+    np.testing.assert_allclose(
+        smaller(x_new, training=False), model(x_new, training=False), atol=1e-5
+    )
 
 
 def test_removing_live_channels_equals_silencing_them_and_changes_outputs():
@@ -147,7 +173,9 @@ def test_surgery_leaves_the_original_alone_and_keeps_layer_settings():
     smaller.set_weights([np.zeros_like(w) for w in smaller.get_weights()])
     for old, now in zip(weights, model.get_weights()):
         np.testing.assert_array_equal(old, now)
-    assert [layer.output_shape[-1] for layer in smaller.layers if isinstance(layer, keras.layers.ReLU)] == [4, 2, 8]
+    assert [
+        layer.output_shape[-1] for layer in smaller.layers if isinstance(layer, keras.layers.ReLU)
+    ] == [4, 2, 8]
     assert smaller.get_layer("batch_normalization").momentum == 0.9
     assert smaller.get_layer("dropout").rate == 0.3
     assert smaller.get_layer("probabilities").activation is keras.activations.softmax
@@ -155,10 +183,17 @@ def test_surgery_leaves_the_original_alone_and_keeps_layer_settings():
 
 def test_surgery_on_a_sequential_model_with_a_dense_relu():
     keras.utils.set_random_seed(3)
-    model = keras.Sequential([keras.Input((8, 8, 2)), keras.layers.Conv2D(5, 3, name="conv"),
-                              keras.layers.ReLU(name="r1"), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(6, name="hidden"), keras.layers.ReLU(name="r2"),
-                              keras.layers.Dense(2, name="out")])
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 2)),
+            keras.layers.Conv2D(5, 3, name="conv"),
+            keras.layers.ReLU(name="r1"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(6, name="hidden"),
+            keras.layers.ReLU(name="r2"),
+            keras.layers.Dense(2, name="out"),
+        ]
+    )
     dead_hidden = [1, 4]
     kernel, bias = model.get_layer("hidden").get_weights()
     kernel[:, dead_hidden], bias[dead_hidden] = 0.0, -1.0  # these units never fire

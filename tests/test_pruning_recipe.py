@@ -15,14 +15,18 @@ RECIPE = recipes.RECIPES["pruning"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells
-            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
+    return [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)
+    ]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cell():
     assert RECIPE.module.read_text() == recipes.source("pruning"), (
         "utils/pruning/recipe.py differs from notebook 04's #@save cell: run python -m "
-        "tools.recipes (and review the diff)")
+        "tools.recipes (and review the diff)"
+    )
 
 
 def test_an_edited_pruning_cell_is_a_difference(tmp_path, capsys):
@@ -62,6 +66,7 @@ def test_verbose_prints_the_schedule_before_the_epochs(capsys):
     assert capsys.readouterr().out == ""  # what the sweep uses: quiet
     recipe.prune(model, 0.5, ds, epochs=1, verbose=2)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("4 fine-tuning steps; {'initial_sparsity': 0.0, "
-                               "'final_sparsity': 0.5")
+    assert lines[0].startswith(
+        "4 fine-tuning steps; {'initial_sparsity': 0.0, 'final_sparsity': 0.5"
+    )
     assert len(lines) == 2 and "loss:" in lines[1]  # then the epoch's one line

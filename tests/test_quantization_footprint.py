@@ -69,10 +69,15 @@ def test_activation_bytes_count_float16_weights_expanded_to_float32():
     assert quantization.activation_bytes(content) == (64 + 116) * 4
 
 
-@pytest.mark.parametrize("fmt, expected", [
-    # CONV_2D: input 16 values + output 32; RESHAPE: 32 in + 32 out; FULLY_CONNECTED: 32 + 3.
-    # The peak is the reshape's 64 values: 4 bytes each in float32, 1 byte each in int8.
-    ("float32", 64 * 4), ("int8", 64 * 1)])
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        # CONV_2D: input 16 values + output 32; RESHAPE: 32 in + 32 out; FULLY_CONNECTED: 32 + 3.
+        # The peak is the reshape's 64 values: 4 bytes each in float32, 1 byte each in int8.
+        ("float32", 64 * 4),
+        ("int8", 64 * 1),
+    ],
+)
 def test_activation_bytes_of_a_tiny_model_derived_by_hand(fmt, expected):
     images = np.random.default_rng(0).random((4, 4, 4, 1), np.float32)
     content = quantization.convert(conv_model(), fmt, images)

@@ -22,7 +22,9 @@ def test_int8_per_channel_scale_and_half_step_bound():
     # Channel 0: max |w| 1.27 → scale 0.01; channel 1: max |w| 0.127 → scale 0.001.
     w = np.array([[1.27, 0.127], [0.005, -0.0004], [-0.333, 0.05]], np.float32)
     rounded = quantization.round_weights(w, "int8 per channel")
-    assert rounded[:, 0] == pytest.approx([1.27, 0.01, -0.33], abs=1e-7)  # 0.005 / 0.01 = 0.5: a tie, away from zero
+    assert rounded[:, 0] == pytest.approx(
+        [1.27, 0.01, -0.33], abs=1e-7
+    )  # 0.005 / 0.01 = 0.5: a tie, away from zero
     assert rounded[:, 1] == pytest.approx([0.127, 0.0, 0.05], abs=1e-7)
     assert np.all(np.abs(rounded - w) <= np.array([0.01, 0.001]) / 2 + 1e-7)
 
@@ -33,7 +35,9 @@ def test_fp8_error_is_relative_int8_error_is_absolute():
     int8 = quantization.round_weights(w, "int8 per channel")
     e4m3 = quantization.round_weights(w, "float8 E4M3")
     assert int8[2, 0] == 0.0  # 0.003 / (1/127) = 0.38 → 0
-    assert abs(e4m3[2, 0] - 0.003) / 0.003 < 1 / 16  # 3 mantissa bits: within half a step of 1/8 relative
+    assert (
+        abs(e4m3[2, 0] - 0.003) / 0.003 < 1 / 16
+    )  # 3 mantissa bits: within half a step of 1/8 relative
     errors = quantization.rounding_errors([w], "int8 per channel")
     assert errors["max_abs_error"] == pytest.approx(0.003, abs=1e-6)
 

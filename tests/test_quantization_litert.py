@@ -38,8 +38,10 @@ def test_litert_kernels_differ_only_on_ties():
     off = np.random.default_rng(2).uniform(-3, 3, 50).astype(np.float32)
     off = off[np.abs(off / np.float32(0.25) % 1 - 0.5) > 1e-3]
     for kernels in quantization.KERNELS:
-        assert np.array_equal(quantization.quantize_in_litert(off, 0.25, 0, kernels),
-                              quantization.quantize(off, 0.25, 0))
+        assert np.array_equal(
+            quantization.quantize_in_litert(off, 0.25, 0, kernels),
+            quantization.quantize(off, 0.25, 0),
+        )
 
 
 def test_unknown_kernels_are_named():
@@ -53,8 +55,11 @@ def test_quantized_tensors_dequantize_back_to_the_weights(model, images):
     kernel = model.layers[-1].get_weights()[0].T
     assert tensor["shape"] == kernel.shape
     scales = tensor["scales"].reshape(-1, 1) if tensor["scales"].size > 1 else tensor["scales"]
-    zero_points = (tensor["zero_points"].reshape(-1, 1) if tensor["zero_points"].size > 1
-                   else tensor["zero_points"])
+    zero_points = (
+        tensor["zero_points"].reshape(-1, 1)
+        if tensor["zero_points"].size > 1
+        else tensor["zero_points"]
+    )
     back = quantization.dequantize(tensor["values"], scales, zero_points)
     assert np.max(np.abs(back - kernel)) <= np.max(tensor["scales"]) / 2 + 1e-6
 

@@ -14,22 +14,27 @@ RECIPE = recipes.RECIPES["conversion"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells
-            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
+    return [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)
+    ]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cell():
     assert RECIPE.module.read_text() == recipes.source("conversion"), (
         "utils/quantization/recipe.py differs from notebook 05's #@save cell: run python -m "
-        "tools.recipes (and review the diff)")
+        "tools.recipes (and review the diff)"
+    )
 
 
 def test_an_edited_converter_cell_is_a_difference(tmp_path, capsys):
     notebook = nbformat.read(RECIPE.notebook, as_version=4)
     [cell] = saved_cells(notebook)
     assert "def convert(" in cell.source and "TFLITE_BUILTINS_INT8" in cell.source
-    cell.source = cell.source.replace("converter.inference_output_type = tf.int8",
-                                      "converter.inference_output_type = tf.float32")
+    cell.source = cell.source.replace(
+        "converter.inference_output_type = tf.int8", "converter.inference_output_type = tf.float32"
+    )
     edited = tmp_path / "05.ipynb"
     nbformat.write(notebook, edited)
     assert "converter.inference_output_type = tf.float32" in recipes.source("conversion", edited)

@@ -18,8 +18,11 @@ def images():
 
 
 def test_grid_row_finds_a_variant_or_names_the_choices():
-    rows = [{"method": "magnitude", "sparsity": s, "format": f, "variant": f"{s} {f}"}
-            for s in (0.0, 0.5) for f in quantization.FORMATS]
+    rows = [
+        {"method": "magnitude", "sparsity": s, "format": f, "variant": f"{s} {f}"}
+        for s in (0.0, 0.5)
+        for f in quantization.FORMATS
+    ]
     assert quantization.grid_row(rows, 0.5, "int8")["variant"] == "0.5 int8"
     with pytest.raises(ValueError, match=r"no '80% pruned int8' variant.*\[0.0, 0.5\]"):
         quantization.grid_row(rows, 0.8, "int8")
@@ -39,8 +42,9 @@ def test_variant_scores_without_a_novel_split(model, images):
     assert quantization.variant_scores(content, splits, reference)["novel_accuracy"] == 0.0
 
 
-@pytest.mark.parametrize("load", [quantization.published_latencies,
-                                  quantization.published_quantization_results])
+@pytest.mark.parametrize(
+    "load", [quantization.published_latencies, quantization.published_quantization_results]
+)
 def test_published_figures_carry_a_source_on_every_row(load):
     rows = load()
     assert rows and all(row["source"].strip() for row in rows)
@@ -62,8 +66,10 @@ def test_published_latencies_pair_float_and_quant_per_device():
 def test_published_quantization_rows_say_what_they_measured():
     rows = quantization.published_quantization_results()
     assert {r["technique"] for r in rows} == {
-        "float model (no quantization)", "post-training weight-only quantization (hybrid)",
-        "quantization-aware training (TF 1 contrib/quantize)"}
+        "float model (no quantization)",
+        "post-training weight-only quantization (hybrid)",
+        "quantization-aware training (TF 1 contrib/quantize)",
+    }
     hybrid = [r for r in rows if "hybrid" in r["technique"]]
     assert hybrid and all(r["precision"] == "int8 weights, float32 activations" for r in hybrid)
     assert all(r["unit"] == "ms" for r in rows if r["measure"] == "latency")

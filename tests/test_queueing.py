@@ -13,8 +13,9 @@ def test_queueing_formulas_by_hand():
     assert queueing.mmc_mean_response_ms(500, 1.0) == pytest.approx(1 / (1000 - 500) * 1000)
     assert queueing.md1_mean_response_ms(500, 1.0) == pytest.approx(0.5 / (2 * 0.5) + 1)
     # M/M/2, a = 1.5 Erlang: Erlang C = 0.6429, Wq = C / (2μ - λ)
-    assert queueing.mmc_mean_response_ms(1500, 1.0, 2) == pytest.approx(0.642857 / 500 * 1000 + 1,
-                                                                         rel=1e-4)
+    assert queueing.mmc_mean_response_ms(1500, 1.0, 2) == pytest.approx(
+        0.642857 / 500 * 1000 + 1, rel=1e-4
+    )
     assert queueing.mmc_mean_response_ms(1000, 1.0) == math.inf
     assert queueing.utilisation(1500, 1.0, 2) == pytest.approx(0.75)
 
@@ -45,8 +46,9 @@ def test_simpy_is_deterministic_with_a_seed():
 
 def test_batching_waits_at_most_the_delay_and_raises_the_capacity():
     # one request every 100 s on average: each waits the whole delay alone, then is served
-    alone = queueing.simulate_server(0.01, 2.0, 50, service="deterministic", batch_size=8,
-                                     max_delay_ms=5)
+    alone = queueing.simulate_server(
+        0.01, 2.0, 50, service="deterministic", batch_size=8, max_delay_ms=5
+    )
     assert np.allclose(alone, 7.0)
     # beyond one-at-a-time capacity (utilisation 1.25): batches of up to 8 keep up, single calls
     # do not
@@ -57,12 +59,15 @@ def test_batching_waits_at_most_the_delay_and_raises_the_capacity():
     assert single[-500:].mean() > single[:500].mean() * 5  # the queue grows without bound
 
 
-@pytest.mark.parametrize("kwargs, says", [
-    ({"rate_per_s": 0}, "positive arrival rate|above 0"),
-    ({"service": "pareto"}, "use 'exponential'"),
-    ({"servers": 0}, "must be 1 or more|1 or more"),
-    ({"n": -3}, "simulate at least 1 request|1 or more"),
-])
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        ({"rate_per_s": 0}, "positive arrival rate|above 0"),
+        ({"service": "pareto"}, "use 'exponential'"),
+        ({"servers": 0}, "must be 1 or more|1 or more"),
+        ({"n": -3}, "simulate at least 1 request|1 or more"),
+    ],
+)
 def test_bad_server_settings_are_named(kwargs, says):
     arguments = {"rate_per_s": 10, "service_ms": 1.0, "n": 10, **kwargs}
     with pytest.raises(ValueError, match=says):

@@ -21,15 +21,21 @@ def notebook_with(tmp_path, *sources):
 
 
 def example(tmp_path, notebook):
-    return dataclasses.replace(recipes.RECIPES["training"], name="example", notebook=notebook,
-                               module=tmp_path / "example.py")
+    return dataclasses.replace(
+        recipes.RECIPES["training"],
+        name="example",
+        notebook=notebook,
+        module=tmp_path / "example.py",
+    )
 
 
 def test_export_joins_the_saved_cells_in_order_without_their_mark(tmp_path):
-    path = notebook_with(tmp_path, "#@save\nA = 1\n", "print(A)",
-                         "#@save\n\ndef twice(x):\n    return 2 * x")
+    path = notebook_with(
+        tmp_path, "#@save\nA = 1\n", "print(A)", "#@save\n\ndef twice(x):\n    return 2 * x"
+    )
     assert recipes.export(path, '"""Header."""\n') == (
-        '"""Header."""\n\n\nA = 1\n\n\ndef twice(x):\n    return 2 * x\n')
+        '"""Header."""\n\n\nA = 1\n\n\ndef twice(x):\n    return 2 * x\n'
+    )
     with pytest.raises(ValueError, match="no cell starting with #@save"):
         recipes.export(notebook_with(tmp_path, "A = 1  #@save"), "")
 
@@ -56,7 +62,11 @@ def test_writing_then_checking(tmp_path, capsys):
 
 
 def test_the_repository_recipes_match_their_notebooks():
-    run = subprocess.run([sys.executable, "-m", "tools.recipes", "--check"], capture_output=True,
-                         text=True, cwd=recipes.ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "tools.recipes", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=recipes.ROOT,
+    )
     assert run.returncode == 0, run.stderr
     assert "training, pruning, conversion" in run.stdout

@@ -87,9 +87,7 @@ def test_non_finite_value_creates_no_file():
 
 def test_concurrent_writers_lose_nothing(tmp_path):
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_record_many, args=(str(tmp_path), w)) for w in range(3)
-    ]
+    workers = [context.Process(target=_record_many, args=(str(tmp_path), w)) for w in range(3)]
     for p in workers:
         p.start()
     for p in workers:
@@ -126,7 +124,9 @@ def test_corrupt_file_names_its_path():
         results.load()
 
 
-@pytest.mark.parametrize("value, shown", [(12345.678, "12,345.7"), (42.123456, "42.12"), (0.000123456, "0.000123")])
+@pytest.mark.parametrize(
+    "value, shown", [(12345.678, "12,345.7"), (42.123456, "42.12"), (0.000123456, "0.000123")]
+)
 def test_table_keeps_large_and_small_numbers_readable(value, shown):
     results.record("03_x", "v", value, "u")
     assert f"| 03_x | v | {shown} | u |" in results.table()
@@ -151,7 +151,9 @@ def test_a_unit_with_a_bar_stays_inside_its_table_cell(tmp_path, monkeypatch):
 
 
 def test_an_uncatalogued_key_is_refused_and_nothing_is_recorded():
-    with pytest.raises(ValueError, match=r"01_data/pictures is not in the catalogue.*data/figures/01_data.csv"):
+    with pytest.raises(
+        ValueError, match=r"01_data/pictures is not in the catalogue.*data/figures/01_data.csv"
+    ):
         results.record_many("01_data", {"images": 3, "pictures": 4})
     assert not config.results_path().exists()
 
@@ -159,8 +161,15 @@ def test_an_uncatalogued_key_is_refused_and_nothing_is_recorded():
 def test_record_returns_a_figure_that_knows_its_key_unit_and_label():
     figure = results.record("01_data", "images", 300)
     assert isinstance(figure, figures.Figure) and figure == 300.0
-    assert (figure.notebook, figure.key, figure.unit, figure.label) == ("01_data", "images", "count", "images")
-    assert type(figure * 2) is float  # arithmetic gives plain numbers: only recorded values are Figures
+    assert (figure.notebook, figure.key, figure.unit, figure.label) == (
+        "01_data",
+        "images",
+        "count",
+        "images",
+    )
+    assert (
+        type(figure * 2) is float
+    )  # arithmetic gives plain numbers: only recorded values are Figures
 
 
 def test_a_log_records_and_hands_back_its_figures():

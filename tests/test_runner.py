@@ -15,7 +15,10 @@ KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "languag
 
 
 def write_notebook(folder, name, *sources, heading="A notebook"):
-    cells = [new_markdown_cell(f"# {heading}"), new_code_cell("PROFILE = None", metadata={"tags": ["parameters"]})]
+    cells = [
+        new_markdown_cell(f"# {heading}"),
+        new_code_cell("PROFILE = None", metadata={"tags": ["parameters"]}),
+    ]
     cells += [new_code_cell(s) for s in sources]
     nbformat.write(new_notebook(cells=cells, metadata=KERNEL), folder / name)
 
@@ -34,15 +37,26 @@ def test_runs_every_notebook_in_order_and_writes_html_summary_and_results(tmp_pa
     series = tmp_path / "series"
     series.mkdir()
     record = "from utils import config, results\nconfig.use_profile(PROFILE)\n"
-    write_notebook(series, "01_second.ipynb", record + "results.record('01_second', 'answer', 42, 'things')",
-                   heading="Second")
-    write_notebook(series, "00_first.ipynb", record + "results.record('00_first', 'pi', 3.25, 'units')",
-                   heading="First")
+    write_notebook(
+        series,
+        "01_second.ipynb",
+        record + "results.record('01_second', 'answer', 42, 'things')",
+        heading="Second",
+    )
+    write_notebook(
+        series,
+        "00_first.ipynb",
+        record + "results.record('00_first', 'pi', 3.25, 'units')",
+        heading="First",
+    )
 
     index = runner.run("smoke", series)
 
     build = config.build_dir()
-    assert sorted(p.name for p in (build / "executed").iterdir()) == ["00_first.ipynb", "01_second.ipynb"]
+    assert sorted(p.name for p in (build / "executed").iterdir()) == [
+        "00_first.ipynb",
+        "01_second.ipynb",
+    ]
     page = index.read_text()
     assert page.index("00_first.html") < page.index("01_second.html")
     assert ">First<" in page and ">Second<" in page and "3.25" in page
@@ -57,7 +71,9 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path, cap
     series = tmp_path / "series"
     series.mkdir()
     write_notebook(series, "00_ok.ipynb", "x = 1")
-    write_notebook(series, "01_broken.ipynb", "y = 2", "raise RuntimeError('the dataset is missing')")
+    write_notebook(
+        series, "01_broken.ipynb", "y = 2", "raise RuntimeError('the dataset is missing')"
+    )
     write_notebook(series, "02_never.ipynb", "z = 3")
 
     status = runner.main(["--profile", "smoke", "--notebooks", str(series)])
@@ -73,9 +89,19 @@ def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path, cap
 @pytest.fixture
 def reference(tmp_path, monkeypatch):
     path = tmp_path / "reference_results.json"
-    path.write_text(json.dumps({"machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": [],
-                                            "dataset": "generated"},
-                                "entries": [{"notebook": "00_first", "key": "pi", "value": 2.5, "unit": "units"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpu": "Reference CPU",
+                    "cores": 2,
+                    "int8_instructions": [],
+                    "dataset": "generated",
+                },
+                "entries": [{"notebook": "00_first", "key": "pi", "value": 2.5, "unit": "units"}],
+            }
+        )
+    )
     monkeypatch.setattr(utils.reference, "REFERENCE_PATH", path)
     utils.reference._reference_file.cache_clear()
     yield path
@@ -85,8 +111,12 @@ def reference(tmp_path, monkeypatch):
 def test_summary_and_index_show_yours_reference_and_ratio_headlines_first(tmp_path, reference):
     series = tmp_path / "series"
     series.mkdir()
-    write_notebook(series, "00_first.ipynb", "from utils import config, results\nconfig.use_profile(PROFILE)\n"
-                   "results.record_many('00_first', {'pi': (3.25, 'units'), 'e': (2.75, 'units')})")
+    write_notebook(
+        series,
+        "00_first.ipynb",
+        "from utils import config, results\nconfig.use_profile(PROFILE)\n"
+        "results.record_many('00_first', {'pi': (3.25, 'units'), 'e': (2.75, 'units')})",
+    )
 
     index = runner.run("smoke", series)
 
@@ -98,21 +128,31 @@ def test_summary_and_index_show_yours_reference_and_ratio_headlines_first(tmp_pa
     assert summary.index("## Headline figures") < summary.index("## Everything measured")
     assert "Reference machine: Reference CPU, 2 cores, no int8 dot-product instructions" in summary
     page = index.read_text()
-    assert "data:image/png;base64," in page and page.index("Headline figures") < page.index("Everything the series")
+    assert "data:image/png;base64," in page and page.index("Headline figures") < page.index(
+        "Everything the series"
+    )
 
 
 def test_update_reference_saves_a_full_run_and_refuses_smoke(tmp_path, reference, capsys):
     series = tmp_path / "series"
     series.mkdir()
-    write_notebook(series, "00_first.ipynb", "from utils import config, results\nconfig.use_profile(PROFILE)\n"
-                   "results.record('00_first', 'pi', 3.0 if config.profile_name() == 'full' else 9.0, 'units')")
+    write_notebook(
+        series,
+        "00_first.ipynb",
+        "from utils import config, results\nconfig.use_profile(PROFILE)\n"
+        "results.record('00_first', 'pi', 3.0 if config.profile_name() == 'full' else 9.0, 'units')",
+    )
 
-    assert runner.main(["--profile", "smoke", "--notebooks", str(series), "--update-reference"]) == 2
+    assert (
+        runner.main(["--profile", "smoke", "--notebooks", str(series), "--update-reference"]) == 2
+    )
     assert "needs the full profile" in capsys.readouterr().err
     assert runner.main(["--profile", "full", "--notebooks", str(series), "--update-reference"]) == 0
 
     saved = json.loads(reference.read_text())
-    assert saved["entries"] == [{"notebook": "00_first", "key": "pi", "value": 3.0, "unit": "units"}]
+    assert saved["entries"] == [
+        {"notebook": "00_first", "key": "pi", "value": 3.0, "unit": "units"}
+    ]
     assert saved["machine"]["cores"] >= 1 and "int8_instructions" in saved["machine"]
 
 
@@ -120,7 +160,14 @@ def test_every_headline_figure_is_in_the_reference_machines_results(monkeypatch)
     """The headline charts name figures the notebooks really record (the reference run has them)."""
     monkeypatch.delenv(figures.CATALOGUE_VARIABLE)  # the course's own catalogue
     assert len(runner.headlines()) == 6
-    recorded = {(e["notebook"], e["key"]) for e in utils.reference._load_reference(utils.reference.REFERENCE_PATH)["entries"]}
-    missing = [(notebook, key) for _, _, members in runner.headlines() for _, notebook, key in members
-               if (notebook, key) not in recorded]
+    recorded = {
+        (e["notebook"], e["key"])
+        for e in utils.reference._load_reference(utils.reference.REFERENCE_PATH)["entries"]
+    }
+    missing = [
+        (notebook, key)
+        for _, _, members in runner.headlines()
+        for _, notebook, key in members
+        if (notebook, key) not in recorded
+    ]
     assert missing == []

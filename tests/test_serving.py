@@ -67,7 +67,12 @@ def test_a_body_that_is_not_an_image_is_refused(server):
 def test_time_requests_measures_what_the_simulator_needs(server):
     payload = encoded(np.zeros((SIZE, SIZE, 3), np.uint8))
     measured = serving.time_requests(server.url, payload, n=20, warmup=2, bulk_bytes=200_000)
-    assert measured.end_to_end_ms.shape == measured.server_ms.shape == measured.empty_rtt_ms.shape == (20,)
+    assert (
+        measured.end_to_end_ms.shape
+        == measured.server_ms.shape
+        == measured.empty_rtt_ms.shape
+        == (20,)
+    )
     assert measured.payload_bytes == len(payload) and measured.result_bytes > 20
     assert np.all(measured.server_ms > 0) and np.all(measured.server_ms < measured.end_to_end_ms)
     assert measured.bandwidth_mbps > 0
@@ -112,7 +117,9 @@ def test_jpeg_quality_trades_bytes_for_fidelity():
 
 
 def test_limits_are_the_servers_own_and_a_body_over_them_is_413():
-    with serving.InferenceServer(predict, SIZE, max_body_bytes=1000, max_pixels=SIZE * SIZE) as small:
+    with serving.InferenceServer(
+        predict, SIZE, max_body_bytes=1000, max_pixels=SIZE * SIZE
+    ) as small:
         status, body, headers = post(small.url, "/sink", b"\0" * 1001)
         assert status == 413 and headers["Connection"] == "close"
         assert post(small.url, "/sink", b"\0" * 1000)[0] == 204
@@ -133,7 +140,9 @@ def test_methods_other_than_post_are_405_with_allow(server, method):
 
 
 def test_a_truncated_image_is_400_not_a_dropped_connection(server):
-    data = encoded(np.random.default_rng(3).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8), "JPEG")
+    data = encoded(
+        np.random.default_rng(3).integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8), "JPEG"
+    )
     status, body, _ = post(server.url, "/predict", data[: len(data) // 2])
     assert status == 400
 
@@ -143,7 +152,9 @@ def test_a_failing_model_is_500_not_a_dropped_connection():
         raise RuntimeError("out of memory")
 
     with serving.InferenceServer(broken, SIZE) as running:
-        status, body, _ = post(running.url, "/predict", encoded(np.zeros((SIZE, SIZE, 3), np.uint8)))
+        status, body, _ = post(
+            running.url, "/predict", encoded(np.zeros((SIZE, SIZE, 3), np.uint8))
+        )
     assert status == 500 and b"RuntimeError" in body
 
 

@@ -20,7 +20,11 @@ def test_supported_pythons_pass(version):
 def test_other_pythons_get_one_sentence_naming_the_fix(version):
     problem = course.python_problem(version, "/usr/bin/python3")
     assert problem.count(". ") == 0 and problem.endswith(".")
-    assert f"Python {version[0]}.{version[1]}" in problem and "3.11-3.13" in problem and "py -3.11" in problem
+    assert (
+        f"Python {version[0]}.{version[1]}" in problem
+        and "3.11-3.13" in problem
+        and "py -3.11" in problem
+    )
 
 
 def test_an_unsupported_python_stops_before_pip(monkeypatch, capsys, tmp_path):
@@ -79,13 +83,31 @@ def test_a_ready_venv_is_left_alone_until_the_lock_changes(tmp_path, capsys):
 
 def test_a_real_unsupported_python_is_refused_by_the_command(tmp_path):
     """`python -m utils run` under Python 3.10 (pyenv's, when this machine has it) says so."""
-    old = next(iter(sorted((os.path.expanduser("~/.pyenv/versions/") + v + "/bin/python")
-                           for v in os.listdir(os.path.expanduser("~/.pyenv/versions"))
-                           if v.startswith("3.10."))), None) if os.path.isdir(os.path.expanduser("~/.pyenv/versions")) else None
+    old = (
+        next(
+            iter(
+                sorted(
+                    (os.path.expanduser("~/.pyenv/versions/") + v + "/bin/python")
+                    for v in os.listdir(os.path.expanduser("~/.pyenv/versions"))
+                    if v.startswith("3.10.")
+                )
+            ),
+            None,
+        )
+        if os.path.isdir(os.path.expanduser("~/.pyenv/versions"))
+        else None
+    )
     if old is None:  # no Python 3.10 here: the same check through the function
         assert course.python_problem((3, 10))
         return
-    result = subprocess.run([old, "-m", "utils", "run", "--dry-run"], cwd=config.ROOT, capture_output=True,
-                            text=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
-    assert result.returncode == 1 and "Python 3.10" in result.stderr and "3.11-3.13" in result.stderr
+    result = subprocess.run(
+        [old, "-m", "utils", "run", "--dry-run"],
+        cwd=config.ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert (
+        result.returncode == 1 and "Python 3.10" in result.stderr and "3.11-3.13" in result.stderr
+    )
     assert "pip" not in result.stdout

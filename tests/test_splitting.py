@@ -16,15 +16,18 @@ LINK = latency.Network("test", uplink_mbps=8, downlink_mbps=8, rtt_ms=1, loss=0,
 def test_transfer_bytes_of_activations_and_of_the_input():
     assert splitting.transfer_bytes(POINTS[1], "float32") == 400
     assert splitting.transfer_bytes(POINTS[1], "int8") == 100
-    assert splitting.transfer_bytes(POINTS[0], "float32") == 1000  # uint8 pixels, whatever the dtype
+    assert (
+        splitting.transfer_bytes(POINTS[0], "float32") == 1000
+    )  # uint8 pixels, whatever the dtype
     assert splitting.transfer_bytes(POINTS[0], input_bytes=120) == 120  # e.g. a JPEG
     with pytest.raises(ValueError, match="dtype='int4'"):
         splitting.transfer_bytes(POINTS[1], "int4")
 
 
 def test_split_latency_by_hand():
-    times = splitting.split_latency(POINTS, LINK, edge_factor=2, server_factor=0.5, dtype="int8",
-                                    result_bytes=100)
+    times = splitting.split_latency(
+        POINTS, LINK, edge_factor=2, server_factor=0.5, dtype="int8", result_bytes=100
+    )
     down = 100 * 8 / 8e3  # ms for the answer
     assert times[0] == pytest.approx(1000 * 8 / 8e3 + 1 + 10 * 0.5 + down)  # send the image
     assert times[1] == pytest.approx(8 * 2 + 100 * 8 / 8e3 + 1 + 2 * 0.5 + down)
@@ -38,7 +41,9 @@ def test_the_best_split_moves_to_the_server_as_bandwidth_grows():
     assert splitting.best_split(POINTS, fast, server_factor=0.1)[0].name == "image"
     grid = splitting.phase_diagram(POINTS, LINK, [0.01, 1, 1000], [0.1, 10, 1000])
     assert grid.shape == (3, 3)
-    assert grid[0, 0] == 2 and grid[-1, -1] == 0  # fast device, slow link: edge; the opposite: cloud
+    assert (
+        grid[0, 0] == 2 and grid[-1, -1] == 0
+    )  # fast device, slow link: edge; the opposite: cloud
     assert np.all(np.diff(grid, axis=1) <= 0)  # more bandwidth never moves the split later
 
 

@@ -39,12 +39,14 @@ def test_conv_flops_match_the_hand_count():
 
 
 def test_dense_depthwise_and_bias_free_layers_are_counted():
-    model = keras.Sequential([
-        keras.Input((6, 6, 4)),
-        keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False),  # 6*6*4 outputs x 9
-        keras.layers.GlobalAveragePooling2D(),                           # not counted
-        keras.layers.Dense(5),                                           # 4 x 5, plus 5 biases
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 4)),
+            keras.layers.DepthwiseConv2D(3, padding="same", use_bias=False),  # 6*6*4 outputs x 9
+            keras.layers.GlobalAveragePooling2D(),  # not counted
+            keras.layers.Dense(5),  # 4 x 5, plus 5 biases
+        ]
+    )
     assert training.forward_flops(model) == 2 * 6 * 6 * 4 * 9 + (2 * 4 * 5 + 5)
 
 
@@ -57,7 +59,9 @@ def test_trained_model_round_trips_and_is_not_retrained(smoke, monkeypatch):
     monkeypatch.setattr(training, "train", lambda folder: pytest.fail("retrained a cached model"))
     again, _ = training.trained_model()
     assert np.allclose(model(x), again(x), atol=1e-6)
-    assert json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["epochs"] == smoke.epochs
+    assert (
+        json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["epochs"] == smoke.epochs
+    )
 
 
 def test_a_missing_model_is_trained_again(smoke):
@@ -80,8 +84,13 @@ def tiny_training(seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (96, 16, 16, 3), dtype=np.uint8)
     labels = rng.integers(0, 3, 96)
-    ds = data.pipeline(tf.data.Dataset.from_tensor_slices((images, labels)), 16, training=True,
-                       augmented=True, seed=seed)
+    ds = data.pipeline(
+        tf.data.Dataset.from_tensor_slices((images, labels)),
+        16,
+        training=True,
+        augmented=True,
+        seed=seed,
+    )
     model = training.small_cnn(3, 16, filters=(4, 8))
     model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
     model.fit(ds, epochs=2, verbose=0)

@@ -14,14 +14,18 @@ RECIPE = recipes.RECIPES["training"]
 
 
 def saved_cells(notebook):
-    return [c for c in notebook.cells
-            if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)]
+    return [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code" and c.source.startswith(recipes.SAVE_MARK)
+    ]
 
 
 def test_the_package_recipe_is_the_notebooks_saved_cells():
     assert RECIPE.module.read_text() == recipes.source("training"), (
         "utils/recipe.py differs from notebook 02's #@save cells: run python -m tools.recipes "
-        "(and review the diff)")
+        "(and review the diff)"
+    )
 
 
 def test_an_edited_saved_cell_is_a_difference(tmp_path):
@@ -64,12 +68,24 @@ def test_the_notebooks_training_run_gives_the_cached_models_weights(monkeypatch)
     cfg = config.settings()
     cached, history = training.trained_model()
     notebook = nbformat.read(RECIPE.notebook, as_version=4)
-    cell = next(c.source for c in notebook.cells if c.cell_type == "code" and "my_model.fit(" in c.source)
-    space = {"EPOCHS": None, "cfg": cfg, "training": training, "data": data, "config": config,
-             "class_names": data.class_names(), **{k: getattr(recipe, k) for k in
-                                                    ("small_cnn", "compile_model", "training_callbacks")}}
+    cell = next(
+        c.source for c in notebook.cells if c.cell_type == "code" and "my_model.fit(" in c.source
+    )
+    space = {
+        "EPOCHS": None,
+        "cfg": cfg,
+        "training": training,
+        "data": data,
+        "config": config,
+        "class_names": data.class_names(),
+        **{k: getattr(recipe, k) for k in ("small_cnn", "compile_model", "training_callbacks")},
+    }
     exec(compile(cell, "02_training_keras.ipynb (your run)", "exec"), space)
     assert space["my_history"]["val_accuracy"] == pytest.approx(history["val_accuracy"])
-    assert all(np.array_equal(a, b) for a, b in zip(space["my_model"].get_weights(), cached.get_weights()))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(space["my_model"].get_weights(), cached.get_weights())
+    )
     folder = artifacts.get("training.model")
-    assert json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["model"] == "small_cnn/2"
+    assert (
+        json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["model"] == "small_cnn/2"
+    )

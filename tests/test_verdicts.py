@@ -16,8 +16,14 @@ import pytest
 from utils import config, reference, results, verdicts
 
 REFERENCE = {
-    "machine": {"cpu": "Reference CPU", "cores": 2, "int8_instructions": ["avx512_vnni"],
-                "dataset": "generated", "python": "3.11.7", "tensorflow": "2.21.0"},
+    "machine": {
+        "cpu": "Reference CPU",
+        "cores": 2,
+        "int8_instructions": ["avx512_vnni"],
+        "dataset": "generated",
+        "python": "3.11.7",
+        "tensorflow": "2.21.0",
+    },
     "entries": [
         {"notebook": "05", "key": "int8_p50_ms", "value": 0.12, "unit": "ms"},
         {"notebook": "05", "key": "float32_p50_ms", "value": 0.36, "unit": "ms"},
@@ -35,8 +41,15 @@ REFERENCE = {
 }
 GAP_KEYS = ("03", "test_accuracy", "novel_accuracy")
 SEED_KEYS = ("04", "firing_50_mean", "random_50_mean")
-HERE = {"cpu": "Slow CPU", "architecture": "x86_64", "cores": 2, "int8_instructions": [],
-        "system": "Linux", "python": "3.11.7", "tensorflow": "2.21.0"}
+HERE = {
+    "cpu": "Slow CPU",
+    "architecture": "x86_64",
+    "cores": 2,
+    "int8_instructions": [],
+    "system": "Linux",
+    "python": "3.11.7",
+    "tensorflow": "2.21.0",
+}
 
 
 @pytest.fixture
@@ -60,8 +73,14 @@ def photos(monkeypatch):
 
 
 def test_int8_slower_here_says_so_and_names_the_missing_instructions(machines):
-    v = verdicts.faster("int8", 0.28, "float32", 0.20, reference=("05", "int8_p50_ms", "float32_p50_ms"),
-                        reasons=("int8",))
+    v = verdicts.faster(
+        "int8",
+        0.28,
+        "float32",
+        0.20,
+        reference=("05", "int8_p50_ms", "float32_p50_ms"),
+        reasons=("int8",),
+    )
     assert v.agrees is False
     assert "int8 was 1.40× slower" in v.text
     assert "3.00× faster" in v.text  # what the reference measured: 0.36 / 0.12
@@ -71,15 +90,23 @@ def test_int8_slower_here_says_so_and_names_the_missing_instructions(machines):
 
 
 def test_int8_faster_here_agrees(machines):
-    v = verdicts.faster("int8", 0.1, "float32", 0.4, reference=("05", "int8_p50_ms", "float32_p50_ms"))
+    v = verdicts.faster(
+        "int8", 0.1, "float32", 0.4, reference=("05", "int8_p50_ms", "float32_p50_ms")
+    )
     assert v.agrees is True and "4.00× faster" in v.text and "The same outcome." in v.text
     assert "Likely reasons" not in v.text
 
 
 def test_batching_without_gain_is_about_the_same_not_higher(machines):
-    v = verdicts.higher("batch 64", 1010.0, "batch 1", 1000.0,
-                        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"),
-                        quantity="processed", unit="images/s")
+    v = verdicts.higher(
+        "batch 64",
+        1010.0,
+        "batch 1",
+        1000.0,
+        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"),
+        quantity="processed",
+        unit="images/s",
+    )
     assert v.agrees is False
     assert "batch 64 was about the same (within 5%)" in v.text
     assert "2.00× higher" in v.text
@@ -87,16 +114,22 @@ def test_batching_without_gain_is_about_the_same_not_higher(machines):
 
 def test_a_busy_machine_is_named_as_a_reason(machines, monkeypatch):
     monkeypatch.setattr(reference, "load_average", lambda: 4.2)
-    v = verdicts.higher("batch 64", 900.0, "batch 1", 1000.0,
-                        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"))
+    v = verdicts.higher(
+        "batch 64",
+        900.0,
+        "batch 1",
+        1000.0,
+        reference=("03", "batch_64_images_per_s", "batch_1_images_per_s"),
+    )
     assert v.agrees is False and "1.11× lower" in v.text
     assert "the machine was busy (load average 4.2 on 2 cores)" in v.text
 
 
 def test_accuracy_below_the_reference_with_own_photos(machines, monkeypatch):
     monkeypatch.setenv(config.DATASET_VARIABLE, "my_images")
-    v = verdicts.accuracy("test accuracy", 0.842, 1000, chance=1 / 3, reference_key=("02", "test_accuracy"),
-                          bar=0.90)
+    v = verdicts.accuracy(
+        "test accuracy", 0.842, 1000, chance=1 / 3, reference_key=("02", "test_accuracy"), bar=0.90
+    )
     se = math.sqrt(0.842 * 0.158 / 1000)
     assert v.agrees is False
     assert f"0.842 ± {se:.3f}" in v.text
@@ -106,7 +139,9 @@ def test_accuracy_below_the_reference_with_own_photos(machines, monkeypatch):
 
 
 def test_accuracy_within_noise_of_the_reference(machines):
-    v = verdicts.accuracy("test accuracy", 0.915, 1000, chance=1 / 3, reference_key=("02", "test_accuracy"))
+    v = verdicts.accuracy(
+        "test accuracy", 0.915, 1000, chance=1 / 3, reference_key=("02", "test_accuracy")
+    )
     assert v.agrees is True and "the same within noise" in v.text
 
 
@@ -116,7 +151,9 @@ def test_accuracy_at_chance_is_called_not_learned(machines):
 
 
 def test_against_reference_slower_machine(machines):
-    v = verdicts.against_reference("median epoch", 20.0, "s", "02", "epoch_seconds", lower_is_better=True)
+    v = verdicts.against_reference(
+        "median epoch", 20.0, "s", "02", "epoch_seconds", lower_is_better=True
+    )
     assert v.agrees is False
     assert "this machine 20 s · reference machine 8 s · ratio 2.50×" in v.text
     assert "(worse here)" in v.text
@@ -137,14 +174,33 @@ def test_bad_numbers_are_refused_in_one_sentence():
 
 
 def test_int8_instructions_from_flags():
-    assert reference.int8_instructions({"sse2", "avx512_vnni", "asimddp"}) == ["avx512_vnni", "asimddp"]
+    assert reference.int8_instructions({"sse2", "avx512_vnni", "asimddp"}) == [
+        "avx512_vnni",
+        "asimddp",
+    ]
     assert reference.int8_instructions({"sse2"}) == []
 
 
 def test_write_reference_keeps_only_the_full_profile(tmp_path, monkeypatch):
     monkeypatch.setattr(reference, "this_machine", lambda: dict(HERE))
-    entries = [{"profile": "full", "notebook": "02", "key": "k", "value": 1.5, "unit": "s", "recorded": "x"},
-               {"profile": "smoke", "notebook": "02", "key": "k", "value": 9.0, "unit": "s", "recorded": "x"}]
+    entries = [
+        {
+            "profile": "full",
+            "notebook": "02",
+            "key": "k",
+            "value": 1.5,
+            "unit": "s",
+            "recorded": "x",
+        },
+        {
+            "profile": "smoke",
+            "notebook": "02",
+            "key": "k",
+            "value": 9.0,
+            "unit": "s",
+            "recorded": "x",
+        },
+    ]
     path = reference.write_reference(entries, tmp_path / "ref.json")
     written = json.loads(path.read_text())
     assert written["entries"] == [{"notebook": "02", "key": "k", "value": 1.5, "unit": "s"}]
@@ -171,13 +227,17 @@ def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch, catalog
     catalogued("nb", "a", "c", unit="s")
     catalogued("nb", "b", unit="ms")
     results.record_many("nb", {"a": (1, "s"), "b": (2.5, "ms")})
-    assert [(e["key"], e["value"], e["unit"]) for e in results.load()] == [("a", 1.0, "s"), ("b", 2.5, "ms")]
+    assert [(e["key"], e["value"], e["unit"]) for e in results.load()] == [
+        ("a", 1.0, "s"),
+        ("b", 2.5, "ms"),
+    ]
     with pytest.raises(ValueError, match="not a finite number"):
         results.record_many("nb", {"a": (3, "s"), "c": (float("inf"), "s")})
     assert [e["value"] for e in results.load()] == [1.0, 2.5]  # nothing of the bad call landed
 
 
 # ---------------------------------------------------------------- accuracy_gap
+
 
 def test_a_clear_gap_like_the_reference_agrees(machines):
     v = verdicts.accuracy_gap("test", 0.90, 1000, "novel", 0.72, 600, reference=GAP_KEYS)
@@ -188,8 +248,9 @@ def test_a_clear_gap_like_the_reference_agrees(machines):
 
 
 def test_no_gap_here_is_within_noise_and_differs_from_the_reference(machines):
-    v = verdicts.accuracy_gap("test", 0.80, 120, "novel", 0.78, 60, reference=GAP_KEYS,
-                              reference_n=(1000, 600))
+    v = verdicts.accuracy_gap(
+        "test", 0.80, 120, "novel", 0.78, 60, reference=GAP_KEYS, reference_n=(1000, 600)
+    )
     assert v.agrees is False
     assert "within noise (less than two standard errors)" in v.text
     assert "differs from the reference" in v.text
@@ -206,8 +267,9 @@ def test_the_other_split_higher_is_said_as_such(machines, monkeypatch):
 def test_the_reference_standard_error_uses_the_reference_counts(machines):
     # reference gap 0.05: beyond two standard errors on 1,000 + 600 images, not on 50 + 50
     wide = verdicts.accuracy_gap("test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85))
-    narrow = verdicts.accuracy_gap("test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85),
-                                   reference_n=(1000, 600))
+    narrow = verdicts.accuracy_gap(
+        "test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85), reference_n=(1000, 600)
+    )
     assert wide.agrees is True and narrow.agrees is False
     assert "+5.0 points, test higher by" in narrow.text
 
@@ -224,13 +286,18 @@ def test_an_accuracy_outside_0_1_is_refused(machines):
 
 # ---------------------------------------------------------------- lower
 
+
 def test_lower_says_less_when_a_needs_less_and_agrees_with_the_reference(machines):
-    v = verdicts.lower("the edge", 1.0, "the radio", 4.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ")
+    v = verdicts.lower(
+        "the edge", 1.0, "the radio", 4.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ"
+    )
     assert "the edge was 4.00× less" in v.text and v.agrees is True
 
 
 def test_lower_says_more_and_differs_when_this_run_is_the_contrary(machines):
-    v = verdicts.lower("the edge", 8.0, "the radio", 2.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ")
+    v = verdicts.lower(
+        "the edge", 8.0, "the radio", 2.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ"
+    )
     assert "the edge was 4.00× more" in v.text and "differs from the reference" in v.text
     assert v.agrees is False
 
@@ -243,9 +310,13 @@ def test_lower_without_a_reference_says_so_and_refuses_non_positive_numbers(mach
 
 # ---------------------------------------------------------------- seeds_compared
 
-def test_close_means_with_a_wide_spread_are_within_noise_and_contradict_the_reference(machines, photos):
-    v = verdicts.seeds_compared("firing rate", [0.84, 0.80, 0.88], "random", [0.85, 0.86, 0.81],
-                                1000, reference=SEED_KEYS)
+
+def test_close_means_with_a_wide_spread_are_within_noise_and_contradict_the_reference(
+    machines, photos
+):
+    v = verdicts.seeds_compared(
+        "firing rate", [0.84, 0.80, 0.88], "random", [0.85, 0.86, 0.81], 1000, reference=SEED_KEYS
+    )
     assert "within noise" in v.text
     assert "firing rate 0.840 (± 0.040 over 3 seeds, from 0.800 to 0.880)" in v.text
     assert v.agrees is False  # the reference saw random clearly ahead
@@ -253,8 +324,9 @@ def test_close_means_with_a_wide_spread_are_within_noise_and_contradict_the_refe
 
 
 def test_a_clear_difference_is_named_and_agrees_with_the_reference(machines, photos):
-    v = verdicts.seeds_compared("firing rate", [0.70, 0.71, 0.69], "random", [0.85, 0.86, 0.84],
-                                1000, reference=SEED_KEYS)
+    v = verdicts.seeds_compared(
+        "firing rate", [0.70, 0.71, 0.69], "random", [0.85, 0.86, 0.84], 1000, reference=SEED_KEYS
+    )
     assert "random higher, by" in v.text and "-15.0 ±" in v.text
     assert v.agrees is True and "The same outcome." in v.text
 

@@ -30,7 +30,7 @@ DEFAULT_REF = "main"
 TAG = "course-bootstrap"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
-CELL = '''\
+CELL = """\
 #@title Course bootstrap (Colab or Jupyter outside the course folder) {{ display-mode: "form" }}
 # Does nothing in a checkout of the course. Elsewhere it fetches the course with git, then runs its
 # tools/colab_setup.py (installs what this runtime lacks). Settings: the environment variables
@@ -54,7 +54,7 @@ except ImportError:
         subprocess.run([*git, "checkout", "-q", "FETCH_HEAD"], check=True)
     runpy.run_path(str(home / "tools" / "colab_setup.py"), {{"fetched": fetched}}, "__main__")
     from utils import config  # noqa: F401
-'''
+"""
 # Folded where the notebook opens: JupyterLab hides the source, Colab shows the form (its title).
 FOLDED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 
@@ -73,14 +73,15 @@ def with_badge(title: str, badge: str) -> str:
     """The title cell's text with the badge line under its heading (replacing an older badge)."""
     lines = [line for line in title.split("\n") if BADGE_IMAGE not in line]
     heading = next((i for i, line in enumerate(lines) if line.startswith("#")), 0)
-    rest = lines[heading + 1:]
+    rest = lines[heading + 1 :]
     while rest and not rest[0].strip():
         rest.pop(0)
-    return "\n".join([*lines[:heading + 1], "", badge, "", *rest]).rstrip("\n")
+    return "\n".join([*lines[: heading + 1], "", badge, "", *rest]).rstrip("\n")
 
 
-def update(notebook: nbformat.NotebookNode, name: str, repo: str = DEFAULT_REPO,
-           ref: str = DEFAULT_REF) -> bool:
+def update(
+    notebook: nbformat.NotebookNode, name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF
+) -> bool:
     """Badge in the title cell, bootstrap cell right after it; True when anything changed."""
     before = nbformat.writes(notebook)
     title = notebook.cells[0]
@@ -116,7 +117,8 @@ def update_folder(folder: Path, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.bootstrap_cell",
-        description="Insert or update the Colab bootstrap cell and badge.")
+        description="Insert or update the Colab bootstrap cell and badge.",
+    )
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
     parser.add_argument("--repo", default=DEFAULT_REPO, help=f"default {DEFAULT_REPO}")
     parser.add_argument("--ref", default=DEFAULT_REF, help=f"default {DEFAULT_REF}")
@@ -130,8 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             if update(notebook, path.name, args.repo, args.ref):
                 nbformat.write(notebook, path)
                 changed.append(path)
-    print(f"Bootstrap cell and badge: {len(changed)} notebook(s) changed" +
-          (": " + ", ".join(p.name for p in changed) if changed else " (all up to date)."))
+    print(
+        f"Bootstrap cell and badge: {len(changed)} notebook(s) changed"
+        + (": " + ", ".join(p.name for p in changed) if changed else " (all up to date).")
+    )
     return 0
 
 

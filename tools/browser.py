@@ -22,14 +22,19 @@ from pathlib import Path
 
 INSTALL_PLAYWRIGHT = f"{Path(sys.executable).name} -m playwright install chromium"
 LINUX_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-MACOS_APPS = ("Chromium.app/Contents/MacOS/Chromium", "Google Chrome.app/Contents/MacOS/Google Chrome")
+MACOS_APPS = (
+    "Chromium.app/Contents/MacOS/Chromium",
+    "Google Chrome.app/Contents/MacOS/Google Chrome",
+)
 
 
 class BrowserMissing(RuntimeError):
     """No Chromium, and none could be installed here: the message says what to run."""
 
 
-def system_browser(system: str | None = None, which=shutil.which, home: Path | None = None) -> Path | None:
+def system_browser(
+    system: str | None = None, which=shutil.which, home: Path | None = None
+) -> Path | None:
     """The system's Chromium or Chrome on Linux and macOS (None elsewhere or when absent)."""
     system = system or platform.system()
     if system == "Linux":
@@ -61,14 +66,17 @@ def debian_like() -> bool:
     return Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None
 
 
-def find(environ=os.environ, system: str | None = None, which=shutil.which,
-         playwright=playwright_browser) -> Path | None:
+def find(
+    environ=os.environ, system: str | None = None, which=shutil.which, playwright=playwright_browser
+) -> Path | None:
     """The first browser found, in the documented order, or None."""
     if environ.get("CHROMIUM"):
         path = Path(environ["CHROMIUM"])
         if not path.is_file():
-            raise BrowserMissing(f"CHROMIUM is set to {path}, which is not a file: point it at a Chromium "
-                                 f"or Chrome executable, or unset it.")
+            raise BrowserMissing(
+                f"CHROMIUM is set to {path}, which is not a file: point it at a Chromium "
+                f"or Chrome executable, or unset it."
+            )
         return path
     return system_browser(system, which) or playwright()
 
@@ -84,8 +92,15 @@ def apt_command(is_root: bool, which=shutil.which) -> list[str] | None:
     return [*prefix, "apt-get", "install", "-y", "-q", "chromium"]
 
 
-def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
-           is_root: bool | None = None, run=subprocess.run, installed=lambda: system_browser("Linux")) -> Path:
+def ensure(
+    say=print,
+    dry_run: bool = False,
+    finder=find,
+    debian=debian_like,
+    is_root: bool | None = None,
+    run=subprocess.run,
+    installed=lambda: system_browser("Linux"),
+) -> Path:
     """A browser's path: found, or installed with apt on Debian-like systems after saying so."""
     found = finder()
     if found:
@@ -94,12 +109,16 @@ def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
     is_root = (hasattr(os, "geteuid") and os.geteuid() == 0) if is_root is None else is_root
     command = apt_command(is_root) if debian() else None
     if command is None:
-        raise BrowserMissing("The explorer's browser test needs Chromium and none was found (CHROMIUM, the "
-                             f"system's Chromium or Chrome, Playwright's): run `{INSTALL_PLAYWRIGHT}`, or "
-                             "set CHROMIUM=/path/to/chromium, then run the tests again.")
-    update = [*command[:command.index("apt-get")], "apt-get", "update", "-q"]
-    say("No Chromium found: installing Debian's chromium package with apt-get for the explorer's browser "
-        f"test ({' '.join(command)}) ...")
+        raise BrowserMissing(
+            "The explorer's browser test needs Chromium and none was found (CHROMIUM, the "
+            f"system's Chromium or Chrome, Playwright's): run `{INSTALL_PLAYWRIGHT}`, or "
+            "set CHROMIUM=/path/to/chromium, then run the tests again."
+        )
+    update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
+    say(
+        "No Chromium found: installing Debian's chromium package with apt-get for the explorer's browser "
+        f"test ({' '.join(command)}) ..."
+    )
     if dry_run:
         say("+ " + " ".join(update))
         say("+ " + " ".join(command))
@@ -107,21 +126,28 @@ def ensure(say=print, dry_run: bool = False, finder=find, debian=debian_like,
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for step in (update, command):
         if run(step, env=env).returncode != 0:
-            raise BrowserMissing(f"`{' '.join(step)}` failed: install Chromium yourself, or run "
-                                 f"`{INSTALL_PLAYWRIGHT}`, then run the tests again.")
+            raise BrowserMissing(
+                f"`{' '.join(step)}` failed: install Chromium yourself, or run "
+                f"`{INSTALL_PLAYWRIGHT}`, then run the tests again."
+            )
     path = installed()
     if path is None:
-        raise BrowserMissing(f"apt-get installed chromium but no browser is on PATH: run `{INSTALL_PLAYWRIGHT}`.")
+        raise BrowserMissing(
+            f"apt-get installed chromium but no browser is on PATH: run `{INSTALL_PLAYWRIGHT}`."
+        )
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
     """Find (or install) the browser; print what it did, then the browser's path as the last
     line."""
-    parser = argparse.ArgumentParser(prog="python -m tools.browser",
-                                     description=__doc__.split("\n\n")[0].removeprefix("Tooling: "))
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print the apt commands, run nothing")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.browser",
+        description=__doc__.split("\n\n")[0].removeprefix("Tooling: "),
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the apt commands, run nothing"
+    )
     args = parser.parse_args(argv)
     try:
         path = ensure(say=lambda text: print(text, flush=True), dry_run=args.dry_run)

@@ -56,8 +56,12 @@ def find_python() -> Path:
         candidates = sorted(pyenv.glob(f"{version}.*/bin/python"), reverse=True)
         candidates += [Path(p) for p in filter(None, [shutil.which(f"python{version}")])]
         for candidate in candidates:  # a pyenv shim of an inactive version does not run
-            if subprocess.run([str(candidate), "-c", "import venv"],
-                              capture_output=True).returncode == 0:
+            if (
+                subprocess.run(
+                    [str(candidate), "-c", "import venv"], capture_output=True
+                ).returncode
+                == 0
+            ):
                 return candidate
     sys.exit("No Python 3.11-3.13 found for the Colab-like venv: install one, or set COLAB_PYTHON.")
 
@@ -65,12 +69,16 @@ def find_python() -> Path:
 def python_version(python: Path) -> str:
     return subprocess.run(
         [str(python), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-        capture_output=True, text=True, check=True).stdout.strip()
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def venv_dir(python: Path) -> Path:
-    key = hashlib.sha256(PINS.read_bytes() + " ".join(HARNESS).encode()
-                         + python_version(python).encode()).hexdigest()[:12]
+    key = hashlib.sha256(
+        PINS.read_bytes() + " ".join(HARNESS).encode() + python_version(python).encode()
+    ).hexdigest()[:12]
     return WORK / f"venv-{key}"
 
 
@@ -95,16 +103,19 @@ def build_venv(python: Path, dry_run: bool = False) -> Path:
         print(f"{venv.relative_to(ROOT)} is half-made (an earlier build stopped): rebuilding it.")
         if not dry_run:
             shutil.rmtree(venv)
-    print(f"Building the Colab-like venv {venv.relative_to(ROOT)} with Python "
-          f"{python_version(python)} from tools/colab_pins.txt (downloads TensorFlow the first "
-          "time: several minutes) ...")
+    print(
+        f"Building the Colab-like venv {venv.relative_to(ROOT)} with Python "
+        f"{python_version(python)} from tools/colab_pins.txt (downloads TensorFlow the first "
+        "time: several minutes) ..."
+    )
     run([python, "-m", "venv", venv], dry_run)
     py = venv_python(venv)
     run([py, "-m", "pip", "install", "--upgrade", "pip"], dry_run)
     run([py, "-m", "pip", "install", "-r", PINS, *HARNESS], dry_run)
     if not dry_run:
-        freeze = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True,
-                                check=True)
+        freeze = subprocess.run(
+            [py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+        )
         (venv / BASE).write_text(freeze.stdout)
         (venv / READY).write_text("ok\n")
     return venv
@@ -112,10 +123,14 @@ def build_venv(python: Path, dry_run: bool = False) -> Path:
 
 def freeze(py: Path) -> dict[str, str]:
     """{lower-case name: its `pip freeze` line}."""
-    out = subprocess.run([py, "-m", "pip", "freeze"], capture_output=True, text=True,
-                         check=True).stdout
-    return {line.split("==")[0].split(" @ ")[0].lower(): line
-            for line in out.splitlines() if line.strip()}
+    out = subprocess.run(
+        [py, "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    ).stdout
+    return {
+        line.split("==")[0].split(" @ ")[0].lower(): line
+        for line in out.splitlines()
+        if line.strip()
+    }
 
 
 def reset(venv: Path, dry_run: bool = False) -> None:
@@ -123,11 +138,16 @@ def reset(venv: Path, dry_run: bool = False) -> None:
     the versions it changed (e.g. protobuf, absl-py)."""
     py = venv_python(venv)
     if dry_run:
-        print(f"+ {py} -m pip uninstall -y <packages not in {BASE}>; "
-              "pip install <changed versions back>")
+        print(
+            f"+ {py} -m pip uninstall -y <packages not in {BASE}>; "
+            "pip install <changed versions back>"
+        )
         return
-    base = {line.split("==")[0].split(" @ ")[0].lower(): line
-            for line in (venv / BASE).read_text().splitlines() if line.strip()}
+    base = {
+        line.split("==")[0].split(" @ ")[0].lower(): line
+        for line in (venv / BASE).read_text().splitlines()
+        if line.strip()
+    }
     now = freeze(py)
     extra = sorted(set(now) - set(base))
     changed = sorted(base[name] for name in base if now.get(name) != base[name])
@@ -148,21 +168,29 @@ def selected(names: list[str] | None, folder: Path = ROOT / "notebooks") -> list
     wanted = [name if name.endswith(".ipynb") else f"{name}.ipynb" for name in names]
     unknown = [name for name in wanted if name not in every]
     if unknown:
-        raise ValueError(f"No notebook {', '.join(unknown)} in {folder}: name one of "
-                         f"{', '.join(n.removesuffix('.ipynb') for n in every)}.")
+        raise ValueError(
+            f"No notebook {', '.join(unknown)} in {folder}: name one of "
+            f"{', '.join(n.removesuffix('.ipynb') for n in every)}."
+        )
     return wanted
 
 
-def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = False,
-          only: list[str] | None = None) -> int:
+def check(
+    venv: Path,
+    dry_run: bool = False,
+    ref: str = "HEAD",
+    keep: bool = False,
+    only: list[str] | None = None,
+) -> int:
     """Clone, copy, insert the bootstrap cell, run nbval (on the notebooks named in ``only``, else
     on every one); returns pytest's exit status."""
     names = selected(only)
     py = venv_python(venv)
     temp = Path(tempfile.mkdtemp(prefix="course-colab-"))
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True,
-                                text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True, check=True
+        ).stdout.strip()
         source = temp / "source"
         run(["git", "clone", "--quiet", "--no-checkout", ROOT.as_uri(), source], dry_run)
         run(["git", "-C", source, "checkout", "--quiet", commit], dry_run)
@@ -174,22 +202,50 @@ def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = Fal
             for name in names:
                 shutil.copy(source / "notebooks" / name, notebooks / name)
             bootstrap_cell.update_folder(notebooks)
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(("COURSE_", "PYTHON", "VIRTUAL_ENV", "JUPYTER"))}
-        env.update(COURSE_REPO=ROOT.as_uri(), COURSE_REF=commit, COURSE_HOME=str(temp / "course"),
-                   COURSE_PROFILE="smoke", COURSE_BUILD_DIR=str(WORK / "drive"),
-                   PATH=os.pathsep.join([str(py.parent), env.get("PATH", "")]), MPLBACKEND="agg")
-        print(f"COURSE_REPO={env['COURSE_REPO']} COURSE_REF={commit[:12]} "
-              f"COURSE_HOME={env['COURSE_HOME']} COURSE_BUILD_DIR={env['COURSE_BUILD_DIR']} "
-              "(Drive on Colab)")
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("COURSE_", "PYTHON", "VIRTUAL_ENV", "JUPYTER"))
+        }
+        env.update(
+            COURSE_REPO=ROOT.as_uri(),
+            COURSE_REF=commit,
+            COURSE_HOME=str(temp / "course"),
+            COURSE_PROFILE="smoke",
+            COURSE_BUILD_DIR=str(WORK / "drive"),
+            PATH=os.pathsep.join([str(py.parent), env.get("PATH", "")]),
+            MPLBACKEND="agg",
+        )
+        print(
+            f"COURSE_REPO={env['COURSE_REPO']} COURSE_REF={commit[:12]} "
+            f"COURSE_HOME={env['COURSE_HOME']} COURSE_BUILD_DIR={env['COURSE_BUILD_DIR']} "
+            "(Drive on Colab)"
+        )
         started = time.monotonic()
-        result = run([py, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
-                      "--nbval-current-env", "--rootdir", notebooks, notebooks], dry_run, cwd=temp,
-                     env=env, check=False)
+        result = run(
+            [
+                py,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                "--nbval-lax",
+                "--nbval-current-env",
+                "--rootdir",
+                notebooks,
+                notebooks,
+            ],
+            dry_run,
+            cwd=temp,
+            env=env,
+            check=False,
+        )
         if result is None:
             return 0
-        print(f"Colab-like nbval: exit status {result.returncode} after "
-              f"{time.monotonic() - started:.0f} s")
+        print(
+            f"Colab-like nbval: exit status {result.returncode} after "
+            f"{time.monotonic() - started:.0f} s"
+        )
         return result.returncode
     finally:
         if keep:
@@ -199,15 +255,21 @@ def check(venv: Path, dry_run: bool = False, ref: str = "HEAD", keep: bool = Fal
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.colab",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.colab", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("step", nargs="?", choices=["all", "venv", "versions"], default="all")
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
-    parser.add_argument("--ref", default="HEAD",
-                        help="the commit of this checkout to test (default HEAD)")
+    parser.add_argument(
+        "--ref", default="HEAD", help="the commit of this checkout to test (default HEAD)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--notebook", action="append", metavar="NAME",
-                        help="check only this notebook, e.g. 00_start_here (repeatable)")
+    parser.add_argument(
+        "--notebook",
+        action="append",
+        metavar="NAME",
+        help="check only this notebook, e.g. 00_start_here (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         selected(args.notebook)

@@ -33,8 +33,9 @@ MODULES = {"protobuf": "google.protobuf", "pillow": "PIL"}
 def lacking(requirement: Requirement) -> bool:
     """The runtime has no version of it inside the supported range."""
     try:
-        return not requirement.specifier.contains(metadata.version(requirement.name),
-                                                  prereleases=True)
+        return not requirement.specifier.contains(
+            metadata.version(requirement.name), prereleases=True
+        )
     except metadata.PackageNotFoundError:
         return True
 
@@ -52,21 +53,26 @@ def main(home: Path, fetched: str = "") -> list[str]:
     restart hint); returns the names of the already imported packages that changed."""
     done = [f"fetched {fetched} into {home}" if fetched else f"using the course in {home}"]
     needed = missing(home)
-    restart = [r.name for r in needed
-               if MODULES.get(r.name, r.name.replace("-", "_")) in sys.modules]
+    restart = [
+        r.name for r in needed if MODULES.get(r.name, r.name.replace("-", "_")) in sys.modules
+    ]
     if needed:
         print("Installing what this runtime lacks:", ", ".join(map(str, needed)), "...", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *map(str, needed)],
-                       check=True)
-        done.append("installed " + ", ".join(f"{r.name} {metadata.version(r.name)}"
-                                             for r in needed))
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", *map(str, needed)], check=True
+        )
+        done.append(
+            "installed " + ", ".join(f"{r.name} {metadata.version(r.name)}" for r in needed)
+        )
     if "tensorflow" not in {r.name for r in needed}:
         done.append(f"kept this runtime's TensorFlow {metadata.version('tensorflow')}")
     sys.path.insert(0, str(home))
     print("Course bootstrap: " + "; ".join(done) + ".")
     if restart:
-        print("Restart the runtime (Runtime > Restart session) and run again: "
-              f"{', '.join(restart)} changed.")
+        print(
+            "Restart the runtime (Runtime > Restart session) and run again: "
+            f"{', '.join(restart)} changed."
+        )
     return restart
 
 

@@ -80,8 +80,14 @@ def assignment_id(notebook: Path) -> str:
 def write_config(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     path = root / "nbgrader_config.py"
-    path.write_text(CONFIG.format(root=str(root.resolve()), course=COURSE_ID,
-                                  db=f"sqlite:///{(root / 'gradebook.db').resolve()}", timeout=CELL_TIMEOUT_S))
+    path.write_text(
+        CONFIG.format(
+            root=str(root.resolve()),
+            course=COURSE_ID,
+            db=f"sqlite:///{(root / 'gradebook.db').resolve()}",
+            timeout=CELL_TIMEOUT_S,
+        )
+    )
     return path
 
 
@@ -90,12 +96,19 @@ def nbgrader(root: Path, *args: str, env: dict | None = None) -> str:
     command = [sys.executable, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` (its database migrations) from PATH: put this environment's scripts first
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                          env={**os.environ, "PATH": path, **(env or {})})
+    done = subprocess.run(
+        command,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": path, **(env or {})},
+    )
     log = done.stdout + done.stderr
     if done.returncode:
         tail = "\n".join(log.strip().splitlines()[-15:])
-        raise GradingError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}) in {root}:\n{tail}")
+        raise GradingError(
+            f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}) in {root}:\n{tail}"
+        )
     return log
 
 
@@ -127,7 +140,9 @@ def assignments(sources: list[Path] | None = None, root: Path | None = None) -> 
         shutil.copy2(notebook, source / Path(notebook).name)
         result = api.generate_assignment(name, force=True, create=True)
         if not result["success"]:
-            tail = "\n".join((result.get("log", "") + result.get("error", "")).strip().splitlines()[-15:])
+            tail = "\n".join(
+                (result.get("log", "") + result.get("error", "")).strip().splitlines()[-15:]
+            )
             raise GradingError(f"`nbgrader generate_assignment {name}` failed in {root}:\n{tail}")
         released.append(root / "release" / name / Path(notebook).name)
         print(f"released {released[-1]}", flush=True)
@@ -142,9 +157,13 @@ class Graded:
     max_score: float
     changed_cells: list[str] = field(default_factory=list)  # locked cells the student edited
     feedback: Path | None = None
-    auto_score: float = 0.0  # the check cells' points (code cells); score adds the written ones once graded
+    auto_score: float = (
+        0.0  # the check cells' points (code cells); score adds the written ones once graded
+    )
     auto_max: float = 0.0
-    written_max: float = 0.0  # written answers ("explain", the capstone's justification): graded by hand
+    written_max: float = (
+        0.0  # written answers ("explain", the capstone's justification): graded by hand
+    )
     needs_manual_grade: bool = False
 
     @property
@@ -162,12 +181,16 @@ def _submissions(folder: Path, known: set[str]) -> dict[tuple[str, str], list[Pa
                 continue
             name = path.parent.name if path.parent != student else path.stem
             if name not in known:
-                raise GradingError(f"{path} belongs to no assignment: name its folder (or the file) after a "
-                                   f"notebook, one of {', '.join(sorted(known))}.")
+                raise GradingError(
+                    f"{path} belongs to no assignment: name its folder (or the file) after a "
+                    f"notebook, one of {', '.join(sorted(known))}."
+                )
             found.setdefault((student.name, name), []).append(path)
     if not found:
-        raise GradingError(f"No submissions in {folder}: it should hold one folder per student, each with "
-                           "that student's notebooks (<student>/<assignment>/<notebook>.ipynb).")
+        raise GradingError(
+            f"No submissions in {folder}: it should hold one folder per student, each with "
+            "that student's notebooks (<student>/<assignment>/<notebook>.ipynb)."
+        )
     return found
 
 
@@ -187,7 +210,9 @@ def _changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list
                 released = gradebook.find_notebook(path.stem, assignment).source_cells
             except MissingEntry:
                 continue
-            changed += [f"{c.name} (deleted)" for c in released if c.locked and c.name not in present]
+            changed += [
+                f"{c.name} (deleted)" for c in released if c.locked and c.name not in present
+            ]
             for cell in cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if not grade_id:
@@ -206,12 +231,16 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
     write the feedback and the gradebook CSV; one :class:`Graded` per student and assignment."""
     submissions = Path(submissions)
     if not submissions.is_dir():
-        raise GradingError(f"{submissions} is not a folder: give the folder of submissions, one folder per "
-                           "student (make grade SUBMISSIONS=folder).")
+        raise GradingError(
+            f"{submissions} is not a folder: give the folder of submissions, one folder per "
+            "student (make grade SUBMISSIONS=folder)."
+        )
     root = course_dir(root)
     sources = {assignment_id(p): p for p in notebooks()}
     found = _submissions(submissions, set(sources))
-    missing = [name for name in sorted({a for _, a in found}) if not (root / "release" / name).is_dir()]
+    missing = [
+        name for name in sorted({a for _, a in found}) if not (root / "release" / name).is_dir()
+    ]
     if missing or not (root / "nbgrader_config.py").is_file():
         assignments([sources[name] for name in missing] or None, root)
     for (student, name), paths in found.items():
@@ -233,7 +262,9 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
         nbgrader(root, "generate_feedback", name, "--force")
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
         students = sorted(s for s, a in found if a == name)
-        changes = {s: _changed_locked_cells(root / "submitted" / s / name, name, db_url) for s in students}
+        changes = {
+            s: _changed_locked_cells(root / "submitted" / s / name, name, db_url) for s in students
+        }
         with Gradebook(db_url) as gradebook:
             for student in students:
                 changed = changes[student]
@@ -242,47 +273,79 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
                     notebook.flagged = True
                     gradebook.db.commit()
                 feedback = root / "feedback" / student / name / f"{name}.html"
-                graded.append(Graded(student, name, float(notebook.score), float(notebook.max_score),
-                                     changed, feedback if feedback.is_file() else None,
-                                     float(notebook.code_score), float(notebook.max_code_score),
-                                     float(notebook.max_written_score), bool(notebook.needs_manual_grade)))
+                graded.append(
+                    Graded(
+                        student,
+                        name,
+                        float(notebook.score),
+                        float(notebook.max_score),
+                        changed,
+                        feedback if feedback.is_file() else None,
+                        float(notebook.code_score),
+                        float(notebook.max_code_score),
+                        float(notebook.max_written_score),
+                        bool(notebook.needs_manual_grade),
+                    )
+                )
     nbgrader(root, "export", "--to", str((root / "grades.csv").resolve()))
     with open(root / "flagged.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["student_id", "assignment", "changed_locked_cells"])
-        writer.writerows([g.student, g.assignment, " ".join(g.changed_cells)] for g in graded if g.flagged)
+        writer.writerows(
+            [g.student, g.assignment, " ".join(g.changed_cells)] for g in graded if g.flagged
+        )
     return graded
 
 
 def report(graded: list[Graded], root: Path) -> str:
-    lines = [f"{g.student} · {g.assignment}: {g.auto_score:g} of {g.auto_max:g} autograded points"
-             + (f", {g.written_max:g} more for written answers to grade by hand (nbgrader's formgrader)"
-                if g.written_max else "")
-             + (f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded "
-                "the released cells)" if g.flagged else "") for g in graded]
-    lines += [f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "
-              f"feedback: {root / 'feedback'}/<student>/<assignment>/"]
+    lines = [
+        f"{g.student} · {g.assignment}: {g.auto_score:g} of {g.auto_max:g} autograded points"
+        + (
+            f", {g.written_max:g} more for written answers to grade by hand (nbgrader's formgrader)"
+            if g.written_max
+            else ""
+        )
+        + (
+            f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded "
+            "the released cells)"
+            if g.flagged
+            else ""
+        )
+        for g in graded
+    ]
+    lines += [
+        f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "
+        f"feedback: {root / 'feedback'}/<student>/<assignment>/"
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m tools.grading", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.grading", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("assignments", help="nbgrader generate_assignment for every notebook")
-    grading = commands.add_parser("grade", help="autograde a folder of submissions (one folder per student)")
+    grading = commands.add_parser(
+        "grade", help="autograde a folder of submissions (one folder per student)"
+    )
     grading.add_argument("submissions", nargs="?", type=Path)
     args = parser.parse_args(argv)
     try:
         if args.command == "assignments":
             released = assignments()
-            print(f"{len(released)} assignments in {course_dir() / 'release'}: hand out these folders "
-                  "(nbgrader release_assignment, or upload them to your LMS).")
+            print(
+                f"{len(released)} assignments in {course_dir() / 'release'}: hand out these folders "
+                "(nbgrader release_assignment, or upload them to your LMS)."
+            )
             return 0
         if args.submissions is None:
-            raise GradingError("Name the folder of submissions: make grade SUBMISSIONS=folder "
-                               "(python -m utils grade folder), one folder per student.")
+            raise GradingError(
+                "Name the folder of submissions: make grade SUBMISSIONS=folder "
+                "(python -m utils grade folder), one folder per student."
+            )
         print(report(grade(args.submissions), course_dir()))
         return 0
     except GradingError as error:

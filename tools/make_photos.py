@@ -36,8 +36,10 @@ def make(folder: Path, train: int, test: int, difficulty: float) -> int:
     if folder.exists() and any(folder.iterdir()):
         if marker.exists() and json.loads(marker.read_text()) == options:
             return sum(1 for p in folder.rglob("*.jpg"))
-        raise SystemExit(f"{folder} already holds other files: give an empty or new folder "
-                         "(this tool never overwrites photos it did not write).")
+        raise SystemExit(
+            f"{folder} already holds other files: give an empty or new folder "
+            "(this tool never overwrites photos it did not write)."
+        )
     count = 0
     for split, per_class in (("train", train), ("test", test)):
         for index in range(per_class * len(imagegen.CLASSES)):
@@ -47,7 +49,7 @@ def make(folder: Path, train: int, test: int, difficulty: float) -> int:
             side = max(width, height)
             pixels = imagegen.draw(label, rng, size=side, difficulty=difficulty)
             top, left = (side - height) // 2, (side - width) // 2
-            photo = Image.fromarray(pixels[top:top + height, left:left + width])
+            photo = Image.fromarray(pixels[top : top + height, left : left + width])
             target = folder / split / imagegen.CLASSES[label] / f"{split}_{index:05d}.jpg"
             target.parent.mkdir(parents=True, exist_ok=True)
             photo.save(target, quality=85)
@@ -57,16 +59,19 @@ def make(folder: Path, train: int, test: int, difficulty: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.make_photos",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.make_photos", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("folder", type=Path)
     parser.add_argument("--train", type=int, default=120, help="training photos per class")
     parser.add_argument("--test", type=int, default=30, help="test photos per class")
     parser.add_argument("--difficulty", type=float, default=1.0, help="0 (easy) to 1 (hard)")
     args = parser.parse_args(argv)
     count = make(args.folder, args.train, args.test, args.difficulty)
-    print(f"{count} JPEG photos in {args.folder} (train/ and test/ only, difficulty "
-          f"{args.difficulty})")
+    print(
+        f"{count} JPEG photos in {args.folder} (train/ and test/ only, difficulty "
+        f"{args.difficulty})"
+    )
     return 0
 
 

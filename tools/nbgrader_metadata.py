@@ -65,8 +65,13 @@ class Points:
 
 
 def _meta(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked,
-            "schema_version": SCHEMA_VERSION, "solution": solution}
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": SCHEMA_VERSION,
+        "solution": solution,
+    }
     if points is not None:
         meta["points"] = points
     return meta
@@ -97,13 +102,19 @@ def _number(value: float) -> str:
 
 
 def points_line(points: Points) -> str:
-    parts = [f"{_number(points.autograded)} autograded in {points.checks} check cell"
-             f"{'s' if points.checks != 1 else ''}"]
+    parts = [
+        f"{_number(points.autograded)} autograded in {points.checks} check cell"
+        f"{'s' if points.checks != 1 else ''}"
+    ]
     if points.manual_cells:
-        parts.append(f"{_number(points.manual)} graded by hand in {points.manual_cells} answer cell"
-                     f"{'s' if points.manual_cells != 1 else ''}")
-    return (f"**Points: {_number(points.total)}** ({'; '.join(parts)}; nbgrader grades them: see "
-            "the README, \"Teaching with it\").")
+        parts.append(
+            f"{_number(points.manual)} graded by hand in {points.manual_cells} answer cell"
+            f"{'s' if points.manual_cells != 1 else ''}"
+        )
+    return (
+        f"**Points: {_number(points.total)}** ({'; '.join(parts)}; nbgrader grades them: see "
+        'the README, "Teaching with it").'
+    )
 
 
 def with_points(title: str, line: str) -> str:
@@ -113,7 +124,7 @@ def with_points(title: str, line: str) -> str:
     anchor = next((i for i, l in enumerate(lines) if BADGE_IMAGE in l), None)
     if anchor is None:
         anchor = next((i for i, l in enumerate(lines) if l.startswith("#")), 0)
-    head, rest = lines[:anchor + 1], lines[anchor + 1:]
+    head, rest = lines[: anchor + 1], lines[anchor + 1 :]
     while rest and not rest[0].strip():
         rest.pop(0)
     return "\n".join([*head, "", line, "", *rest]).rstrip("\n")
@@ -126,30 +137,42 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
     for i, cell in enumerate(cells):
         tags = cell.metadata.get("tags", [])
         if PREDICTION_TAG in tags:
-            kinds[i] = _meta(_unique(f"predict_{i}", taken), solution=True, grade=True,
-                             points=PREDICTION_POINTS)
+            kinds[i] = _meta(
+                _unique(f"predict_{i}", taken), solution=True, grade=True, points=PREDICTION_POINTS
+            )
             points.manual += PREDICTION_POINTS
             points.manual_cells += 1
-        elif cell.cell_type == "markdown" and (BEGIN in cell.source
-                                               or MARKDOWN_STUB in cell.source):
-            worth, name = ((JUSTIFICATION_POINTS, "justify") if CAPSTONE_TAG in tags
-                           else (EXPLAIN_POINTS, "explain"))
+        elif cell.cell_type == "markdown" and (
+            BEGIN in cell.source or MARKDOWN_STUB in cell.source
+        ):
+            worth, name = (
+                (JUSTIFICATION_POINTS, "justify")
+                if CAPSTONE_TAG in tags
+                else (EXPLAIN_POINTS, "explain")
+            )
             kinds[i] = _meta(_unique(f"{name}_{i}", taken), solution=True, grade=True, points=worth)
             points.manual, points.manual_cells = points.manual + worth, points.manual_cells + 1
         elif cell.cell_type == "code" and BEGIN in cell.source:
             checker = _checker(cells[i + 1]) if i + 1 < len(cells) else None
             if checker is None:  # nothing checks it: a human does
-                kinds[i] = _meta(_unique(f"answer_{i}", taken), solution=True, grade=True,
-                                 points=COMPUTE_POINTS)
+                kinds[i] = _meta(
+                    _unique(f"answer_{i}", taken), solution=True, grade=True, points=COMPUTE_POINTS
+                )
                 points.manual += COMPUTE_POINTS
                 points.manual_cells += 1
                 continue
             name = checker.removeprefix("check_")
-            worth = (CAPSTONE_POINTS if checker in CAPSTONE_CHECKERS else
-                     IMPLEMENT_POINTS if _implements(cell.source) else COMPUTE_POINTS)
+            worth = (
+                CAPSTONE_POINTS
+                if checker in CAPSTONE_CHECKERS
+                else IMPLEMENT_POINTS
+                if _implements(cell.source)
+                else COMPUTE_POINTS
+            )
             kinds[i] = _meta(_unique(f"answer_{name}", taken), solution=True)
-            kinds[i + 1] = _meta(_unique(f"check_{name}", taken), grade=True, locked=True,
-                                 points=worth)
+            kinds[i + 1] = _meta(
+                _unique(f"check_{name}", taken), grade=True, locked=True, points=worth
+            )
             points.autograded, points.checks = points.autograded + worth, points.checks + 1
     for i, cell in enumerate(cells):
         if kinds[i] is None:
@@ -182,22 +205,30 @@ def update(paths: list[Path], check: bool = False) -> dict[Path, tuple[Points, b
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.nbgrader_metadata",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.nbgrader_metadata", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "notebooks"])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 when a notebook's metadata is out of date")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a notebook's metadata is out of date",
+    )
     args = parser.parse_args(argv)
     done = update(args.paths, check=args.check)
     stale = [p for p, (_, changed) in done.items() if changed]
     for path, (points, changed) in done.items():
         state = ("out of date" if args.check else "updated") if changed else "up to date"
-        print(f"{path.name}: {_number(points.total)} points ({_number(points.autograded)} "
-              f"autograded in {points.checks} check cells, {_number(points.manual)} by hand) - "
-              f"{state}")
+        print(
+            f"{path.name}: {_number(points.total)} points ({_number(points.autograded)} "
+            f"autograded in {points.checks} check cells, {_number(points.manual)} by hand) - "
+            f"{state}"
+        )
     if args.check and stale:
-        print("Run `python -m tools.nbgrader_metadata` to bring the nbgrader metadata up to date.",
-              file=sys.stderr)
+        print(
+            "Run `python -m tools.nbgrader_metadata` to bring the nbgrader metadata up to date.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -44,42 +44,65 @@ class Recipe:
     def header(self) -> str:
         """The generated module's docstring (generated, do not edit) and its imports."""
         notebook, module = _shown(self.notebook), _shown(self.module)
-        opening = (f"Notebook {self.notebook.name[:2]}: {self.summary}, generated from the "
-                   "notebook's ``#@save`` cells.")
+        opening = (
+            f"Notebook {self.notebook.name[:2]}: {self.summary}, generated from the "
+            "notebook's ``#@save`` cells."
+        )
         body = textwrap.fill(
             f"Generated, do not edit {module}: edit the cells of {notebook} that start with "
             "``#@save``, then run ``python -m tools.recipes``; ``python -m tools.recipes "
-            f"--check`` and {self.test} fail while the two differ. {self.use}", width=99)
+            f"--check`` and {self.test} fail while the two differ. {self.use}",
+            width=99,
+        )
         return f'"""{opening}\n\n{body}\n"""\n\n{self.imports}'
 
 
-RECIPES = {recipe.name: recipe for recipe in (
-    Recipe("training", ROOT / "notebooks" / "02_training_keras.ipynb", ROOT / "utils" / "recipe.py",
-           "the course's training recipe", "utils.training trains the cached model "
-           "(artifact ``training.model``) with it.", "tests/test_training_recipe.py",
-           "import time\nfrom pathlib import Path\n\n"
-           "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
-           "import tensorflow as tf\nimport tf_keras as keras\n"),
-    Recipe("pruning", ROOT / "notebooks" / "04_pruning.ipynb",
-           ROOT / "utils" / "pruning" / "recipe.py",
-           "the pruning recipe (tfmot)", "utils.pruning prunes the "
-           "sparsity sweep (artifact ``pruning.sweep``) with it.", "tests/test_pruning_recipe.py",
-           "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
-           "import tensorflow_model_optimization as tfmot\nimport tf_keras as keras\n"),
-    Recipe("conversion", ROOT / "notebooks" / "05_int8_tflite.ipynb",
-           ROOT / "utils" / "quantization" / "recipe.py",
-           "the conversion recipe (TFLite)", "utils.quantization converts "
-           "every model of the course with it.", "tests/test_quantization_recipe.py",
-           "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
-           "import numpy as np\nimport tensorflow as tf\n"),
-)}
+RECIPES = {
+    recipe.name: recipe
+    for recipe in (
+        Recipe(
+            "training",
+            ROOT / "notebooks" / "02_training_keras.ipynb",
+            ROOT / "utils" / "recipe.py",
+            "the course's training recipe",
+            "utils.training trains the cached model (artifact ``training.model``) with it.",
+            "tests/test_training_recipe.py",
+            "import time\nfrom pathlib import Path\n\n"
+            "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
+            "import tensorflow as tf\nimport tf_keras as keras\n",
+        ),
+        Recipe(
+            "pruning",
+            ROOT / "notebooks" / "04_pruning.ipynb",
+            ROOT / "utils" / "pruning" / "recipe.py",
+            "the pruning recipe (tfmot)",
+            "utils.pruning prunes the sparsity sweep (artifact ``pruning.sweep``) with it.",
+            "tests/test_pruning_recipe.py",
+            "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
+            "import tensorflow_model_optimization as tfmot\nimport tf_keras as keras\n",
+        ),
+        Recipe(
+            "conversion",
+            ROOT / "notebooks" / "05_int8_tflite.ipynb",
+            ROOT / "utils" / "quantization" / "recipe.py",
+            "the conversion recipe (TFLite)",
+            "utils.quantization converts every model of the course with it.",
+            "tests/test_quantization_recipe.py",
+            "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
+            "import numpy as np\nimport tensorflow as tf\n",
+        ),
+    )
+}
 
 
 def saved_cells(notebook: Path) -> list[str]:
     """The code cells of ``notebook`` that start with ``#@save``, without the mark, in order."""
     cells = json.loads(Path(notebook).read_text())["cells"]
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells
-               if c["cell_type"] == "code"]
+    sources = [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
     return [s.split("\n", 1)[1].strip("\n") for s in sources if s.startswith(SAVE_MARK + "\n")]
 
 
@@ -88,8 +111,10 @@ def export(notebook: Path, header: str) -> str:
     without its mark, in the notebook's order."""
     saved = saved_cells(notebook)
     if not saved:
-        raise ValueError(f"{notebook} has no cell starting with {SAVE_MARK}: nothing to export; "
-                         "mark the recipe's cells or choose another notebook.")
+        raise ValueError(
+            f"{notebook} has no cell starting with {SAVE_MARK}: nothing to export; "
+            "mark the recipe's cells or choose another notebook."
+        )
     return header + "\n\n" + "\n\n\n".join(saved) + "\n"
 
 
@@ -105,25 +130,35 @@ def source(name: str, notebook: Path | None = None) -> str:
 def drifted(recipes=None) -> list[str]:
     """The names of the recipes whose module differs from what their notebook exports."""
     recipes = RECIPES if recipes is None else recipes
-    return [name for name, recipe in recipes.items()
-            if not recipe.module.is_file() or recipe.module.read_text() != export(recipe.notebook,
-                                                                                   recipe.header())]
+    return [
+        name
+        for name, recipe in recipes.items()
+        if not recipe.module.is_file()
+        or recipe.module.read_text() != export(recipe.notebook, recipe.header())
+    ]
 
 
 def main(argv: list[str] | None = None, recipes=None) -> int:
     recipes = RECIPES if recipes is None else recipes
-    parser = argparse.ArgumentParser(prog="python -m tools.recipes",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a module differs from its notebook's cells")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.recipes", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a module differs from its notebook's cells",
+    )
     args = parser.parse_args(argv)
     if args.check:
         stale = drifted(recipes)
         for name in stale:
             recipe = recipes[name]
-            print(f"recipe {name!r}: {_shown(recipe.module)} differs from the #@save cells"
-                  f" of {_shown(recipe.notebook)}; run python -m tools.recipes and review"
-                  " the diff.", file=sys.stderr)
+            print(
+                f"recipe {name!r}: {_shown(recipe.module)} differs from the #@save cells"
+                f" of {_shown(recipe.notebook)}; run python -m tools.recipes and review"
+                " the diff.",
+                file=sys.stderr,
+            )
         if not stale:
             print(f"every recipe matches its notebook ({', '.join(recipes)})")
         return 1 if stale else 0

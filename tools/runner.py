@@ -31,6 +31,7 @@ from nbconvert import HTMLExporter
 from utils import config, figures, results
 from utils import reference as reference_run
 
+
 def headlines() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
     """The figures the summary and the index page lead with, one chart per group, read from the
     catalogue's ``chart`` column (``"Edge vs cloud, p99 (ms)"``: the title, then the axis's unit):
@@ -46,21 +47,27 @@ def headlines() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
     return groups
 
 
-def headline_rows(entries: list[dict], reference: list[dict]
-                  ) -> list[tuple[str, str, str, float, float | None]]:
+def headline_rows(
+    entries: list[dict], reference: list[dict]
+) -> list[tuple[str, str, str, float, float | None]]:
     """(chart, label, unit, yours, reference) for every headline figure this run recorded."""
     yours = {(e["notebook"], e["key"]): e["value"] for e in entries}
     theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
-    return [(chart, label, unit, yours[notebook, key], theirs.get((notebook, key)))
-            for chart, unit, members in headlines() for label, notebook, key in members
-            if (notebook, key) in yours]
+    return [
+        (chart, label, unit, yours[notebook, key], theirs.get((notebook, key)))
+        for chart, unit, members in headlines()
+        for label, notebook, key in members
+        if (notebook, key) in yours
+    ]
 
 
 def headline_markdown(rows) -> str:
     lines = ["| figure | yours | reference | ratio | unit |", "|---|---:|---:|---:|---|"]
-    lines += [f"| {chart}: {label} | {results.format_number(mine)} | "
-              f"{'—' if ref is None else results.format_number(ref)} | {results.ratio_text(mine, ref)} | {unit} |"
-              for chart, label, unit, mine, ref in rows]
+    lines += [
+        f"| {chart}: {label} | {results.format_number(mine)} | "
+        f"{'—' if ref is None else results.format_number(ref)} | {results.ratio_text(mine, ref)} | {unit} |"
+        for chart, label, unit, mine, ref in rows
+    ]
     return "\n".join(lines)
 
 
@@ -76,9 +83,10 @@ def headline_chart(rows) -> bytes | None:
 
     columns = min(3, len(charts))
     rows_of_charts = -(-len(charts) // columns)
-    fig, axes = plt.subplots(rows_of_charts, columns, figsize=(5.2 * columns, 2.6 * rows_of_charts),
-                             squeeze=False)
-    for ax in axes.flat[len(charts):]:
+    fig, axes = plt.subplots(
+        rows_of_charts, columns, figsize=(5.2 * columns, 2.6 * rows_of_charts), squeeze=False
+    )
+    for ax in axes.flat[len(charts) :]:
         ax.set_visible(False)
     for ax, chart in zip(axes.flat, charts):
         mine = [row for row in rows if row[0] == chart]
@@ -96,7 +104,6 @@ def headline_chart(rows) -> bytes | None:
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
     return buffer.getvalue()
-
 
 
 class NotebookFailed(Exception):
@@ -126,8 +133,11 @@ def execute(source: Path, target: Path, profile: str) -> float:
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(source), str(target), parameters={"PROFILE": profile},
-            cwd=str(source.parent), progress_bar=False,
+            str(source),
+            str(target),
+            parameters={"PROFILE": profile},
+            cwd=str(source.parent),
+            progress_bar=False,
         )
     except papermill.PapermillExecutionError as error:
         first_line = next((l for l in error.source.splitlines() if l.strip()), "")
@@ -159,9 +169,12 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
     )
     markdown = mistune.create_markdown(plugins=["table"])
     chart = headline_chart(rows)
-    picture = ("" if chart is None else
-               f"<img alt='headline figures, yours beside the reference machine' "
-               f"src='data:image/png;base64,{base64.b64encode(chart).decode()}' style='max-width:100%'>")
+    picture = (
+        ""
+        if chart is None
+        else f"<img alt='headline figures, yours beside the reference machine' "
+        f"src='data:image/png;base64,{base64.b64encode(chart).decode()}' style='max-width:100%'>"
+    )
     index = html_dir / "index.html"
     index.write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
@@ -226,18 +239,32 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run every notebook of the course in order.")
-    parser.add_argument("--profile", default=config.DEFAULT_PROFILE, choices=sorted(config.PROFILES))
-    parser.add_argument("--notebooks", type=Path, default=config.NOTEBOOKS_DIR,
-                        help="folder of NN_name.ipynb notebooks (default: notebooks/)")
-    parser.add_argument("--update-reference", action="store_true",
-                        help=f"after a full run on the generated dataset, save its numbers and this "
-                             f"machine's description as the reference ({reference_run.REFERENCE_PATH.name})")
+    parser.add_argument(
+        "--profile", default=config.DEFAULT_PROFILE, choices=sorted(config.PROFILES)
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=config.NOTEBOOKS_DIR,
+        help="folder of NN_name.ipynb notebooks (default: notebooks/)",
+    )
+    parser.add_argument(
+        "--update-reference",
+        action="store_true",
+        help=f"after a full run on the generated dataset, save its numbers and this "
+        f"machine's description as the reference ({reference_run.REFERENCE_PATH.name})",
+    )
     args = parser.parse_args(argv)
-    if args.update_reference and (args.profile != reference_run.REFERENCE_PROFILE
-                                  or config.dataset_name() != reference_run.REFERENCE_DATASET):
-        print(f"--update-reference needs the full profile on the generated dataset (this run: "
-              f"{args.profile}, {config.dataset_name()}): run make run with neither PROFILE nor "
-              f"{config.DATASET_VARIABLE} set.", file=sys.stderr)
+    if args.update_reference and (
+        args.profile != reference_run.REFERENCE_PROFILE
+        or config.dataset_name() != reference_run.REFERENCE_DATASET
+    ):
+        print(
+            f"--update-reference needs the full profile on the generated dataset (this run: "
+            f"{args.profile}, {config.dataset_name()}): run make run with neither PROFILE nor "
+            f"{config.DATASET_VARIABLE} set.",
+            file=sys.stderr,
+        )
         return 2
     start = time.perf_counter()
     try:
@@ -249,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_reference:
         path = reference_run.write_reference(results.load())
         print(f"\nSaved this run as the reference machine's results: {path}")
-    print(f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"
-          f"  rendered:  {index}\n  summary:   {build / 'summary.md'}\n"
-          f"  numbers:   {config.results_path()}")
+    print(
+        f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"
+        f"  rendered:  {index}\n  summary:   {build / 'summary.md'}\n"
+        f"  numbers:   {config.results_path()}"
+    )
     return 0
 
 

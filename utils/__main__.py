@@ -42,17 +42,20 @@ PHOTOS = ROOT / "build" / "test-photos"
 BROWSER_TEST = "tests/test_explorer_browser.py"
 
 
-def python_problem(version: tuple[int, int] | None = None,
-                   executable: str = sys.executable) -> str | None:
+def python_problem(
+    version: tuple[int, int] | None = None, executable: str = sys.executable
+) -> str | None:
     """One sentence when this Python cannot run the course, else None."""
     version = version or tuple(sys.version_info[:2])
     low, high = PYTHON_RANGE
     if low <= version <= high:
         return None
-    return (f"{executable} is Python {version[0]}.{version[1]}, but the course needs Python "
-            "3.11-3.13 (3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, "
-            "for example `py -3.11 -m utils setup` on Windows or `make PYTHON=python3.11 setup` "
-            "elsewhere.")
+    return (
+        f"{executable} is Python {version[0]}.{version[1]}, but the course needs Python "
+        "3.11-3.13 (3.11 is tested; TensorFlow has no wheel for 3.14): install one and run it, "
+        "for example `py -3.11 -m utils setup` on Windows or `make PYTHON=python3.11 setup` "
+        "elsewhere."
+    )
 
 
 def venv_python(venv: Path = VENV) -> Path:
@@ -80,8 +83,11 @@ def venv_state(venv: Path = VENV) -> str:
     python = venv_python(venv)
     if not venv.exists():
         return "missing"
-    if not python.is_file() or subprocess.run([str(python), "-m", "pip", "--version"],
-                                              capture_output=True).returncode != 0:
+    if (
+        not python.is_file()
+        or subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True).returncode
+        != 0
+    ):
         return "half-made"
     stamp = venv / STAMP
     inputs = [ROOT / "pyproject.toml", ROOT / "constraints.txt"]
@@ -102,8 +108,9 @@ class Runner:
         print(f"+ {extra + ' ' if extra else ''}{shown}", flush=True)
         if self.dry_run:
             return 0
-        return subprocess.run([str(c) for c in command], cwd=cwd,
-                              env={**os.environ, **(env or {})}).returncode
+        return subprocess.run(
+            [str(c) for c in command], cwd=cwd, env={**os.environ, **(env or {})}
+        ).returncode
 
 
 def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
@@ -117,20 +124,25 @@ def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
     if state == "ready":
         return 0
     if state == "half-made":
-        print(f"{venv} is half-made (no pip inside: an earlier set-up stopped): deleting and "
-              "rebuilding it.")
+        print(
+            f"{venv} is half-made (no pip inside: an earlier set-up stopped): deleting and "
+            "rebuilding it."
+        )
         if not run.dry_run:
             shutil.rmtree(venv)
     if state in ("missing", "half-made"):
         print(f"Creating {venv} with Python {sys.version.split()[0]} ...")
         if run([python, "-m", "venv", venv]):
             return 1
-    print("Installing the course's tested packages (constraints.txt) into the venv: the first time "
-          "downloads TensorFlow and takes a few minutes ...", flush=True)
+    print(
+        "Installing the course's tested packages (constraints.txt) into the venv: the first time "
+        "downloads TensorFlow and takes a few minutes ...",
+        flush=True,
+    )
     py = venv_python(venv)
-    code = (run([py, "-m", "pip", "install", "--upgrade", "pip"])
-            or run([py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e",
-                    f"{ROOT}[test]"]))
+    code = run([py, "-m", "pip", "install", "--upgrade", "pip"]) or run(
+        [py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test]"]
+    )
     if code == 0 and not run.dry_run:
         (venv / STAMP).write_text("installed constraints.txt\n")
     return code
@@ -188,8 +200,12 @@ def find_browser(py: str, dry_run: bool = False) -> str | None:
 def command_test_photos(run: Runner, py: str, args) -> int:
     if run([py, "-m", "tools.make_photos", PHOTOS]):
         return 1
-    env = {"COURSE_PROFILE": "smoke", "COURSE_DATASET": "my_images",
-           "COURSE_MY_IMAGES": str(PHOTOS), "COURSE_BUILD_DIR": str(ROOT / "build" / "photos")}
+    env = {
+        "COURSE_PROFILE": "smoke",
+        "COURSE_DATASET": "my_images",
+        "COURSE_MY_IMAGES": str(PHOTOS),
+        "COURSE_BUILD_DIR": str(ROOT / "build" / "photos"),
+    }
     return run(nbval(py), env=env)
 
 
@@ -211,49 +227,75 @@ def command_assignments(run: Runner, py: str, args) -> int:
 
 def command_grade(run: Runner, py: str, args) -> int:
     if not args.submissions:
-        print("Name the folder of submissions, one folder per student: make grade "
-              "SUBMISSIONS=folder (python -m utils grade folder).", file=sys.stderr)
+        print(
+            "Name the folder of submissions, one folder per student: make grade "
+            "SUBMISSIONS=folder (python -m utils grade folder).",
+            file=sys.stderr,
+        )
         return 1
     return run([py, "-m", "tools.grading", "grade", Path(args.submissions).resolve()])
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m utils",
-                                  description="The course's commands (what make runs).",
-                                  formatter_class=argparse.RawDescriptionHelpFormatter,
-                                  epilog=__doc__.split("\n\n")[1])
+    top = argparse.ArgumentParser(
+        prog="python -m utils",
+        description="The course's commands (what make runs).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n")[1],
+    )
     commands = top.add_subparsers(dest="command", metavar="command")
 
     def add(name, text):
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--dry-run", action="store_true",
-                         help="print the commands instead of running them")
+        sub.add_argument(
+            "--dry-run", action="store_true", help="print the commands instead of running them"
+        )
         return sub
 
-    add("setup", "create .venv (if missing or half-made) and install the lock (constraints.txt) "
-        "into it")
+    add(
+        "setup",
+        "create .venv (if missing or half-made) and install the lock (constraints.txt) into it",
+    )
     add("setup-check", "the environment check of notebook 00")
     add("run", "execute every notebook, render HTML and a summary into build/").add_argument(
-        "--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
-        choices=sorted(config.PROFILES))
-    add("test", "unit tests, nbval (smoke) on every notebook, then the explorer in headless "
-        "Chromium")
+        "--profile",
+        default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
+        choices=sorted(config.PROFILES),
+    )
+    add(
+        "test",
+        "unit tests, nbval (smoke) on every notebook, then the explorer in headless Chromium",
+    )
     add("test-photos", "every notebook (smoke) on harder own photos with only train/ and test/")
-    add("test-colab", "every notebook (smoke) outside the repository in a Colab-like venv "
-        "(python -m tools.colab)")
-    add("reference", "run in full, then save its numbers as data/reference_results.json "
-        "(maintainers)")
+    add(
+        "test-colab",
+        "every notebook (smoke) outside the repository in a Colab-like venv "
+        "(python -m tools.colab)",
+    )
+    add(
+        "reference",
+        "run in full, then save its numbers as data/reference_results.json (maintainers)",
+    )
     add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/ (other options go to jupyter lab)")
     explore = add("explore", "the trade-off explorer (notebook 08) as a web app")
     explore.add_argument("--port", type=int, default=8866)
-    explore.add_argument("--profile", default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
-                         choices=sorted(config.PROFILES))
-    add("assignments", "nbgrader generate_assignment for every notebook, into "
-        "build/nbgrader/release/")
-    add("grade", "nbgrader autograde (smoke) a folder of submissions; feedback and grades.csv in "
-        "build/nbgrader/").add_argument("submissions", nargs="?", help="one folder per student")
+    explore.add_argument(
+        "--profile",
+        default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
+        choices=sorted(config.PROFILES),
+    )
+    add(
+        "assignments",
+        "nbgrader generate_assignment for every notebook, into build/nbgrader/release/",
+    )
+    add(
+        "grade",
+        "nbgrader autograde (smoke) a folder of submissions; feedback and grades.csv in "
+        "build/nbgrader/",
+    ).add_argument("submissions", nargs="?", help="one folder per student")
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
-        "--build-dir", help="the folder to delete (default: build/ in the course folder)")
+        "--build-dir", help="the folder to delete (default: build/ in the course folder)"
+    )
     return top
 
 
@@ -278,23 +320,44 @@ def main(argv: list[str] | None = None) -> int:
     if py is None:
         return 1
     simple = {
-        "setup-check": [py, "-c", "import sys; from utils import environment; "
-                        "sys.exit(0 if environment.report(environment.check()) else 1)"],
+        "setup-check": [
+            py,
+            "-c",
+            "import sys; from utils import environment; "
+            "sys.exit(0 if environment.report(environment.check()) else 1)",
+        ],
         "run": [py, "-m", "tools.runner", "--profile", getattr(args, "profile", "full")],
         "reference": [py, "-m", "tools.runner", "--profile", "full", "--update-reference"],
         "test-colab": [py, "-m", "tools.colab"] + (["--dry-run"] if args.dry_run else []),
-        "lab": [py, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}", *extra],
-        "explore": [py, "-m", "utils.explorer", "--profile", getattr(args, "profile", "full"),
-                    "--port", str(getattr(args, "port", 8866))],
+        "lab": [
+            py,
+            "-m",
+            "jupyterlab",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}",
+            *extra,
+        ],
+        "explore": [
+            py,
+            "-m",
+            "utils.explorer",
+            "--profile",
+            getattr(args, "profile", "full"),
+            "--port",
+            str(getattr(args, "port", 8866)),
+        ],
     }
     if args.command == "test-colab" and args.dry_run:
         # the Colab check's own dry run prints what it would build and run
         return subprocess.run([str(c) for c in simple["test-colab"]], cwd=ROOT).returncode
     if args.command in simple:
         return run(simple[args.command])
-    handlers = {"test": command_test, "test-photos": command_test_photos,
-                "assignments": command_assignments, "grade": command_grade}
+    handlers = {
+        "test": command_test,
+        "test-photos": command_test_photos,
+        "assignments": command_assignments,
+        "grade": command_grade,
+    }
     return handlers[args.command](run, py, args)
 
 

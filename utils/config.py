@@ -176,8 +176,9 @@ def _check_build_dir(path: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise BuildDirError(f"{named} cannot be written to ({error.strerror or error}): "
-                            f"{fix}.") from None
+        raise BuildDirError(
+            f"{named} cannot be written to ({error.strerror or error}): {fix}."
+        ) from None
 
 
 def artifacts_dir() -> Path:

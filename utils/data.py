@@ -61,7 +61,9 @@ class DogsCarsBicycles(tfds.core.GeneratorBasedBuilder):
     """Dogs, cars and bicycles, drawn procedurally: the course's default dataset."""
 
     VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Four splits; `novel` draws backgrounds and palettes never trained on."}
+    RELEASE_NOTES = {
+        "1.0.0": "Four splits; `novel` draws backgrounds and palettes never trained on."
+    }
     BUILDER_CONFIGS = [DogsCarsBicyclesConfig(settings=s) for s in config.PROFILES.values()]
 
     def _info(self) -> tfds.core.DatasetInfo:
@@ -73,32 +75,43 @@ class DogsCarsBicycles(tfds.core.GeneratorBasedBuilder):
                 "occlusion, blur and noise. The `novel` split uses background styles and colour "
                 "palettes that train, validation and test never contain."
             ),
-            features=tfds.features.FeaturesDict({
-                "image": tfds.features.Image(shape=(size, size, 3)),
-                "label": tfds.features.ClassLabel(names=imagegen.CLASSES),
-            }),
+            features=tfds.features.FeaturesDict(
+                {
+                    "image": tfds.features.Image(shape=(size, size, 3)),
+                    "label": tfds.features.ClassLabel(names=imagegen.CLASSES),
+                }
+            ),
             supervised_keys=("image", "label"),
         )
 
     def _split_generators(self, dl_manager):
         s = self.builder_config.settings
-        sizes = {"train": s.train_size, "validation": s.validation_size, "test": s.test_size,
-                 "novel": s.novel_size}
+        sizes = {
+            "train": s.train_size,
+            "validation": s.validation_size,
+            "test": s.test_size,
+            "novel": s.novel_size,
+        }
         return {split: self._generate_examples(split, n) for split, n in sizes.items()}
 
     def _generate_examples(self, split: str, n: int):
         s = self.builder_config.settings
         for index in range(n):
-            image, label = imagegen.example(split, index, seed=s.seed, size=s.image_size,
-                                            difficulty=s.difficulty)
+            image, label = imagegen.example(
+                split, index, seed=s.seed, size=s.image_size, difficulty=s.difficulty
+            )
             yield index, {"image": image, "label": label}
 
 
 def _generated_settings() -> dict:
     s = config.settings()
-    return {"version": str(DogsCarsBicycles.VERSION), "image_size": s.image_size, "seed": s.seed,
-            "difficulty": s.difficulty, "sizes": [s.train_size, s.validation_size, s.test_size,
-                                                   s.novel_size]}
+    return {
+        "version": str(DogsCarsBicycles.VERSION),
+        "image_size": s.image_size,
+        "seed": s.seed,
+        "difficulty": s.difficulty,
+        "sizes": [s.train_size, s.validation_size, s.test_size, s.novel_size],
+    }
 
 
 @artifacts.register("data.generated", settings=_generated_settings)
@@ -111,6 +124,7 @@ def _prepare_generated(folder: Path, settings: dict) -> None:
 CATALOGUE = "cifar10"
 # CIFAR-10's label numbers (fixed by the dataset: airplane 0, automobile 1, … dog 5, … truck 9)
 CATALOGUE_CLASSES = {"dog": 5, "automobile": 1, "truck": 9}
+
 
 class OfflineError(RuntimeError):
     """A catalogue dataset must be downloaded, and the machine is offline."""
@@ -158,6 +172,7 @@ def keep_classes(ds: tf.data.Dataset, labels: list[int]) -> tf.data.Dataset:
     ds = ds.map(lambda image, label: (image, tf.gather(lookup, label)))
     return ds.filter(lambda image, label: label >= 0)
 
+
 # ---------------------------------------------------------------- one interface for all three
 
 
@@ -165,8 +180,9 @@ def builder() -> tfds.core.DatasetBuilder:
     """The prepared tfds builder of the active dataset (``builder.info`` describes it)."""
     name = config.dataset_name()
     if name == "generated":
-        return DogsCarsBicycles(config=config.profile_name(),
-                                data_dir=str(artifacts.get("data.generated")))
+        return DogsCarsBicycles(
+            config=config.profile_name(), data_dir=str(artifacts.get("data.generated"))
+        )
     if name == "my_images":
         folder = artifacts.get("data.my_images")
         return tfds.ImageFolder(str(folder / "splits"), shape=(None, None, 3))
@@ -186,9 +202,11 @@ def has_split(split: str) -> bool:
     return split in builder().info.splits
 
 
-MISSING_NOVEL = ("This dataset has no `novel` split, so the distribution-shift part is skipped: "
-                 "to add it, put photos taken under new conditions (another place, camera or "
-                 "light) in a novel/<class>/ folder beside train/ and test/.")
+MISSING_NOVEL = (
+    "This dataset has no `novel` split, so the distribution-shift part is skipped: "
+    "to add it, put photos taken under new conditions (another place, camera or "
+    "light) in a novel/<class>/ folder beside train/ and test/."
+)
 
 
 def square(image: tf.Tensor, size: int) -> tf.Tensor:
@@ -204,17 +222,20 @@ def load(split: str) -> tf.data.Dataset:
     """One split of the active dataset as ``(uint8 image, int64 label)`` pairs, in a fixed order."""
     b = builder()
     # your photos are decoded by decode_photo, the same decoder that checked them
-    decoders = ({"image": tfds.decode.SkipDecoding()} if config.dataset_name() == "my_images"
-                else None)
+    decoders = (
+        {"image": tfds.decode.SkipDecoding()} if config.dataset_name() == "my_images" else None
+    )
     try:
         ds = b.as_dataset(split=split, as_supervised=True, shuffle_files=False, decoders=decoders)
     except ValueError:
         raise ValueError(
             f"The {config.dataset_name()!r} dataset has no {split!r} split; it has "
-            f"{', '.join(sorted(b.info.splits))}.") from None
+            f"{', '.join(sorted(b.info.splits))}."
+        ) from None
     if decoders:
-        ds = ds.map(lambda encoded, label: (decode_photo(encoded), label),
-                    num_parallel_calls=AUTOTUNE)
+        ds = ds.map(
+            lambda encoded, label: (decode_photo(encoded), label), num_parallel_calls=AUTOTUNE
+        )
     if config.dataset_name() == CATALOGUE:
         ds = keep_classes(ds, list(CATALOGUE_CLASSES.values()))
     if config.dataset_name() != "generated":
@@ -242,8 +263,16 @@ def augment(image: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return tf.clip_by_value(image, 0.0, 1.0), label
 
 
-def pipeline(ds: tf.data.Dataset, batch_size: int, *, training: bool = False, augmented: bool = False,
-             cache: bool = True, prefetch: bool = True, seed: int | None = None) -> tf.data.Dataset:
+def pipeline(
+    ds: tf.data.Dataset,
+    batch_size: int,
+    *,
+    training: bool = False,
+    augmented: bool = False,
+    cache: bool = True,
+    prefetch: bool = True,
+    seed: int | None = None,
+) -> tf.data.Dataset:
     """scale → cache → shuffle (training) → augment → batch → prefetch, each step optional."""
     ds = ds.map(scale, num_parallel_calls=AUTOTUNE)
     if cache:
@@ -262,8 +291,10 @@ def arrays(split: str, batch_size: int = 256):
     import numpy as np
 
     batches = list(pipeline(load(split), batch_size, cache=False))
-    return (np.concatenate([x.numpy() for x, _ in batches]),
-            np.concatenate([y.numpy() for _, y in batches]))
+    return (
+        np.concatenate([x.numpy() for x, _ in batches]),
+        np.concatenate([y.numpy() for _, y in batches]),
+    )
 
 
 def images_per_second(ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0) -> float:
@@ -293,8 +324,12 @@ JPEG_COUNT = 512  # files (at most the training split's size)
 
 def _jpeg_settings() -> dict:
     s = config.settings()
-    return {"dataset": _generated_settings(), "count": min(s.train_size, JPEG_COUNT),
-            "size": JPEG_SIZE, "quality": 90}
+    return {
+        "dataset": _generated_settings(),
+        "count": min(s.train_size, JPEG_COUNT),
+        "size": JPEG_SIZE,
+        "quality": 90,
+    }
 
 
 @artifacts.register("data.jpeg_files", settings=_jpeg_settings)
@@ -304,8 +339,9 @@ def _write_jpegs(folder: Path, settings: dict) -> None:
     import numpy as np
     from PIL import Image
 
-    generated = DogsCarsBicycles(config=config.profile_name(),
-                                 data_dir=str(artifacts.get("data.generated")))
+    generated = DogsCarsBicycles(
+        config=config.profile_name(), data_dir=str(artifacts.get("data.generated"))
+    )
     names = imagegen.CLASSES
     images = generated.as_dataset(split="train", as_supervised=True, shuffle_files=False)
     images = images.take(settings["count"]).as_numpy_iterator()
@@ -314,7 +350,8 @@ def _write_jpegs(folder: Path, settings: dict) -> None:
         big = np.asarray(Image.fromarray(image).resize((size, size), Image.BICUBIC), np.int16)
         big += np.random.default_rng(index).integers(-12, 13, big.shape, dtype=np.int16)
         Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(
-            folder / f"{index:05d}_{names[label]}.jpg", quality=settings["quality"])
+            folder / f"{index:05d}_{names[label]}.jpg", quality=settings["quality"]
+        )
 
 
 def jpeg_files() -> tuple[list[str], list[int]]:

@@ -47,14 +47,17 @@ def split_cpu(count: int = 2) -> list[str]:
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
+        )
     except RuntimeError:
         devices = [d.name for d in tf.config.list_logical_devices("CPU")]
         if len(devices) >= count:  # already split (the cell ran before in this kernel)
             return devices[:count]
-        raise RuntimeError("TensorFlow has already initialised its devices in this process, so the "
-                           "CPU can no longer be split: restart the kernel and run the notebook "
-                           "from the top.") from None
+        raise RuntimeError(
+            "TensorFlow has already initialised its devices in this process, so the "
+            "CPU can no longer be split: restart the kernel and run the notebook "
+            "from the top."
+        ) from None
     return [d.name for d in tf.config.list_logical_devices("CPU")][:count]
 
 
@@ -80,8 +83,10 @@ def tf_config(ports: list[int], index: int, host: str = HOST) -> dict:
         raise ValueError(f"worker index {index} is outside a cluster of {len(ports)} workers.")
     if len(set(ports)) != len(ports):
         raise ValueError(f"ports {ports}: every worker needs a port of its own.")
-    return {"cluster": {"worker": [f"{host}:{port}" for port in ports]},
-            "task": {"type": "worker", "index": index}}
+    return {
+        "cluster": {"worker": [f"{host}:{port}" for port in ports]},
+        "task": {"type": "worker", "index": index},
+    }
 
 
 def sample(count: int) -> tuple:
@@ -108,8 +113,16 @@ def _kill(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup: int,
-                images: int, timeout_s: float = WORKER_TIMEOUT_S, command=None) -> list[dict]:
+def run_workers(
+    workers: int = 2,
+    *,
+    per_replica_batch: int,
+    steps: int,
+    warmup: int,
+    images: int,
+    timeout_s: float = WORKER_TIMEOUT_S,
+    command=None,
+) -> list[dict]:
     """Start ``workers`` processes with ``MultiWorkerMirroredStrategy`` on 127.0.0.1, wait for
     them (at most ``timeout_s`` seconds in all), and return each worker's result (a dict with
     ``steps_per_second``, ``replicas``, ``global_batch``).
@@ -124,42 +137,68 @@ def run_workers(workers: int = 2, *, per_replica_batch: int, steps: int, warmup:
         data.class_names()
     ports = free_ports(workers)
     folder = Path(tempfile.mkdtemp(prefix="course-workers-"))
-    args = ["--per-replica-batch", str(per_replica_batch), "--steps", str(steps),
-            "--warmup", str(warmup), "--images", str(images), "--out", str(folder)]
+    args = [
+        "--per-replica-batch",
+        str(per_replica_batch),
+        "--steps",
+        str(steps),
+        "--warmup",
+        str(warmup),
+        "--images",
+        str(images),
+        "--out",
+        str(folder),
+    ]
     command = command or [sys.executable, "-m", "utils.distributed"]
     processes, logs = [], []
     try:
         for index in range(workers):
-            env = dict(os.environ, TF_CONFIG=json.dumps(tf_config(ports, index)),
-                       PYTHONPATH=os.pathsep.join(filter(None, [str(config.ROOT), os.environ.get("PYTHONPATH")])),
-                       COURSE_PROFILE=config.profile_name(), COURSE_DATASET=config.dataset_name(),
-                       CUDA_VISIBLE_DEVICES="-1")  # CPU only, as the notebook's two logical devices
+            env = dict(
+                os.environ,
+                TF_CONFIG=json.dumps(tf_config(ports, index)),
+                PYTHONPATH=os.pathsep.join(
+                    filter(None, [str(config.ROOT), os.environ.get("PYTHONPATH")])
+                ),
+                COURSE_PROFILE=config.profile_name(),
+                COURSE_DATASET=config.dataset_name(),
+                CUDA_VISIBLE_DEVICES="-1",
+            )  # CPU only, as the notebook's two logical devices
             log = open(folder / f"worker-{index}.log", "w+")
             logs.append(log)
-            processes.append(subprocess.Popen(
-                [*command, *args, "--index", str(index)], cwd=config.ROOT, env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=hasattr(os, "killpg")))
+            processes.append(
+                subprocess.Popen(
+                    [*command, *args, "--index", str(index)],
+                    cwd=config.ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=hasattr(os, "killpg"),
+                )
+            )
         deadline = time.monotonic() + timeout_s
         while not all((folder / RESULT_FILE.format(index=i)).is_file() for i in range(workers)):
             failed = [i for i, p in enumerate(processes) if p.poll() not in (None, 0)]
             if failed:
-                raise WorkersFailed(f"worker {failed[0]} exited with status "
-                                    f"{processes[failed[0]].returncode}")
+                raise WorkersFailed(
+                    f"worker {failed[0]} exited with status {processes[failed[0]].returncode}"
+                )
             if all(p.poll() is not None for p in processes):
                 raise WorkersFailed("the workers exited without a result")
             if time.monotonic() > deadline:
                 raise WorkersFailed(f"the workers did not finish within {timeout_s:g} s")
             time.sleep(0.2)
-        return [json.loads((folder / RESULT_FILE.format(index=i)).read_text())
-                for i in range(workers)]
+        return [
+            json.loads((folder / RESULT_FILE.format(index=i)).read_text()) for i in range(workers)
+        ]
     except WorkersFailed as why:
         tails = []
         for index, log in enumerate(logs):
             log.seek(0)
             lines = [l for l in log.read().splitlines() if l.strip()][-8:]
             tails.append(f"--- worker {index}:\n" + "\n".join(lines))
-        raise WorkersFailed(f"{why}; every worker was stopped. Their last output:\n"
-                            + "\n".join(tails)) from None
+        raise WorkersFailed(
+            f"{why}; every worker was stopped. Their last output:\n" + "\n".join(tails)
+        ) from None
     finally:
         for process in processes:
             _kill(process)
@@ -184,11 +223,21 @@ def worker_main(argv=None) -> None:
 
     training.reproducible(config.settings().seed)  # as in the notebook: the same ops, seeded
     images, labels = sample(args.images)
-    rate = recipe.steps_per_second(strategy, images, labels, len(data.class_names()),
-                                   args.per_replica_batch, args.steps, args.warmup)
-    result = {"steps_per_second": rate, "replicas": strategy.num_replicas_in_sync,
-              "global_batch": args.per_replica_batch * strategy.num_replicas_in_sync,
-              "index": args.index}
+    rate = recipe.steps_per_second(
+        strategy,
+        images,
+        labels,
+        len(data.class_names()),
+        args.per_replica_batch,
+        args.steps,
+        args.warmup,
+    )
+    result = {
+        "steps_per_second": rate,
+        "replicas": strategy.num_replicas_in_sync,
+        "global_batch": args.per_replica_batch * strategy.num_replicas_in_sync,
+        "index": args.index,
+    }
     path = args.out / RESULT_FILE.format(index=args.index)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(result))

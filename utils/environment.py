@@ -48,9 +48,16 @@ def supported_ranges() -> list[Requirement]:
     if pyproject.is_file():
         project = tomllib.loads(pyproject.read_text())
         kernel = set(project["tool"]["course"]["kernel"])
-        return [Requirement(r) for r in project["project"]["dependencies"] if Requirement(r).name in kernel]
-    return [Requirement(r) for r in importlib.metadata.requires(DISTRIBUTION) or []
-            if not Requirement(r).marker]
+        return [
+            Requirement(r)
+            for r in project["project"]["dependencies"]
+            if Requirement(r).name in kernel
+        ]
+    return [
+        Requirement(r)
+        for r in importlib.metadata.requires(DISTRIBUTION) or []
+        if not Requirement(r).marker
+    ]
 
 
 def check_versions(requirements: list[Requirement] | None = None) -> list[Check]:
@@ -59,8 +66,14 @@ def check_versions(requirements: list[Requirement] | None = None) -> list[Check]
     try:
         requirements = supported_ranges() if requirements is None else requirements
     except importlib.metadata.PackageNotFoundError:
-        return [Check("course package", False, "not installed",
-                      "From the course folder run: python -m utils setup (make setup does the same).")]
+        return [
+            Check(
+                "course package",
+                False,
+                "not installed",
+                "From the course folder run: python -m utils setup (make setup does the same).",
+            )
+        ]
     checks = []
     for requirement in requirements:
         try:
@@ -70,8 +83,14 @@ def check_versions(requirements: list[Requirement] | None = None) -> list[Check]
         ok = found != "missing" and requirement.specifier.contains(found, prereleases=True)
         fix = f"pip install '{requirement}', then restart the kernel"
         supported = ",".join(sorted(map(str, requirement.specifier), key=lambda s: s[0] != ">"))
-        checks.append(Check(requirement.name, ok, f"{found} (supported: {supported or 'any'})",
-                            "" if ok else fix))
+        checks.append(
+            Check(
+                requirement.name,
+                ok,
+                f"{found} (supported: {supported or 'any'})",
+                "" if ok else fix,
+            )
+        )
     return checks
 
 
@@ -106,19 +125,35 @@ def check_tfmot() -> Check:
 
         sparsity = tfmot.sparsity.keras
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((8,)), sparsity.prune_low_magnitude(
-            keras.layers.Dense(4), pruning_schedule=sparsity.ConstantSparsity(0.5, begin_step=0, frequency=1))])
+        model = keras.Sequential(
+            [
+                keras.Input((8,)),
+                sparsity.prune_low_magnitude(
+                    keras.layers.Dense(4),
+                    pruning_schedule=sparsity.ConstantSparsity(0.5, begin_step=0, frequency=1),
+                ),
+            ]
+        )
         model.compile(optimizer="sgd", loss="mse")
-        model.fit(np.ones((4, 8), "float32"), np.zeros((4, 4), "float32"), epochs=1, verbose=0,
-                  callbacks=[sparsity.UpdatePruningStep()])
+        model.fit(
+            np.ones((4, 8), "float32"),
+            np.zeros((4, 4), "float32"),
+            epochs=1,
+            verbose=0,
+            callbacks=[sparsity.UpdatePruningStep()],
+        )
         kernel = sparsity.strip_pruning(model).layers[0].kernel.numpy()
         zeros = float(np.mean(kernel == 0))
         if abs(zeros - 0.5) > 0.05:
             raise ValueError(f"{zeros:.0%} of the weights are zero, not 50 %")
     except Exception as error:  # any failure here is the student's to see, in one line
-        return Check(name, False, f"{type(error).__name__}: {error}",
-                     "Reinstall the course's packages (python -m utils setup), restart the kernel, "
-                     "run Setup first.")
+        return Check(
+            name,
+            False,
+            f"{type(error).__name__}: {error}",
+            "Reinstall the course's packages (python -m utils setup), restart the kernel, "
+            "run Setup first.",
+        )
     return Check(name, True, "yes (50 % of a Dense layer's weights zeroed)")
 
 
@@ -136,8 +171,9 @@ def check_litert(tf=None) -> Check:
         rng = np.random.default_rng(0)
         samples = rng.uniform(-1, 1, (32, 8)).astype("float32")
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
-                                  keras.layers.Dense(4)])
+        model = keras.Sequential(
+            [keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(4)]
+        )
         converter = tf.lite.TFLiteConverter.from_keras_model(model)
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: ([s[None]] for s in samples)
@@ -149,17 +185,23 @@ def check_litert(tf=None) -> Check:
         if given["dtype"] != np.int8 or out["dtype"] != np.int8:
             raise TypeError(f"the converted model takes {given['dtype']}, not int8")
         (in_scale, in_zero), (out_scale, out_zero) = given["quantization"], out["quantization"]
-        interpreter.set_tensor(given["index"],
-                               np.clip(np.round(samples[:1] / in_scale) + in_zero, -128, 127).astype(np.int8))
+        interpreter.set_tensor(
+            given["index"],
+            np.clip(np.round(samples[:1] / in_scale) + in_zero, -128, 127).astype(np.int8),
+        )
         interpreter.invoke()
         got = (interpreter.get_tensor(out["index"]).astype("float32") - out_zero) * out_scale
         error = float(np.max(np.abs(got - model(samples[:1]).numpy())))
         if error > 4 * (out_scale + in_scale):
             raise ValueError(f"int8 output differs from float32 by {error:.3g}")
     except Exception as error:  # any failure here is the student's to see, in one line
-        return Check(name, False, f"{type(error).__name__}: {error}",
-                     "Install the course's packages (python -m utils setup, or on Colab run the first "
-                     "cell again), restart the kernel, run Setup first.")
+        return Check(
+            name,
+            False,
+            f"{type(error).__name__}: {error}",
+            "Install the course's packages (python -m utils setup, or on Colab run the first "
+            "cell again), restart the kernel, run Setup first.",
+        )
     return Check(name, True, f"yes (int8 within {error:.3f} of float32)")
 
 
@@ -174,8 +216,14 @@ def check() -> list[Check]:
     """Run every check (imports TensorFlow)."""
     import tensorflow as tf
 
-    return [check_python(), *check_versions(), check_keras(tf), check_tfmot(), check_litert(tf),
-            check_hardware(tf)]
+    return [
+        check_python(),
+        *check_versions(),
+        check_keras(tf),
+        check_tfmot(),
+        check_litert(tf),
+        check_hardware(tf),
+    ]
 
 
 def report(checks: list[Check]) -> bool:
@@ -186,5 +234,7 @@ def report(checks: list[Check]) -> bool:
         if not c.ok:
             print(f"  {'':<{width}}  → fix: {c.fix}")
     failed = [c.name for c in checks if not c.ok]
-    print("\nAll good." if not failed else f"\n{len(failed)} problem(s) to fix: {', '.join(failed)}.")
+    print(
+        "\nAll good." if not failed else f"\n{len(failed)} problem(s) to fix: {', '.join(failed)}."
+    )
     return not failed

@@ -50,10 +50,20 @@ def read_notebook_catalogue(path: Path) -> list[Entry]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise ValueError(f"{path} must have the columns {', '.join(COLUMNS)} (it has "
-                             f"{', '.join(reader.fieldnames or ()) or 'none'}): fix its header.")
-        entries = [Entry(path.stem, row["key"].strip(), row["unit"].strip(), row["label"].strip(),
-                         (row["chart"] or "").strip()) for row in reader]
+            raise ValueError(
+                f"{path} must have the columns {', '.join(COLUMNS)} (it has "
+                f"{', '.join(reader.fieldnames or ()) or 'none'}): fix its header."
+            )
+        entries = [
+            Entry(
+                path.stem,
+                row["key"].strip(),
+                row["unit"].strip(),
+                row["label"].strip(),
+                (row["chart"] or "").strip(),
+            )
+            for row in reader
+        ]
     seen: set[str] = set()
     for entry in entries:
         if not entry.key or not entry.label or not entry.unit:
@@ -73,8 +83,10 @@ def catalogue_dir() -> Path:
 def _catalogue(folder: str) -> dict[tuple[str, str], Entry]:
     entries: dict[tuple[str, str], Entry] = {}
     if not Path(folder).is_dir():
-        raise ValueError(f"The catalogue of figures {folder} is missing: restore data/figures with "
-                         "git checkout (or unset COURSE_FIGURES_DIR).")
+        raise ValueError(
+            f"The catalogue of figures {folder} is missing: restore data/figures with "
+            "git checkout (or unset COURSE_FIGURES_DIR)."
+        )
     for path in sorted(Path(folder).glob("*.csv")):
         for entry in read_notebook_catalogue(path):
             entries[entry.notebook, entry.key] = entry
@@ -83,16 +95,21 @@ def _catalogue(folder: str) -> dict[tuple[str, str], Entry]:
 
 def catalogue(notebook: str | None = None) -> list[Entry]:
     """Every catalogued figure (of one notebook, when named), in catalogue order."""
-    return [e for e in _catalogue(str(catalogue_dir())).values()
-            if notebook is None or e.notebook == notebook]
+    return [
+        e
+        for e in _catalogue(str(catalogue_dir())).values()
+        if notebook is None or e.notebook == notebook
+    ]
 
 
 def entry(notebook: str, key: str) -> Entry:
     """The catalogue's entry for one figure; a ValueError naming the fix when it has none."""
     found = _catalogue(str(catalogue_dir())).get((notebook, key))
     if found is None:
-        raise ValueError(f"{notebook}/{key} is not in the catalogue of figures: add a row (key, "
-                         f"unit, label) to data/figures/{notebook}.csv, or record a catalogued key.")
+        raise ValueError(
+            f"{notebook}/{key} is not in the catalogue of figures: add a row (key, "
+            f"unit, label) to data/figures/{notebook}.csv, or record a catalogued key."
+        )
     return found
 
 

@@ -78,8 +78,10 @@ def memory_budget(model: keras.Model, batch_size: int) -> dict[str, dict[str, in
     workspace of its own, but the proportions are what a framework really faces.
     """
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r}: a batch holds at least 1 example; "
-                         "pass a whole number of 1 or more.")
+        raise ValueError(
+            f"batch_size={batch_size!r}: a batch holds at least 1 example; "
+            "pass a whole number of 1 or more."
+        )
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     per_example = [values for _, values in activation_sizes(model)]
     held_in_training = sum(per_example)
@@ -126,12 +128,17 @@ def runs_for(batch_size: int, runs: int, warmup: int, images: int = 8) -> tuple[
     """Timed and warm-up calls for one batch size: all of them up to ``images`` per batch, then
     fewer as batches grow (a big batch's time varies less and costs more), at least 3 and 1."""
     scale = images / batch_size
-    return (max(3, min(runs, math.ceil(runs * scale))),
-            max(1, min(warmup, round(warmup * scale))))
+    return (max(3, min(runs, math.ceil(runs * scale))), max(1, min(warmup, round(warmup * scale))))
 
 
-def batch_sweep(call: Callable[[np.ndarray], object], batch_sizes: Sequence[int], image_size: int,
-                runs: int, warmup: int, seed: int = 0) -> list[SweepPoint]:
+def batch_sweep(
+    call: Callable[[np.ndarray], object],
+    batch_sizes: Sequence[int],
+    image_size: int,
+    runs: int,
+    warmup: int,
+    seed: int = 0,
+) -> list[SweepPoint]:
     """Time ``call(images)`` on batches of random ``image_size`` x ``image_size`` x 3 float images.
 
     For timing, the pixel values do not matter, only the shape. Each batch size gets its own
@@ -143,8 +150,10 @@ def batch_sweep(call: Callable[[np.ndarray], object], batch_sizes: Sequence[int]
         raise ValueError("batch_sizes is empty: give at least one batch size, e.g. [1, 2, 4, 8].")
     for b in batch_sizes:
         if not isinstance(b, (int, np.integer)) or b < 1:
-            raise ValueError(f"batch size {b!r} is not a whole number of 1 or more; a batch holds "
-                             "at least one image.")
+            raise ValueError(
+                f"batch size {b!r} is not a whole number of 1 or more; a batch holds "
+                "at least one image."
+            )
     rng = np.random.default_rng(seed)
     images = rng.random((max(batch_sizes), image_size, image_size, 3), dtype=np.float32)
     points = []
@@ -169,8 +178,10 @@ def single_image_call(call: Callable[[np.ndarray], object], images) -> Callable[
 def single_images_in(ms: float, single_image_ms: float) -> float:
     """How many single-image inferences (:data:`SINGLE_IMAGE`, each timed alone) take ``ms``."""
     if ms < 0 or not single_image_ms > 0:
-        raise ValueError(f"ms={ms!r} must not be negative and single_image_ms={single_image_ms!r} "
-                         "must be a measured, positive time.")
+        raise ValueError(
+            f"ms={ms!r} must not be negative and single_image_ms={single_image_ms!r} "
+            "must be a measured, positive time."
+        )
     return ms / single_image_ms
 
 
@@ -178,34 +189,42 @@ def powers_of_two(largest: int) -> list[int]:
     """1, 2, 4, … up to ``largest`` (included when it is a power of two)."""
     if largest < 1:
         raise ValueError(f"largest={largest!r}: the smallest batch is 1.")
-    return [2 ** i for i in range(int(math.log2(largest)) + 1)]
+    return [2**i for i in range(int(math.log2(largest)) + 1)]
 
 
 # ---------------------------------------------------------------- training once, inferring forever
 
 
-def training_flops(forward_flops: float, images_seen: int,
-                   backward_factor: float = BACKWARD_FACTOR) -> float:
+def training_flops(
+    forward_flops: float, images_seen: int, backward_factor: float = BACKWARD_FACTOR
+) -> float:
     """Compute of a whole training run: ``backward_factor × forward`` per image, for every image
     that went through a training step (training examples × epochs)."""
     if forward_flops < 0 or images_seen < 0:
-        raise ValueError(f"forward_flops={forward_flops!r} and images_seen={images_seen!r} must "
-                         "not be negative.")
+        raise ValueError(
+            f"forward_flops={forward_flops!r} and images_seen={images_seen!r} must not be negative."
+        )
     return backward_factor * forward_flops * images_seen
 
 
-def inference_flops(forward_flops: float, predictions_per_user_per_day: float, users: float,
-                    days: float) -> float:
+def inference_flops(
+    forward_flops: float, predictions_per_user_per_day: float, users: float, days: float
+) -> float:
     """Compute of serving the model: one forward pass per prediction, for every user and day."""
-    for name, value in (("forward_flops", forward_flops), ("predictions_per_user_per_day",
-                        predictions_per_user_per_day), ("users", users), ("days", days)):
+    for name, value in (
+        ("forward_flops", forward_flops),
+        ("predictions_per_user_per_day", predictions_per_user_per_day),
+        ("users", users),
+        ("days", days),
+    ):
         if value < 0:
             raise ValueError(f"{name}={value!r} must not be negative.")
     return forward_flops * predictions_per_user_per_day * users * days
 
 
-def break_even_days(training_flops: float, forward_flops: float,
-                    predictions_per_user_per_day: float, users: float) -> float:
+def break_even_days(
+    training_flops: float, forward_flops: float, predictions_per_user_per_day: float, users: float
+) -> float:
     """Days of serving after which inference has used as much compute as training did.
 
     Past this day, inference dominates the model's total compute. ``math.inf`` when nobody uses
@@ -229,8 +248,10 @@ def break_even_requests(images_seen: int, backward_factor: float = BACKWARD_FACT
     away while tuning, retraining) moves the break-even.
     """
     if images_seen < 0 or backward_factor < 0:
-        raise ValueError(f"images_seen={images_seen!r} and backward_factor={backward_factor!r} "
-                         "must not be negative.")
+        raise ValueError(
+            f"images_seen={images_seen!r} and backward_factor={backward_factor!r} "
+            "must not be negative."
+        )
     return backward_factor * images_seen
 
 

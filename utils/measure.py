@@ -62,7 +62,9 @@ class Timing:
         )
 
 
-def time_calls(fn: Callable[[], object], runs: int, warmup: int, threads: int | None = None) -> Timing:
+def time_calls(
+    fn: Callable[[], object], runs: int, warmup: int, threads: int | None = None
+) -> Timing:
     """Call ``fn`` ``warmup`` times untimed, then ``runs`` times timed, one call at a time.
 
     ``threads`` is recorded as stated; by default, the number of CPU cores (TensorFlow's default
@@ -80,8 +82,13 @@ def time_calls(fn: Callable[[], object], runs: int, warmup: int, threads: int | 
     return Timing(tuple(times), warmup, threads or os.cpu_count() or 1)
 
 
-def time_in_turns(calls: dict[str, Callable[[], object]], runs: int, warmup: int, rounds: int = 5,
-                  threads: int | None = None) -> dict[str, Timing]:
+def time_in_turns(
+    calls: dict[str, Callable[[], object]],
+    runs: int,
+    warmup: int,
+    rounds: int = 5,
+    threads: int | None = None,
+) -> dict[str, Timing]:
     """Time several calls fairly: ``warmup`` untimed calls of each, then ``rounds`` turns in which
     each is timed for about ``runs / rounds`` calls, so that a busy moment of the machine slows
     them all alike instead of whichever happened to be measured then.

@@ -82,8 +82,9 @@ def _contents(folder: Path, root: Path, skipped: list) -> tuple[list[Path], list
             continue
         if path.is_dir():
             real = path.resolve()
-            if path.is_symlink() and (folder.resolve().is_relative_to(real)
-                                      or root.resolve().is_relative_to(real)):
+            if path.is_symlink() and (
+                folder.resolve().is_relative_to(real) or root.resolve().is_relative_to(real)
+            ):
                 skipped.append((str(path.relative_to(root)), LOOP))
             else:
                 folders.append(path)
@@ -103,19 +104,27 @@ def scan_photos(root: Path) -> Photos:
     if not root.is_dir():
         raise FileNotFoundError(
             f"There is no photo folder {root}: create {root}/<class>/ folders with .jpg or .png "
-            f"photos, or unset {config.DATASET_VARIABLE} to use the generated dataset.")
+            f"photos, or unset {config.DATASET_VARIABLE} to use the generated dataset."
+        )
     skipped: list[tuple[str, str]] = []
     top, loose = _contents(root, root, skipped)
     split_layout = any(p.name in SPLITS for p in top)
     if split_layout:
         skipped += [(str(p.relative_to(root)), NOT_A_SPLIT) for p in top if p.name not in SPLITS]
-    skipped += [(str(p.relative_to(root)), LOOSE) for p in loose if p.suffix.lower() in IMAGE_SUFFIXES]
+    skipped += [
+        (str(p.relative_to(root)), LOOSE) for p in loose if p.suffix.lower() in IMAGE_SUFFIXES
+    ]
     found: dict[str, dict[str, list[Path]]] = {}
     for split_dir in [p for p in top if p.name in SPLITS] if split_layout else [root]:
         split = split_dir.name if split_layout else "all"
-        class_dirs, loose_here = (top, []) if split_dir == root else _contents(split_dir, root, skipped)
-        skipped += [(str(p.relative_to(root)), LOOSE) for p in loose_here
-                    if p.suffix.lower() in IMAGE_SUFFIXES]
+        class_dirs, loose_here = (
+            (top, []) if split_dir == root else _contents(split_dir, root, skipped)
+        )
+        skipped += [
+            (str(p.relative_to(root)), LOOSE)
+            for p in loose_here
+            if p.suffix.lower() in IMAGE_SUFFIXES
+        ]
         for class_dir in class_dirs:
             usable = []
             nested, paths = _contents(class_dir, root, skipped)
@@ -129,13 +138,15 @@ def scan_photos(root: Path) -> Photos:
             if not usable:
                 raise ValueError(
                     f"The class folder {class_dir} has no usable .jpg or .png images: add some "
-                    f"photos or remove the folder.")
+                    f"photos or remove the folder."
+                )
             found.setdefault(split, {})[class_dir.name] = usable
     classes = sorted({c for split in found.values() for c in split})
     if len(classes) < 2:
         raise ValueError(
             f"{root} has {len(classes)} class folder(s) ({', '.join(classes) or 'none'}); a "
-            f"classifier needs at least two, e.g. {root}/dog/ and {root}/car/.")
+            f"classifier needs at least two, e.g. {root}/dog/ and {root}/car/."
+        )
     return Photos(_split(found, split_layout, root), skipped)
 
 
@@ -148,16 +159,22 @@ def _split(found: dict[str, dict[str, list[Path]]], split_layout: bool, root: Pa
             raise ValueError(
                 f"The class folder {root / split / name} has no match in {root / 'train'}: a "
                 f"class needs photos to train on, so add {root / 'train' / name}/ with photos "
-                "(or remove or rename that folder).")
+                "(or remove or rename that folder)."
+            )
     pool = found["train"] if split_layout else found["all"]
-    files = {"train": {}, "validation": {}, "test": {},
-             **{split: classes for split, classes in found.items() if split not in ("train", "all")}}
+    files = {
+        "train": {},
+        "validation": {},
+        "test": {},
+        **{split: classes for split, classes in found.items() if split not in ("train", "all")},
+    }
     carve = [split for split in ("test", "validation") if split not in found]
     for name, paths in pool.items():
         if len(paths) <= len(carve):
             raise ValueError(
                 f"The class {name!r} has only {len(paths)} photo(s) to train on; it needs at least "
-                f"{len(carve) + 1} to give {', '.join(['train', *carve])} one each: add photos.")
+                f"{len(carve) + 1} to give {', '.join(['train', *carve])} one each: add photos."
+            )
         rest = paths
         for split in carve:
             rest, files[split][name] = _hold_out(rest, max(1, round(HELD_OUT * len(paths))))
@@ -167,10 +184,15 @@ def _split(found: dict[str, dict[str, list[Path]]], split_layout: bool, root: Pa
 
 def _photos_settings() -> dict:
     root = config.my_images_dir()
-    listing = sorted(
-        (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
-        for p in root.rglob("*") if p.is_file()
-    ) if root.is_dir() else []
+    listing = (
+        sorted(
+            (str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in root.rglob("*")
+            if p.is_file()
+        )
+        if root.is_dir()
+        else []
+    )
     digest = hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
     return {"root": str(root.resolve()), "files": digest}
 
@@ -190,7 +212,9 @@ def _stage_photos(folder: Path, settings: dict) -> None:
                 except OSError:  # no symlinks (some Windows set-ups): copy; originals untouched
                     shutil.copy2(path, link)
     if photos.skipped:
-        print(f"Skipped {len(photos.skipped)} file(s) in {settings['root']} "
-              "(left exactly as they are):")
+        print(
+            f"Skipped {len(photos.skipped)} file(s) in {settings['root']} "
+            "(left exactly as they are):"
+        )
         for name, reason in photos.skipped:
             print(f"  {name}: {reason}")

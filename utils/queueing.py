@@ -78,9 +78,17 @@ def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
     return rho * service_ms / (2 * (1 - rho)) + service_ms
 
 
-def simulate_server(rate_per_s: float, service_ms: float | Callable[[int], float], n: int,
-                    seed: int = 0, *, servers: int = 1, service: str = "exponential",
-                    batch_size: int = 1, max_delay_ms: float = 0.0) -> np.ndarray:
+def simulate_server(
+    rate_per_s: float,
+    service_ms: float | Callable[[int], float],
+    n: int,
+    seed: int = 0,
+    *,
+    servers: int = 1,
+    service: str = "exponential",
+    batch_size: int = 1,
+    max_delay_ms: float = 0.0,
+) -> np.ndarray:
     """Response times (queue + service, ms) of ``n`` requests to a shared server, with SimPy.
 
     Requests arrive as a Poisson stream of ``rate_per_s`` per second: many cameras sending at a
@@ -103,8 +111,9 @@ def simulate_server(rate_per_s: float, service_ms: float | Callable[[int], float
     if not rate_per_s > 0:
         raise ValueError(f"rate_per_s={rate_per_s!r}: give a positive arrival rate.")
     if service not in ("exponential", "deterministic"):
-        raise ValueError(f"service={service!r}; use 'exponential' (M/M/c) or "
-                         "'deterministic' (M/D/c).")
+        raise ValueError(
+            f"service={service!r}; use 'exponential' (M/M/c) or 'deterministic' (M/D/c)."
+        )
     if servers < 1 or batch_size < 1:
         raise ValueError(f"servers={servers!r}, batch_size={batch_size!r}: both must be 1 or more.")
     batch_ms = service_ms if callable(service_ms) else (lambda size: service_ms * size)

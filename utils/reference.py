@@ -81,9 +81,11 @@ def _load_reference(path: Path) -> dict:
     except FileNotFoundError:
         return {"machine": {}, "entries": []}
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path} is not a reference file this course wrote ({error}): restore it "
-                         "with git checkout, or regenerate it with make reference "
-                         "(python -m utils reference).") from None
+        raise ValueError(
+            f"{path} is not a reference file this course wrote ({error}): restore it "
+            "with git checkout, or regenerate it with make reference "
+            "(python -m utils reference)."
+        ) from None
     return reference
 
 
@@ -113,8 +115,11 @@ def write_reference(entries: list[dict], path: Path | None = None) -> Path:
     """Save one full-profile run's entries with this machine's description, atomically
     (to ``data/reference_results.json`` unless ``path`` says otherwise)."""
     path = path or REFERENCE_PATH
-    keep = [{k: e[k] for k in ("notebook", "key", "value", "unit")} for e in entries
-            if e["profile"] == REFERENCE_PROFILE]
+    keep = [
+        {k: e[k] for k in ("notebook", "key", "value", "unit")}
+        for e in entries
+        if e["profile"] == REFERENCE_PROFILE
+    ]
     if not keep:
         raise ValueError("No full-profile results to save: run make run (the full profile) first.")
     machine = dict(this_machine(), dataset=config.dataset_name())
@@ -146,32 +151,45 @@ def likely_reasons(kinds: tuple[str, ...] = ("speed",)) -> list[str]:
     if "int8" in kinds:
         mine, theirs = here["int8_instructions"], there.get("int8_instructions", [])
         if theirs and not mine:
-            reasons.append(f"this CPU has no int8 dot-product instructions (the reference has "
-                           f"{', '.join(theirs)}), so int8 arithmetic saves less here")
+            reasons.append(
+                f"this CPU has no int8 dot-product instructions (the reference has "
+                f"{', '.join(theirs)}), so int8 arithmetic saves less here"
+            )
         elif mine != theirs and there:
-            reasons.append(f"this CPU's int8 instructions ({', '.join(mine) or 'none'}) differ "
-                           f"from the reference's ({', '.join(theirs) or 'none'})")
+            reasons.append(
+                f"this CPU's int8 instructions ({', '.join(mine) or 'none'}) differ "
+                f"from the reference's ({', '.join(theirs) or 'none'})"
+            )
     if "speed" in kinds or "int8" in kinds:
         load = load_average()
         if load is not None and load > here["cores"]:
-            reasons.append(f"the machine was busy (load average {load:.1f} on {here['cores']} "
-                           "cores): other programs shared the CPU during the timing")
+            reasons.append(
+                f"the machine was busy (load average {load:.1f} on {here['cores']} "
+                "cores): other programs shared the CPU during the timing"
+            )
         if there and here["cores"] != there.get("cores"):
-            reasons.append(f"this machine has {here['cores']} cores, the reference "
-                           f"{there.get('cores')}")
+            reasons.append(
+                f"this machine has {here['cores']} cores, the reference {there.get('cores')}"
+            )
         if there and here["cpu"] != there.get("cpu"):
             reasons.append(f"a different CPU ({here['cpu']}; the reference: {there.get('cpu')})")
         if config.profile_name() != REFERENCE_PROFILE:
-            reasons.append(f"the {config.profile_name()} profile times fewer runs than the "
-                           "reference's full profile, so its figures are noisier")
+            reasons.append(
+                f"the {config.profile_name()} profile times fewer runs than the "
+                "reference's full profile, so its figures are noisier"
+            )
     if "data" in kinds:
         if config.dataset_name() != there.get("dataset", REFERENCE_DATASET):
-            reasons.append(f"this run uses the {config.dataset_name()!r} dataset, the reference "
-                           f"the {there.get('dataset', REFERENCE_DATASET)!r} one: other images "
-                           "are easier or harder to tell apart")
+            reasons.append(
+                f"this run uses the {config.dataset_name()!r} dataset, the reference "
+                f"the {there.get('dataset', REFERENCE_DATASET)!r} one: other images "
+                "are easier or harder to tell apart"
+            )
         if config.profile_name() != REFERENCE_PROFILE:
-            reasons.append(f"the {config.profile_name()} profile trains on far less data, for "
-                           "fewer epochs, than the reference's full profile")
+            reasons.append(
+                f"the {config.profile_name()} profile trains on far less data, for "
+                "fewer epochs, than the reference's full profile"
+            )
     return reasons
 
 

@@ -53,7 +53,8 @@ def load(path: Path | None = None) -> list[dict]:
         if problem:
             raise ValueError(
                 f"{path} is not a results file this course wrote (entry {number} {problem}); "
-                "delete it and re-run the notebooks.")
+                "delete it and re-run the notebooks."
+            )
     return entries
 
 
@@ -100,8 +101,17 @@ def record_many(notebook: str, values: dict) -> dict[str, figures.Figure]:
         if not math.isfinite(value):
             raise ValueError(f"{notebook}/{key}: {value} is not a finite number; nothing recorded.")
         recorded[key] = figures.Figure(value, figures.entry(notebook, key))
-    new = [{"profile": profile, "notebook": notebook, "key": key, "value": float(figure),
-            "unit": figure.unit, "recorded": now} for key, figure in recorded.items()]
+    new = [
+        {
+            "profile": profile,
+            "notebook": notebook,
+            "key": key,
+            "value": float(figure),
+            "unit": figure.unit,
+            "recorded": now,
+        }
+        for key, figure in recorded.items()
+    ]
     keys = {(profile, notebook, key) for key in recorded}
     path = config.results_path()
     with _locked(path):
@@ -129,8 +139,10 @@ class Log:
 
     def __getitem__(self, key: str) -> figures.Figure:
         if key not in self.figures:
-            raise KeyError(f"{self.notebook}/{key} has not been recorded in this session: run the "
-                           "cell that measures it first.")
+            raise KeyError(
+                f"{self.notebook}/{key} has not been recorded in this session: run the "
+                "cell that measures it first."
+            )
         return self.figures[key]
 
     def show(self):
@@ -153,8 +165,9 @@ def format_number(value: float) -> str:
     return f"{value:.4g}" if abs(value) >= 1 else f"{value:.3g}"
 
 
-def table(profile: str | None = None, notebook: str | None = None,
-          reference: list[dict] | None = None) -> str:
+def table(
+    profile: str | None = None, notebook: str | None = None, reference: list[dict] | None = None
+) -> str:
     """A Markdown table of the recorded numbers, sorted by notebook, for one profile.
 
     With ``reference`` (the reference machine's entries), each number stands beside the
@@ -169,17 +182,24 @@ def table(profile: str | None = None, notebook: str | None = None,
     rows.sort(key=lambda e: e["notebook"])  # stable: keeps recording order within a notebook
     if reference is None:
         lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
-        lines += [f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
-                  f"{_cell(e['unit'])} |" for e in rows]
+        lines += [
+            f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
+            f"{_cell(e['unit'])} |"
+            for e in rows
+        ]
         return "\n".join(lines)
     theirs = {(e["notebook"], e["key"]): e["value"] for e in reference}
-    lines = ["| notebook | quantity | yours | reference | ratio | unit |",
-             "|---|---|---:|---:|---:|---|"]
+    lines = [
+        "| notebook | quantity | yours | reference | ratio | unit |",
+        "|---|---|---:|---:|---:|---|",
+    ]
     for e in rows:
         ref = theirs.get((e["notebook"], e["key"]))
-        lines.append(f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
-                     f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
-                     f"{_cell(e['unit'])} |")
+        lines.append(
+            f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
+            f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
+            f"{_cell(e['unit'])} |"
+        )
     return "\n".join(lines)
 
 

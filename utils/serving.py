@@ -48,10 +48,11 @@ def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5
     from utils import imagegen
 
     side = max(width, height)
-    picture = imagegen.draw(seed % len(imagegen.CLASSES), np.random.default_rng(seed), size=side,
-                            difficulty=difficulty)
+    picture = imagegen.draw(
+        seed % len(imagegen.CLASSES), np.random.default_rng(seed), size=side, difficulty=difficulty
+    )
     top, left = (side - height) // 2, (side - width) // 2
-    return picture[top:top + height, left:left + width]
+    return picture[top : top + height, left : left + width]
 
 
 MAX_BODY_BYTES = 16 * 2**20  # a request body larger than 16 MiB is answered 413 unread
@@ -76,8 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet: the notebook prints what matters
         pass
 
-    def _answer(self, status: int, body: bytes = b"", headers: dict | None = None,
-                close: bool = False) -> None:
+    def _answer(
+        self, status: int, body: bytes = b"", headers: dict | None = None, close: bool = False
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -105,13 +107,16 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         text = values.pop()
         if values or not _CONTENT_LENGTH.fullmatch(text):
-            self._answer(400, b"Content-Length must be one whole number of bytes, 0 or more",
-                         close=True)
+            self._answer(
+                400, b"Content-Length must be one whole number of bytes, 0 or more", close=True
+            )
             return None
         if int(text) > self.server.max_body_bytes:
-            self._answer(413,
-                         f"the body may be at most {self.server.max_body_bytes} bytes".encode(),
-                         close=True)
+            self._answer(
+                413,
+                f"the body may be at most {self.server.max_body_bytes} bytes".encode(),
+                close=True,
+            )
             return None
         return int(text)
 
@@ -139,8 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(400, b"the request body is not a JPEG or PNG image")
             return
         if width is None or width * height > self.server.max_pixels:
-            self._answer(413,
-                         f"the image may have at most {self.server.max_pixels} pixels".encode())
+            self._answer(
+                413, f"the image may have at most {self.server.max_pixels} pixels".encode()
+            )
             return
         try:
             picture = picture.convert("RGB")
@@ -158,11 +164,18 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as error:  # the model failed: say so rather than drop the connection
             self._answer(500, f"the model failed: {type(error).__name__}".encode())
             return
-        answer = json.dumps({"label": int(np.argmax(probabilities)),
-                             "probabilities": [round(float(p), 6) for p in probabilities]}).encode()
+        answer = json.dumps(
+            {
+                "label": int(np.argmax(probabilities)),
+                "probabilities": [round(float(p), 6) for p in probabilities],
+            }
+        ).encode()
         server_ms = (time.perf_counter() - start) * 1000
-        self._answer(200, answer, {"Content-Type": "application/json",
-                                   "Server-Timing": f"inference;dur={server_ms:.4f}"})
+        self._answer(
+            200,
+            answer,
+            {"Content-Type": "application/json", "Server-Timing": f"inference;dur={server_ms:.4f}"},
+        )
 
 
 class _Server(ThreadingHTTPServer):
@@ -182,9 +195,16 @@ class InferenceServer:
     disconnects a client silent for ``timeout_s`` mid-request.
     """
 
-    def __init__(self, predict: Callable[[np.ndarray], np.ndarray], image_size: int, port: int = 0,
-                 *, max_body_bytes: int = MAX_BODY_BYTES, max_pixels: int = MAX_PIXELS,
-                 timeout_s: float = TIMEOUT_S):
+    def __init__(
+        self,
+        predict: Callable[[np.ndarray], np.ndarray],
+        image_size: int,
+        port: int = 0,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_pixels: int = MAX_PIXELS,
+        timeout_s: float = TIMEOUT_S,
+    ):
         validate.whole(image_size=image_size, max_body_bytes=max_body_bytes, max_pixels=max_pixels)
         validate.whole(port=port, minimum=0)
         validate.positive(timeout_s=timeout_s)
@@ -228,9 +248,14 @@ class Measurement:
     def network(self) -> Network:
         """The measured link as a :class:`~utils.latency.links.Network` (jitter: see
         :meth:`jitter`)."""
-        return Network("loopback (measured)", self.bandwidth_mbps, self.bandwidth_mbps,
-                               float(np.median(self.empty_rtt_ms)), 0.0,
-                               "measured here on 127.0.0.1")
+        return Network(
+            "loopback (measured)",
+            self.bandwidth_mbps,
+            self.bandwidth_mbps,
+            float(np.median(self.empty_rtt_ms)),
+            0.0,
+            "measured here on 127.0.0.1",
+        )
 
     def jitter(self) -> float:
         """The lognormal shape that fits the empty round trips' median and p95."""
@@ -239,25 +264,34 @@ class Measurement:
 
     def simulated(self, n: int = 10_000, seed: int = 0) -> np.ndarray:
         """The simulator's latencies for the same payload, link and server time."""
-        return simulate_cloud(self.payload_bytes, self.network(),
-                                      float(np.median(self.server_ms)), n, seed,
-                                      result_bytes=self.result_bytes, jitter=self.jitter(),
-                                      server_p95_ms=measure.percentile(self.server_ms, 95))
+        return simulate_cloud(
+            self.payload_bytes,
+            self.network(),
+            float(np.median(self.server_ms)),
+            n,
+            seed,
+            result_bytes=self.result_bytes,
+            jitter=self.jitter(),
+            server_p95_ms=measure.percentile(self.server_ms, 95),
+        )
 
 
 def _connect(url: str) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.port:
-        raise ValueError(f"{url!r} is not a server address like 'http://127.0.0.1:8000'; use "
-                         "InferenceServer(...).url.")
+        raise ValueError(
+            f"{url!r} is not a server address like 'http://127.0.0.1:8000'; use "
+            "InferenceServer(...).url."
+        )
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     connection.connect()
     connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as the server does
     return connection
 
 
-def _exchange(connection, method: str, path: str,
-              body: bytes | None) -> tuple[float, object, bytes]:
+def _exchange(
+    connection, method: str, path: str, body: bytes | None
+) -> tuple[float, object, bytes]:
     start = time.perf_counter()
     connection.request(method, path, body=body)
     response = connection.getresponse()
@@ -265,8 +299,9 @@ def _exchange(connection, method: str, path: str,
     return (time.perf_counter() - start) * 1000, response, data
 
 
-def time_requests(url: str, payload: bytes, n: int, warmup: int = 5,
-                  bulk_bytes: int = 4_000_000) -> Measurement:
+def time_requests(
+    url: str, payload: bytes, n: int, warmup: int = 5, bulk_bytes: int = 4_000_000
+) -> Measurement:
     """Send ``payload`` (an encoded image) to ``url``/predict ``n`` times, one after another on
     one connection, each preceded by an empty request; time both end to end. The link's
     bandwidth comes from three uploads of ``bulk_bytes`` (their time less an empty round trip)."""
@@ -283,8 +318,10 @@ def time_requests(url: str, payload: bytes, n: int, warmup: int = 5,
             empty.append(_exchange(connection, "POST", "/ping", b"")[0])
             elapsed, response, data = _exchange(connection, "POST", "/predict", payload)
             if response.status != 200:
-                raise ValueError(f"The server refused the payload ({response.status}: "
-                                 f"{data.decode(errors='replace')}); send a JPEG or PNG image.")
+                raise ValueError(
+                    f"The server refused the payload ({response.status}: "
+                    f"{data.decode(errors='replace')}); send a JPEG or PNG image."
+                )
             end_to_end.append(elapsed)
             server.append(float(response.getheader("Server-Timing").split("dur=")[1]))
             result_bytes = len(data)
@@ -293,5 +330,11 @@ def time_requests(url: str, payload: bytes, n: int, warmup: int = 5,
     finally:
         connection.close()
     transfer_ms = max(statistics.median(uploads) - statistics.median(empty), 1e-3)
-    return Measurement(np.array(end_to_end), np.array(server), np.array(empty), len(payload),
-                       result_bytes, bulk_bytes * 8 / (transfer_ms * 1e3))
+    return Measurement(
+        np.array(end_to_end),
+        np.array(server),
+        np.array(empty),
+        len(payload),
+        result_bytes,
+        bulk_bytes * 8 / (transfer_ms * 1e3),
+    )

@@ -24,6 +24,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from utils import artifacts, config, data
+
 # the recipe, generated from notebook 02's #@save cells (small_cnn: every layer is one that tfmot
 # can prune and the TFLite converter can quantize to int8)
 from utils.recipe import PATIENCE, EpochTimer, compile_model, small_cnn, training_callbacks  # noqa: F401
@@ -34,8 +35,9 @@ HISTORY_FILE = "history.json"
 
 def mobilenet_v2(num_classes: int, image_size: int, alpha: float = 0.35) -> keras.Model:
     """A larger contrast: Keras's MobileNetV2, width ``alpha``, untrained (nothing downloads)."""
-    return keras.applications.MobileNetV2(input_shape=(image_size, image_size, 3), alpha=alpha,
-                                          weights=None, classes=num_classes)
+    return keras.applications.MobileNetV2(
+        input_shape=(image_size, image_size, 3), alpha=alpha, weights=None, classes=num_classes
+    )
 
 
 def _layers(model: keras.Model):
@@ -57,7 +59,10 @@ def forward_flops(model: keras.Model) -> int:
     for layer in _layers(model):
         if isinstance(layer, keras.layers.DepthwiseConv2D):  # a Conv2D subclass: check first
             _, h, w, c_out = layer.output_shape
-            multiply_adds, outputs = h * w * c_out * layer.kernel_size[0] * layer.kernel_size[1], h * w * c_out
+            multiply_adds, outputs = (
+                h * w * c_out * layer.kernel_size[0] * layer.kernel_size[1],
+                h * w * c_out,
+            )
         elif isinstance(layer, keras.layers.Conv2D):
             _, h, w, c_out = layer.output_shape
             c_in = layer.input_shape[-1] // layer.groups
@@ -116,20 +121,30 @@ def read_energy_counters(root: Path = POWERCAP) -> list[Counter]:
     """
     zones = sorted(p for p in root.glob("intel-rapl:*") if re.fullmatch(r"intel-rapl:\d+", p.name))
     if not zones:
-        raise EnergyUnavailable(f"this machine exposes no CPU energy counters ({root}/intel-rapl:* "
-                                "is missing: another OS, a virtual machine or a container)")
+        raise EnergyUnavailable(
+            f"this machine exposes no CPU energy counters ({root}/intel-rapl:* "
+            "is missing: another OS, a virtual machine or a container)"
+        )
     counters = []
     for zone in zones:
         try:
             name = (zone / "name").read_text().strip() if (zone / "name").exists() else zone.name
-            counters.append(Counter(name, int((zone / "energy_uj").read_text()),
-                                    int((zone / "max_energy_range_uj").read_text())))
+            counters.append(
+                Counter(
+                    name,
+                    int((zone / "energy_uj").read_text()),
+                    int((zone / "max_energy_range_uj").read_text()),
+                )
+            )
         except PermissionError:
-            raise EnergyUnavailable(f"the CPU energy counters ({zone}/energy_uj) are readable "
-                                    "only by root on this machine") from None
+            raise EnergyUnavailable(
+                f"the CPU energy counters ({zone}/energy_uj) are readable "
+                "only by root on this machine"
+            ) from None
         except (OSError, ValueError) as error:
-            raise EnergyUnavailable(f"the CPU energy counter {zone} could not be read "
-                                    f"({type(error).__name__}: {error})") from None
+            raise EnergyUnavailable(
+                f"the CPU energy counter {zone} could not be read ({type(error).__name__}: {error})"
+            ) from None
     packages = [c for c in counters if c.zone.startswith("package")]
     return packages or counters
 
@@ -149,8 +164,10 @@ def joules_between(before: list[Counter], after: list[Counter]) -> float:
         if used < 0:  # wrapped around
             used += first.max_energy_range_uj
         if not 0 <= used <= first.max_energy_range_uj:
-            raise ValueError(f"{first.zone}: readings {first.energy_uj} then {second.energy_uj} "
-                             f"µJ do not fit a counter that wraps at {first.max_energy_range_uj}.")
+            raise ValueError(
+                f"{first.zone}: readings {first.energy_uj} then {second.energy_uj} "
+                f"µJ do not fit a counter that wraps at {first.max_energy_range_uj}."
+            )
         total_uj += used
     return total_uj / 1e6
 
@@ -184,8 +201,10 @@ class EnergyMeter:
         except (EnergyUnavailable, ValueError) as why:
             return {"joules": None, "source": str(why)}
         zones = ", ".join(c.zone for c in after)
-        return {"joules": joules, "source": f"RAPL energy counters ({zones}), read before and "
-                "after training"}
+        return {
+            "joules": joules,
+            "source": f"RAPL energy counters ({zones}), read before and after training",
+        }
 
 
 def train(folder: Path) -> dict:
@@ -198,23 +217,32 @@ def train(folder: Path) -> dict:
     cfg = config.settings()
     reproducible(cfg.seed)
     model = small_cnn(len(data.class_names()), cfg.image_size)
-    train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True,
-                             seed=cfg.seed)
+    train_ds = data.pipeline(
+        data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed
+    )
     validation_ds = data.pipeline(data.load("validation"), cfg.batch_size)
-    batches = [int(images.shape[0]) for images, _ in data.pipeline(data.load("train"), cfg.batch_size)]
+    batches = [
+        int(images.shape[0]) for images, _ in data.pipeline(data.load("train"), cfg.batch_size)
+    ]
     steps_per_epoch = len(batches)
     compile_model(model, steps_per_epoch, cfg.epochs)
     callbacks, timer = training_callbacks(folder)
     meter = EnergyMeter().start()
-    history = model.fit(train_ds, validation_data=validation_ds, epochs=cfg.epochs,
-                        callbacks=callbacks)
+    history = model.fit(
+        train_ds, validation_data=validation_ds, epochs=cfg.epochs, callbacks=callbacks
+    )
     energy = meter.stop()
     model.save(folder / MODEL_FILE)
-    record = {**{k: [float(v) for v in vs] for k, vs in history.history.items()},
-              "epoch_seconds": timer.seconds, "steps_per_epoch": steps_per_epoch,
-              "train_examples": sum(batches), "planned_epochs": cfg.epochs,
-              "patience": PATIENCE, "energy_joules": energy["joules"],
-              "energy_source": energy["source"]}
+    record = {
+        **{k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "epoch_seconds": timer.seconds,
+        "steps_per_epoch": steps_per_epoch,
+        "train_examples": sum(batches),
+        "planned_epochs": cfg.epochs,
+        "patience": PATIENCE,
+        "energy_joules": energy["joules"],
+        "energy_source": energy["source"],
+    }
     (folder / HISTORY_FILE).write_text(json.dumps(record, indent=1))
     return record
 
@@ -223,8 +251,13 @@ def _model_settings() -> dict:
     cfg = config.settings()
     name = config.dataset_name()
     source = artifacts.path(f"data.{name}").name if name != data.CATALOGUE else name
-    return {"dataset": source, "epochs": cfg.epochs, "batch_size": cfg.batch_size,
-            "seed": cfg.seed, "model": "small_cnn/2"}  # 2: deterministic ops
+    return {
+        "dataset": source,
+        "epochs": cfg.epochs,
+        "batch_size": cfg.batch_size,
+        "seed": cfg.seed,
+        "model": "small_cnn/2",
+    }  # 2: deterministic ops
 
 
 @artifacts.register("training.model", settings=_model_settings)
@@ -242,6 +275,8 @@ def trained_model(retrain: bool = False) -> tuple[keras.Model, dict]:
 if __name__ == "__main__":
     import sys
 
-    sys.exit("The recipes are exported by the tooling now: python -m tools.recipes writes "
-             "utils/recipe.py from notebook 02's #@save cells (and the pruning and conversion "
-             "recipes from notebooks 04 and 05); python -m tools.recipes --check compares them.")
+    sys.exit(
+        "The recipes are exported by the tooling now: python -m tools.recipes writes "
+        "utils/recipe.py from notebook 02's #@save cells (and the pruning and conversion "
+        "recipes from notebooks 04 and 05); python -m tools.recipes --check compares them."
+    )

@@ -22,8 +22,9 @@ def _array(name: str, value) -> np.ndarray:
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r} is not a number ({type(value).__name__}); "
-                         "give a number.") from None
+        raise ValueError(
+            f"{name}={value!r} is not a number ({type(value).__name__}); give a number."
+        ) from None
     return array
 
 
@@ -32,8 +33,16 @@ def _shown(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check(name: str, value, *, low: float, low_open: bool, high: float | None,
-           allow_inf: bool, wanted: str) -> None:
+def _check(
+    name: str,
+    value,
+    *,
+    low: float,
+    low_open: bool,
+    high: float | None,
+    allow_inf: bool,
+    wanted: str,
+) -> None:
     array = _array(name, value)
     scalar = array.ndim == 0
     where = "" if scalar else " (at least one of its values)"
@@ -54,40 +63,65 @@ def _check(name: str, value, *, low: float, low_open: bool, high: float | None,
 def finite(**values) -> None:
     """Every value is a real number (or array of them), neither NaN nor infinite."""
     for name, value in values.items():
-        _check(name, value, low=-np.inf, low_open=False, high=None, allow_inf=False,
-               wanted="a number")
+        _check(
+            name, value, low=-np.inf, low_open=False, high=None, allow_inf=False, wanted="a number"
+        )
 
 
 def non_negative(*, allow_inf: bool = False, **values) -> None:
     """Every value is 0 or more (and finite unless ``allow_inf``)."""
     for name, value in values.items():
-        _check(name, value, low=0.0, low_open=False, high=None, allow_inf=allow_inf,
-               wanted="a number of 0 or more")
+        _check(
+            name,
+            value,
+            low=0.0,
+            low_open=False,
+            high=None,
+            allow_inf=allow_inf,
+            wanted="a number of 0 or more",
+        )
 
 
 def positive(*, allow_inf: bool = False, **values) -> None:
     """Every value is above 0 (and finite unless ``allow_inf``)."""
     for name, value in values.items():
-        _check(name, value, low=0.0, low_open=True, high=None, allow_inf=allow_inf,
-               wanted="a number above 0")
+        _check(
+            name,
+            value,
+            low=0.0,
+            low_open=True,
+            high=None,
+            allow_inf=allow_inf,
+            wanted="a number above 0",
+        )
 
 
 def fraction(**values) -> None:
     """Every value lies in [0, 1] (a probability, a share, an accuracy)."""
     for name, value in values.items():
-        _check(name, value, low=0.0, low_open=False, high=1.0, allow_inf=False,
-               wanted="a fraction from 0 to 1 (e.g. 0.25 for 25 %)")
+        _check(
+            name,
+            value,
+            low=0.0,
+            low_open=False,
+            high=1.0,
+            allow_inf=False,
+            wanted="a fraction from 0 to 1 (e.g. 0.25 for 25 %)",
+        )
 
 
 def whole(*, minimum: int = 1, **values) -> None:
     """Every value is a whole number (an int, not 2.5 or True) of at least ``minimum``."""
     for name, value in values.items():
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise ValueError(f"{name}={_shown(value)} is not a whole number; give a whole number "
-                             f"of {minimum} or more.")
+            raise ValueError(
+                f"{name}={_shown(value)} is not a whole number; give a whole number "
+                f"of {minimum} or more."
+            )
         if value < minimum:
-            raise ValueError(f"{name}={value!r} is below {minimum}; give a whole number of "
-                             f"{minimum} or more.")
+            raise ValueError(
+                f"{name}={value!r} is below {minimum}; give a whole number of {minimum} or more."
+            )
 
 
 def non_empty(**values) -> None:

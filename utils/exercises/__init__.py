@@ -21,20 +21,39 @@ from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_accuracy, check_batch_choice, check_break_even
 from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
-from utils.exercises.nb06 import (check_break_even_bandwidth, check_cold_extra, check_feet,
-                                  check_lossy_request, check_max_fps)
+from utils.exercises.nb06 import (
+    check_break_even_bandwidth,
+    check_cold_extra,
+    check_feet,
+    check_lossy_request,
+    check_max_fps,
+)
 from utils.exercises.nb07 import check_server_load
 from utils.exercises.nb08 import check_deployment_choice
 
 __all__ = [
-    "BEGIN", "END", "NotYet", "close_to", "check_prediction",
+    "BEGIN",
+    "END",
+    "NotYet",
+    "close_to",
+    "check_prediction",
     "check_training_arithmetic",
-    "check_class_counts", "check_augmentation",
-    "check_parameter_count", "check_learning_curve",
-    "check_accuracy", "check_batch_choice", "check_break_even",
-    "check_sparsity_choice", "check_rare_units", "check_l1_norms",
-    "check_int8_value", "check_int8_conv",
-    "check_feet", "check_break_even_bandwidth", "check_max_fps", "check_cold_extra",
+    "check_class_counts",
+    "check_augmentation",
+    "check_parameter_count",
+    "check_learning_curve",
+    "check_accuracy",
+    "check_batch_choice",
+    "check_break_even",
+    "check_sparsity_choice",
+    "check_rare_units",
+    "check_l1_norms",
+    "check_int8_value",
+    "check_int8_conv",
+    "check_feet",
+    "check_break_even_bandwidth",
+    "check_max_fps",
+    "check_cold_extra",
     "check_lossy_request",
     "check_server_load",
     "check_deployment_choice",

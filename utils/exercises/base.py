@@ -30,8 +30,10 @@ def close_to(answer: float, *, rel_tol: float = 0.01, abs_tol: float = 0.0):
     """The checkers' one closeness test: ``near(value)`` says whether ``answer`` is within
     ``rel_tol`` (1 % by default) or ``abs_tol`` of ``value``; a checker tries the truth, then
     each typical mistake, with the same tolerance."""
+
     def near(value: float) -> bool:
         return math.isclose(answer, value, rel_tol=rel_tol, abs_tol=abs_tol)
+
     return near
 
 
@@ -42,30 +44,55 @@ def _number(answer, what: str) -> float:
         raise NotYet(f"the answer is {answer!r}; it should be a number of {what}.") from None
 
 
-def check_prediction(prediction, *, low: float | None = None, high: float | None = None,
-                     choices: tuple[str, ...] | None = None, unit: str = "") -> None:
+def check_prediction(
+    prediction,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    unit: str = "",
+) -> None:
     """A prediction is graded on being made, not on being right: a number (finite, and inside
     [``low``, ``high``] where the question bounds it, e.g. a fraction) or one of ``choices``.
     The reveal after the measurement (``verdicts.reveal``) compares it with what was measured."""
     if prediction is None or prediction is ...:
-        raise NotYet("no prediction yet: write your guess into the variable before you run the "
-                     "measurement below (any honest guess earns the point).")
+        raise NotYet(
+            "no prediction yet: write your guess into the variable before you run the "
+            "measurement below (any honest guess earns the point)."
+        )
     if choices is not None:
-        if not isinstance(prediction, str) or \
-                prediction.strip().lower() not in [c.lower() for c in choices]:
-            raise NotYet(f"{prediction!r} is not one of the choices; write one of "
-                         + ", ".join(repr(c) for c in choices) + ".")
-        print(f"✓ Prediction recorded: {prediction.strip()!r}. It is graded on being made; the "
-              "measurement below reveals how it compares.")
+        if not isinstance(prediction, str) or prediction.strip().lower() not in [
+            c.lower() for c in choices
+        ]:
+            raise NotYet(
+                f"{prediction!r} is not one of the choices; write one of "
+                + ", ".join(repr(c) for c in choices)
+                + "."
+            )
+        print(
+            f"✓ Prediction recorded: {prediction.strip()!r}. It is graded on being made; the "
+            "measurement below reveals how it compares."
+        )
         return
-    if isinstance(prediction, bool) or not isinstance(prediction, numbers.Real) or \
-            not math.isfinite(prediction):
-        raise NotYet(f"the prediction is {prediction!r}; write a "
-                     f"number{' in ' + unit if unit else ''}.")
+    if (
+        isinstance(prediction, bool)
+        or not isinstance(prediction, numbers.Real)
+        or not math.isfinite(prediction)
+    ):
+        raise NotYet(
+            f"the prediction is {prediction!r}; write a number{' in ' + unit if unit else ''}."
+        )
     if (low is not None and prediction < low) or (high is not None and prediction > high):
-        span = f"between {low:g} and {high:g}" if low is not None and high is not None else (
-            f"at least {low:g}" if low is not None else f"at most {high:g}")
-        raise NotYet(f"{prediction:g} cannot be right whatever the machine: the answer is {span}"
-                     f"{' ' + unit if unit else ''}.")
-    print(f"✓ Prediction recorded: {prediction:g}{' ' + unit if unit else ''}. It is graded on "
-          "being made; the measurement below reveals how it compares.")
+        span = (
+            f"between {low:g} and {high:g}"
+            if low is not None and high is not None
+            else (f"at least {low:g}" if low is not None else f"at most {high:g}")
+        )
+        raise NotYet(
+            f"{prediction:g} cannot be right whatever the machine: the answer is {span}"
+            f"{' ' + unit if unit else ''}."
+        )
+    print(
+        f"✓ Prediction recorded: {prediction:g}{' ' + unit if unit else ''}. It is graded on "
+        "being made; the measurement below reveals how it compares."
+    )

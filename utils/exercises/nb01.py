@@ -14,19 +14,28 @@ def check_class_counts(class_counts, ds, num_classes: int) -> None:
     truth = np.bincount([int(label) for _, label in ds], minlength=num_classes).tolist()
     answer = [int(c) for c in class_counts(ds, num_classes)]
     if len(answer) != num_classes:
-        raise NotYet(f"class_counts returned {len(answer)} numbers; there are {num_classes} "
-                     "classes, so return one count per class.")
+        raise NotYet(
+            f"class_counts returned {len(answer)} numbers; there are {num_classes} "
+            "classes, so return one count per class."
+        )
     if answer != truth:
-        raise NotYet(f"class_counts counted {answer}, but the split holds {truth} "
-                     f"({sum(truth)} examples in all).")
+        raise NotYet(
+            f"class_counts counted {answer}, but the split holds {truth} "
+            f"({sum(truth)} examples in all)."
+        )
     lopsided = tf.data.Dataset.from_tensor_slices(
-        (tf.zeros((6, 2, 2, 3), tf.uint8), tf.constant([0, 0, 0, 1, 2, 2], tf.int64)))
+        (tf.zeros((6, 2, 2, 3), tf.uint8), tf.constant([0, 0, 0, 1, 2, 2], tf.int64))
+    )
     if [int(c) for c in class_counts(lopsided, 3)] != [3, 1, 2]:
-        raise NotYet("class_counts is right for this split but not for a dataset with labels "
-                     "0, 0, 0, 1, 2, 2 (expected [3, 1, 2]): count the labels, don't assume "
-                     "balance.")
-    _correct(f"{truth}: at most {max(truth) - min(truth)} example(s) between the largest and "
-             "smallest class.")
+        raise NotYet(
+            "class_counts is right for this split but not for a dataset with labels "
+            "0, 0, 0, 1, 2, 2 (expected [3, 1, 2]): count the labels, don't assume "
+            "balance."
+        )
+    _correct(
+        f"{truth}: at most {max(truth) - min(truth)} example(s) between the largest and "
+        "smallest class."
+    )
 
 
 def check_augmentation(augment, ds, examples: int = 32) -> None:
@@ -38,24 +47,34 @@ def check_augmentation(augment, ds, examples: int = 32) -> None:
     try:
         augmented = list(ds.take(examples).map(augment))
     except Exception as error:  # the student's code: say what happened, in one line
-        raise NotYet(f"{augment.__name__} failed inside ds.map ({type(error).__name__}: "
-                     f"{str(error).splitlines()[0]}); use tf.image functions on tensors.") from None
+        raise NotYet(
+            f"{augment.__name__} failed inside ds.map ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]}); use tf.image functions on tensors."
+        ) from None
     if not all(isinstance(a, tuple) and len(a) == 2 for a in augmented):
         raise NotYet(f"{augment.__name__} must return two things: the image and the label.")
     changed = 0
     for (image, label), (new_image, new_label) in zip(originals, augmented):
         if new_image.shape != image.shape or new_image.dtype != image.dtype:
-            raise NotYet(f"an image went in as {image.shape} {image.dtype.name} and came out as "
-                         f"{new_image.shape} {new_image.dtype.name}; keep shape and dtype.")
+            raise NotYet(
+                f"an image went in as {image.shape} {image.dtype.name} and came out as "
+                f"{new_image.shape} {new_image.dtype.name}; keep shape and dtype."
+            )
         low, high = float(tf.reduce_min(new_image)), float(tf.reduce_max(new_image))
         if low < -1e-6 or high > 1 + 1e-6:
-            raise NotYet(f"pixel values came out between {low:.2f} and {high:.2f}; keep them in "
-                         "[0, 1] (tf.clip_by_value).")
+            raise NotYet(
+                f"pixel values came out between {low:.2f} and {high:.2f}; keep them in "
+                "[0, 1] (tf.clip_by_value)."
+            )
         if int(new_label) != int(label):
-            raise NotYet(f"label {int(label)} came out as {int(new_label)}: an augmentation must "
-                         "never change the answer.")
+            raise NotYet(
+                f"label {int(label)} came out as {int(new_label)}: an augmentation must "
+                "never change the answer."
+            )
         changed += not np.allclose(image, new_image)
     if changed < examples // 8:
-        raise NotYet(f"only {changed} of {examples} images changed; an augmentation should vary "
-                     "most of them (use random operations).")
+        raise NotYet(
+            f"only {changed} of {examples} images changed; an augmentation should vary "
+            "most of them (use random operations)."
+        )
     _correct(f"{changed} of {examples} images changed; shapes, value range and labels kept.")

@@ -18,24 +18,38 @@ def check_sparsity_choice(choice, rows: list[dict], budget_bytes: float) -> None
         if choice is None:
             _correct(f"no sparsity fits {budget_bytes:,.0f} bytes gzipped.")
             return
-        raise NotYet(f"no row fits {budget_bytes:,.0f} bytes (the smallest is "
-                     f"{min(row['gzip_bytes'] for row in rows):,} bytes): answer None.")
+        raise NotYet(
+            f"no row fits {budget_bytes:,.0f} bytes (the smallest is "
+            f"{min(row['gzip_bytes'] for row in rows):,} bytes): answer None."
+        )
     by_sparsity = {row["sparsity"]: row for row in rows}
     if choice not in by_sparsity:
-        raise NotYet(f"{choice!r} is not a sparsity of the sweep; pick one of "
-                     f"{', '.join(str(s) for s in by_sparsity)}.")
+        raise NotYet(
+            f"{choice!r} is not a sparsity of the sweep; pick one of "
+            f"{', '.join(str(s) for s in by_sparsity)}."
+        )
     chosen = by_sparsity[choice]
     if chosen["gzip_bytes"] > budget_bytes:
-        raise NotYet(f"sparsity {choice:.0%} gzips to {chosen['gzip_bytes']:,} bytes, over the "
-                     f"budget of {budget_bytes:,.0f}.")
+        raise NotYet(
+            f"sparsity {choice:.0%} gzips to {chosen['gzip_bytes']:,} bytes, over the "
+            f"budget of {budget_bytes:,.0f}."
+        )
     if chosen[key] < best[key]:
         test_best = max(fitting, key=lambda row: row["test_accuracy"])
-        hint = (" You chose on the test accuracy: choose on the validation split, and keep the "
-                "test split for reporting the choice once." if test_best is chosen else "")
-        raise NotYet(f"sparsity {choice:.0%} fits, but {best['sparsity']:.0%} fits too and is more "
-                     f"accurate on validation ({best[key]:.3f} against {chosen[key]:.3f}).{hint}")
-    _correct(f"sparsity {choice:.0%}: {chosen['gzip_bytes']:,} bytes gzipped, validation accuracy "
-             f"{chosen[key]:.3f}.")
+        hint = (
+            " You chose on the test accuracy: choose on the validation split, and keep the "
+            "test split for reporting the choice once."
+            if test_best is chosen
+            else ""
+        )
+        raise NotYet(
+            f"sparsity {choice:.0%} fits, but {best['sparsity']:.0%} fits too and is more "
+            f"accurate on validation ({best[key]:.3f} against {chosen[key]:.3f}).{hint}"
+        )
+    _correct(
+        f"sparsity {choice:.0%}: {chosen['gzip_bytes']:,} bytes gzipped, validation accuracy "
+        f"{chosen[key]:.3f}."
+    )
 
 
 def check_rare_units(counts, layer, rates, threshold: float) -> None:
@@ -47,47 +61,69 @@ def check_rare_units(counts, layer, rates, threshold: float) -> None:
 
     truth = pruning.dead_units(rates, threshold)
     if not isinstance(counts, dict) or set(counts) != set(truth):
-        raise NotYet(f"rare_counts should be a dict with one count per ReLU layer, keyed by the "
-                     f"layer names {sorted(truth)} (the keys of rates).")
+        raise NotYet(
+            f"rare_counts should be a dict with one count per ReLU layer, keyed by the "
+            f"layer names {sorted(truth)} (the keys of rates)."
+        )
     wrong = {name: counts[name] for name in truth if counts[name] != truth[name]}
     if wrong:
         name, count = next(iter(wrong.items()))
         channels = len(rates[name])
         share = float(np.mean(np.asarray(rates[name]) <= threshold))
-        if isinstance(count, float) and not float(count).is_integer() and \
-                math.isclose(count, share, abs_tol=1e-6):
+        if (
+            isinstance(count, float)
+            and not float(count).is_integer()
+            and math.isclose(count, share, abs_tol=1e-6)
+        ):
             hint = "that is the share of the layer's channels; count them (np.sum, not np.mean)."
         elif count == channels - truth[name]:
-            hint = ("those are the channels that fire *more* often; count the ones whose rate is "
-                    f"at most {threshold:g}.")
+            hint = (
+                "those are the channels that fire *more* often; count the ones whose rate is "
+                f"at most {threshold:g}."
+            )
         else:
-            hint = (f"count the channels whose firing rate is at most {threshold:g}: "
-                    f"np.sum(rates[name] <= {threshold:g}).")
-        raise NotYet(f"rare_counts[{name!r}] is {count!r}, but {truth[name]} of its {channels} "
-                     f"channels fire at most {threshold:g} of the time; {hint}")
+            hint = (
+                f"count the channels whose firing rate is at most {threshold:g}: "
+                f"np.sum(rates[name] <= {threshold:g})."
+            )
+        raise NotYet(
+            f"rare_counts[{name!r}] is {count!r}, but {truth[name]} of its {channels} "
+            f"channels fire at most {threshold:g} of the time; {hint}"
+        )
     most = max(truth.values())
     leaders = [name for name, count in truth.items() if count == most]
     if most == 0:
         if layer is None:
             _correct(f"no channel fires at most {threshold:g} of the time, in any layer.")
             return
-        raise NotYet(f"no layer has a channel firing at most {threshold:g} of the time (all "
-                     f"counts are 0), so there is no such layer: answer None.")
+        raise NotYet(
+            f"no layer has a channel firing at most {threshold:g} of the time (all "
+            f"counts are 0), so there is no such layer: answer None."
+        )
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        raise NotYet(f"most_rare is the number {layer}; give the layer's name, one of "
-                     f"{sorted(truth)}.")
+        raise NotYet(
+            f"most_rare is the number {layer}; give the layer's name, one of {sorted(truth)}."
+        )
     if layer not in truth:
-        raise NotYet(f"most_rare is {layer!r}, which is not one of the ReLU layers "
-                     f"{sorted(truth)}.")
+        raise NotYet(
+            f"most_rare is {layer!r}, which is not one of the ReLU layers {sorted(truth)}."
+        )
     if layer not in leaders:
         by_share = max(truth, key=lambda name: truth[name] / len(rates[name]))
-        hint = (f" {layer!r} has the largest *share* of them, but the question is the largest "
-                "number." if layer == by_share else "")
-        raise NotYet(f"{layer!r} has {truth[layer]} such channels, {leaders[0]!r} has {most}: "
-                     f"pick the layer with the largest count.{hint}")
+        hint = (
+            f" {layer!r} has the largest *share* of them, but the question is the largest number."
+            if layer == by_share
+            else ""
+        )
+        raise NotYet(
+            f"{layer!r} has {truth[layer]} such channels, {leaders[0]!r} has {most}: "
+            f"pick the layer with the largest count.{hint}"
+        )
     total = sum(len(r) for r in rates.values())
-    _correct(f"{layer!r}, with {most} of its {len(rates[layer])} channels firing at most "
-             f"{threshold:g} of the time ({sum(truth.values())} of {total} channels in all).")
+    _correct(
+        f"{layer!r}, with {most} of its {len(rates[layer])} channels firing at most "
+        f"{threshold:g} of the time ({sum(truth.values())} of {total} channels in all)."
+    )
 
 
 def check_l1_norms(filter_l1_norms, model) -> None:
@@ -101,14 +137,18 @@ def check_l1_norms(filter_l1_norms, model) -> None:
     layers = pruning.channel_layers(model)
     truth = pruning.l1_norms(model)
     if not callable(filter_l1_norms):
-        raise NotYet("filter_l1_norms should be a function that takes the model and returns the "
-                     "norms, not the norms themselves.")
+        raise NotYet(
+            "filter_l1_norms should be a function that takes the model and returns the "
+            "norms, not the norms themselves."
+        )
     answer = filter_l1_norms(model)
     if not isinstance(answer, dict) or set(answer) != set(truth):
         conv_names = {layer.name for layer, _ in layers.values()}
         if isinstance(answer, dict) and set(answer) == conv_names:
-            hint = ("those are the convolutions' names: key each norm by the ReLU layer that "
-                    "follows its convolution, as the firing rates are")
+            hint = (
+                "those are the convolutions' names: key each norm by the ReLU layer that "
+                "follows its convolution, as the firing rates are"
+            )
         else:
             hint = "one entry per ReLU layer, as the firing rates have"
         raise NotYet(f"the result should be a dict keyed by {sorted(truth)}; {hint}.")
@@ -117,17 +157,23 @@ def check_l1_norms(filter_l1_norms, model) -> None:
         kernel = layers[name][0].kernel.numpy()
         flat = kernel.reshape(-1, kernel.shape[-1]).astype(np.float64)
         if got.shape != expected.shape:
-            hint = (" You summed over the filters (the kernel's last axis); sum over the other "
-                    "three." if got.shape[-1:] == (kernel.shape[-2],) else "")
-            raise NotYet(f"{name}: {got.shape} values, but the layer has {len(expected)} filters: "
-                         f"give one norm per filter.{hint}")
+            hint = (
+                " You summed over the filters (the kernel's last axis); sum over the other three."
+                if got.shape[-1:] == (kernel.shape[-2],)
+                else ""
+            )
+            raise NotYet(
+                f"{name}: {got.shape} values, but the layer has {len(expected)} filters: "
+                f"give one norm per filter.{hint}"
+            )
         if np.allclose(got, expected, rtol=1e-5, atol=1e-6):
             continue
         if np.allclose(got, flat.sum(axis=0), rtol=1e-5, atol=1e-6):
             hint = "that is the plain sum of the weights; the L1 norm adds their absolute values"
-        elif np.allclose(got, np.sqrt((flat ** 2).sum(axis=0)), rtol=1e-5, atol=1e-6):
-            hint = ("that is the L2 norm (root of the sum of squares); the L1 norm sums absolute "
-                    "values")
+        elif np.allclose(got, np.sqrt((flat**2).sum(axis=0)), rtol=1e-5, atol=1e-6):
+            hint = (
+                "that is the L2 norm (root of the sum of squares); the L1 norm sums absolute values"
+            )
         elif np.allclose(got, np.abs(flat).mean(axis=0), rtol=1e-5, atol=1e-6):
             hint = "that is the mean of the absolute values; the L1 norm is their sum"
         else:

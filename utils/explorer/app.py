@@ -21,9 +21,16 @@ def kernel_folder() -> Path:
     folder = config.build_dir() / "voila"
     spec = folder / "kernels" / "python3"
     spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (course)", "language": "python"}, indent=1))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (course)",
+                "language": "python",
+            },
+            indent=1,
+        )
+    )
     return folder
 
 
@@ -31,9 +38,18 @@ def voila_command(port: int) -> list[str]:
     """Voilà serving notebook 08 on 127.0.0.1:``port``: outputs only (no code cells, no
     tracebacks), and a kernel that accepts only the widgets' messages (Voilà's own rule), so the
     page cannot run code of its own."""
-    return [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1", "--template=lab", "--strip_sources=True",
-            "--show_tracebacks=False"]
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOK),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--template=lab",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+    ]
 
 
 def serve(port: int, profile: str | None = None) -> int:
@@ -44,8 +60,11 @@ def serve(port: int, profile: str | None = None) -> int:
     import subprocess
 
     config.use_profile(profile)
-    print(f"Profile {config.profile_name()!r}: making sure the variant grid and the reference "
-          "latencies exist (built the first time, which takes a while) ...", flush=True)
+    print(
+        f"Profile {config.profile_name()!r}: making sure the variant grid and the reference "
+        "latencies exist (built the first time, which takes a while) ...",
+        flush=True,
+    )
     quantization.grid()
     quantization.reference_latencies()
     paths = [str(kernel_folder()), *filter(None, [os.environ.get("JUPYTER_PATH")])]
@@ -67,10 +86,15 @@ def serve(port: int, profile: str | None = None) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m utils.explorer",
-        description="Serve notebook 08, the trade-off explorer, with Voilà.")
+        description="Serve notebook 08, the trade-off explorer, with Voilà.",
+    )
     parser.add_argument("--port", type=int, default=8866)
-    parser.add_argument("--profile", choices=sorted(config.PROFILES), default=None,
-                        help="default: COURSE_PROFILE, else full")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(config.PROFILES),
+        default=None,
+        help="default: COURSE_PROFILE, else full",
+    )
     args = parser.parse_args(argv)
     serve(args.port, args.profile)
 

@@ -16,9 +16,21 @@ import numpy as np
 
 from utils import config, latency, quantization, validate
 from utils.explorer.sentences import describe_variant, outage_sentence
-from utils.explorer.variants import (ACCURACY_KEY, DAY_S, INT8_FORMAT, MPH, TEST_KEY, accuracy_se,
-                                     device_bytes, device_ms, int8_only_reason, number,
-                                     offered, pareto_front, within_noise)
+from utils.explorer.variants import (
+    ACCURACY_KEY,
+    DAY_S,
+    INT8_FORMAT,
+    MPH,
+    TEST_KEY,
+    accuracy_se,
+    device_bytes,
+    device_ms,
+    int8_only_reason,
+    number,
+    offered,
+    pareto_front,
+    within_noise,
+)
 
 SAMPLES = 2000  # simulated requests behind every percentile
 EDGE, CLOUD = "edge", "cloud"
@@ -100,23 +112,32 @@ class View:
         """The chosen deployment in plain sentences, one per line."""
         edge, cloud, net = self.edge, self.cloud, self.network
         s = self.settings
+
         def ms(value: float) -> str:
             return f"{number(value)} ms" if math.isfinite(value) else "no answer"
 
-        distance = "" if not s.distance_km else (
-            f", {number(latency.propagation_rtt_ms(s.distance_km))} ms of it propagation to a data "
-            f"centre {number(s.distance_km)} km "
-            f"({number(s.distance_km / latency.KM_PER_MILE)} miles) away")
+        distance = (
+            ""
+            if not s.distance_km
+            else (
+                f", {number(latency.propagation_rtt_ms(s.distance_km))} ms of it propagation to a data "
+                f"centre {number(s.distance_km)} km "
+                f"({number(s.distance_km / latency.KM_PER_MILE)} miles) away"
+            )
+        )
         lines = [
             describe_variant(self.chosen),
             f"edge, on {edge.place}: p50 {number(edge.p50_ms)} ms, p99 {number(edge.p99_ms)} ms; "
             f"{number(self.edge_feet)} ft travelled at {MPH} mph",
             f"cloud, {cloud.place} ({number(net.uplink_mbps)} Mbit/s up, "
             f"{number(net.rtt_ms)} ms RTT{distance}): "
-            + (f"p50 {number(cloud.p50_ms)} ms, p99 {number(cloud.p99_ms)} ms; "
-               f"{number(self.cloud_feet)} ft at {MPH} mph" if math.isfinite(cloud.p99_ms) else
-               f"p50 {ms(cloud.p50_ms)}, but more than 1 frame in 100 gets no answer "
-               "(the link is down): no p99"),
+            + (
+                f"p50 {number(cloud.p50_ms)} ms, p99 {number(cloud.p99_ms)} ms; "
+                f"{number(self.cloud_feet)} ft at {MPH} mph"
+                if math.isfinite(cloud.p99_ms)
+                else f"p50 {ms(cloud.p50_ms)}, but more than 1 frame in 100 gets no answer "
+                "(the link is down): no p99"
+            ),
             f"at {number(s.fps)} frames/s (one every {number(self.frame_ms)} ms) the cloud uploads "
             f"{number(self.payload_bytes)} bytes a frame, {number(self.monthly_gigabytes)} GB a "
             f"month: ${number(self.monthly_cost)}; the edge uploads nothing",
@@ -137,8 +158,15 @@ def lost_to_outages(outages: latency.Outages, request_ms):
     return u + (1 - u) * -np.expm1(-np.asarray(request_ms, float) / 1000 / outages.mean_up_s)
 
 
-def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, max_bytes: float,
-                   deadline_ms: float, min_accuracy: float) -> tuple[str, ...]:
+def budget_reasons(
+    size_bytes: float | None,
+    p99_ms: float,
+    accuracy: float,
+    *,
+    max_bytes: float,
+    deadline_ms: float,
+    min_accuracy: float,
+) -> tuple[str, ...]:
     """Why a deployment misses the budget, one phrase per limit it breaks (none: it qualifies).
 
     ``size_bytes`` is None for a cloud deployment: the model stays on the server, so the
@@ -146,15 +174,17 @@ def budget_reasons(size_bytes: float | None, p99_ms: float, accuracy: float, *, 
     """
     reasons = []
     if size_bytes is not None and size_bytes > max_bytes:
-        reasons.append(f"{number(size_bytes / 1000)} kB is over the "
-                       f"{number(max_bytes / 1000)} kB size limit")
+        reasons.append(
+            f"{number(size_bytes / 1000)} kB is over the {number(max_bytes / 1000)} kB size limit"
+        )
     if math.isinf(p99_ms):
         reasons.append("more than 1 frame in 100 gets no answer (the link is down)")
     elif p99_ms > deadline_ms:
         reasons.append(f"p99 {number(p99_ms)} ms misses the {number(deadline_ms)} ms deadline")
     if accuracy < min_accuracy:
-        reasons.append(f"validation accuracy {accuracy:.1%} is under the "
-                       f"{min_accuracy:.1%} minimum")
+        reasons.append(
+            f"validation accuracy {accuracy:.1%} is under the {min_accuracy:.1%} minimum"
+        )
     return tuple(reasons)
 
 
@@ -174,8 +204,12 @@ def tied_with(best: Deployment | None, deployments: list[Deployment]) -> list[De
         return []
     tied = {}
     for d in sorted(deployments, key=lambda d: d.where != EDGE):
-        if (d.qualifies and d.variant != best.variant and d.variant not in tied
-                and within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)):
+        if (
+            d.qualifies
+            and d.variant != best.variant
+            and d.variant not in tied
+            and within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)
+        ):
             tied[d.variant] = d
     return sorted(tied.values(), key=lambda d: (-d.accuracy, d.size_bytes))
 
@@ -203,12 +237,16 @@ def constraint_reasons(d: Deployment, view: View, constraints: Constraints) -> t
         if constraints.int8_only and d.format != INT8_FORMAT:
             reasons.append(int8_only_reason(d.format, d.place))
         if d.size_bytes > constraints.ram_bytes:
-            reasons.append(f"{number(d.size_bytes / 1000)} kB (file + peak activations) is over "
-                           f"the {number(constraints.ram_bytes / 1000)} kB of RAM the app may use")
+            reasons.append(
+                f"{number(d.size_bytes / 1000)} kB (file + peak activations) is over "
+                f"the {number(constraints.ram_bytes / 1000)} kB of RAM the app may use"
+            )
     elif view.monthly_gigabytes > constraints.monthly_gb:
-        reasons.append(f"uploading {number(view.monthly_gigabytes)} GB a month at "
-                       f"{number(view.settings.fps)} frames/s is over the "
-                       f"{number(constraints.monthly_gb)} GB data plan")
+        reasons.append(
+            f"uploading {number(view.monthly_gigabytes)} GB a month at "
+            f"{number(view.settings.fps)} frames/s is over the "
+            f"{number(constraints.monthly_gb)} GB data plan"
+        )
     return tuple(reasons)
 
 
@@ -216,6 +254,7 @@ def constrain(view: View, constraints: Constraints) -> View:
     """``view`` with ``constraints`` applied on top of its budget: every deployment gains the
     reasons it breaks them (:func:`constraint_reasons`), and the best deployment and the ones
     within noise of it are chosen again, on validation, among those left."""
+
     def apply(d: Deployment) -> Deployment:
         extra = tuple(r for r in constraint_reasons(d, view, constraints) if r not in d.reasons)
         return dataclasses.replace(d, reasons=d.reasons + extra) if extra else d
@@ -223,11 +262,18 @@ def constrain(view: View, constraints: Constraints) -> View:
     deployments = [(apply(edge), apply(cloud)) for edge, cloud in view.deployments]
     every = [d for pair in deployments for d in pair]
     best = best_deployment(every)
-    chosen = next(i for i, (edge, _) in enumerate(view.deployments)
-                  if edge.variant == view.chosen["variant"])
+    chosen = next(
+        i for i, (edge, _) in enumerate(view.deployments) if edge.variant == view.chosen["variant"]
+    )
     edge, cloud = deployments[chosen]
-    return dataclasses.replace(view, deployments=deployments, edge=edge, cloud=cloud, best=best,
-                               within_noise=tied_with(best, every))
+    return dataclasses.replace(
+        view,
+        deployments=deployments,
+        edge=edge,
+        cloud=cloud,
+        best=best,
+        within_noise=tied_with(best, every),
+    )
 
 
 def input_bytes() -> int:
@@ -249,28 +295,32 @@ def _crop_payload(profile: str, dataset: str, build: str) -> float:
     return latency.crop_payload_bytes(crops)
 
 
-def pick_device(devices: dict[str, latency.Device], name: str | None,
-                kind: str) -> latency.Device:
+def pick_device(devices: dict[str, latency.Device], name: str | None, kind: str) -> latency.Device:
     """The ``kind`` device (``"edge"`` or ``"server"``) called ``name``; None: the table's
     first."""
     of_kind = [d for d in devices.values() if d.kind == kind]
     if not of_kind:
-        raise ValueError(f"The device table has no {kind} device: add one to "
-                         "data/device_profiles.csv.")
+        raise ValueError(
+            f"The device table has no {kind} device: add one to data/device_profiles.csv."
+        )
     if name is None:
         return of_kind[0]
     if name not in devices or devices[name].kind != kind:
-        raise ValueError(f"{name!r} is not a known {kind} device: choose one of "
-                         f"{', '.join(d.name for d in of_kind)}.")
+        raise ValueError(
+            f"{name!r} is not a known {kind} device: choose one of "
+            f"{', '.join(d.name for d in of_kind)}."
+        )
     return devices[name]
 
 
 def network_of(settings: Settings) -> latency.Network:
     """The settings' network preset, with their bandwidth and RTT when given."""
     name = settings.network or next(iter(latency.presets()))
-    overrides = {key: value for key, value in (("uplink_mbps", settings.uplink_mbps),
-                                               ("rtt_ms", settings.rtt_ms))
-                 if value is not None}
+    overrides = {
+        key: value
+        for key, value in (("uplink_mbps", settings.uplink_mbps), ("rtt_ms", settings.rtt_ms))
+        if value is not None
+    }
     return latency.network(name, distance_km=settings.distance_km or None, **overrides)
 
 
@@ -280,8 +330,10 @@ def _check(settings: Settings) -> None:
     if not settings.deadline_ms > 0:
         raise ValueError(f"deadline_ms={settings.deadline_ms}: the deadline must be above 0 ms.")
     if settings.max_bytes < 0 or not 0 <= settings.min_accuracy <= 1:
-        raise ValueError(f"max_bytes={settings.max_bytes}, min_accuracy={settings.min_accuracy}: "
-                         "the size limit must be 0 or more and the accuracy between 0 and 1.")
+        raise ValueError(
+            f"max_bytes={settings.max_bytes}, min_accuracy={settings.min_accuracy}: "
+            "the size limit must be 0 or more and the accuracy between 0 and 1."
+        )
 
 
 def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Settings) -> View:
@@ -309,16 +361,24 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     chosen = quantization.grid_row(grid, settings.sparsity, settings.format, settings.method)
     edge_device = pick_device(devices, settings.device, EDGE)
     if chosen not in offered(grid, edge_device):
-        raise ValueError(f"{int8_only_reason(chosen['format'], edge_device.name)}: "
-                         "choose format='int8'.")
+        raise ValueError(
+            f"{int8_only_reason(chosen['format'], edge_device.name)}: choose format='int8'."
+        )
     server = pick_device(devices, settings.server, "server")
     net = network_of(settings)
-    outages = (latency.Outages(settings.unavailability, settings.mean_outage_s)
-               if settings.unavailability else None)
-    payload = (settings.payload_bytes if settings.payload_bytes is not None
-               else default_payload_bytes())
-    limits = dict(max_bytes=settings.max_bytes, deadline_ms=settings.deadline_ms,
-                  min_accuracy=settings.min_accuracy)
+    outages = (
+        latency.Outages(settings.unavailability, settings.mean_outage_s)
+        if settings.unavailability
+        else None
+    )
+    payload = (
+        settings.payload_bytes if settings.payload_bytes is not None else default_payload_bytes()
+    )
+    limits = dict(
+        max_bytes=settings.max_bytes,
+        deadline_ms=settings.deadline_ms,
+        min_accuracy=settings.min_accuracy,
+    )
     cloud_place = f"{server.name} over {net.name}"
 
     runs_here = {row["variant"] for row in offered(grid, edge_device)}
@@ -328,27 +388,48 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         same = dict(accuracy_se=se, format=row["format"], test_accuracy=row.get(TEST_KEY))
         if row["variant"] in runs_here:
             edge_p50, edge_p95 = device_ms(edge_device, row, grid)
-            edge = latency.percentiles(latency.simulate_edge(edge_p50, SAMPLES, settings.seed,
-                                                             p95_ms=edge_p95))
+            edge = latency.percentiles(
+                latency.simulate_edge(edge_p50, SAMPLES, settings.seed, p95_ms=edge_p95)
+            )
             edge_reasons = budget_reasons(size, edge["p99"], accuracy, **limits)
         else:  # an int8-only device cannot run it at all
             edge = {"p50": math.inf, "p99": math.inf}
-            edge_reasons = (int8_only_reason(row["format"], edge_device.name),
-                            *budget_reasons(size, 0.0, accuracy, **limits))
+            edge_reasons = (
+                int8_only_reason(row["format"], edge_device.name),
+                *budget_reasons(size, 0.0, accuracy, **limits),
+            )
         server_p50, server_p95 = device_ms(server, row, grid)
-        samples = latency.simulate_cloud(payload, net, server_p50, SAMPLES, settings.seed,
-                                         server_p95_ms=server_p95)
+        samples = latency.simulate_cloud(
+            payload, net, server_p50, SAMPLES, settings.seed, server_p95_ms=server_p95
+        )
         if outages is not None:  # a request the link's outage cuts gets no answer at all
             draws = np.random.default_rng(settings.seed + 1).random(SAMPLES)
             lost = draws < lost_to_outages(outages, samples)
             samples = np.where(lost, np.inf, samples)
         cloud = latency.percentiles(samples)
         return (
-            Deployment(row["variant"], EDGE, edge_device.name, size, accuracy, edge["p50"],
-                       edge["p99"], edge_reasons, **same),
-            Deployment(row["variant"], CLOUD, cloud_place, size, accuracy, cloud["p50"],
-                       cloud["p99"], budget_reasons(None, cloud["p99"], accuracy, **limits),
-                       **same),
+            Deployment(
+                row["variant"],
+                EDGE,
+                edge_device.name,
+                size,
+                accuracy,
+                edge["p50"],
+                edge["p99"],
+                edge_reasons,
+                **same,
+            ),
+            Deployment(
+                row["variant"],
+                CLOUD,
+                cloud_place,
+                size,
+                accuracy,
+                cloud["p50"],
+                cloud["p99"],
+                budget_reasons(None, cloud["p99"], accuracy, **limits),
+                **same,
+            ),
         )
 
     deployments = [deploy(row) for row in grid]
@@ -356,9 +437,19 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     every = [d for pair in deployments for d in pair]
     best = best_deployment(every)
     window_s = min(DAY_S, OUTAGE_FRAMES / settings.fps)
-    run = None if outages is None else _outage_run(
-        outages, settings.fps, window_s, settings.seed, settings.deadline_ms, cloud.p50_ms,
-        edge.p50_ms)
+    run = (
+        None
+        if outages is None
+        else _outage_run(
+            outages,
+            settings.fps,
+            window_s,
+            settings.seed,
+            settings.deadline_ms,
+            cloud.p50_ms,
+            edge.p50_ms,
+        )
+    )
     return View(
         settings=settings,
         chosen=chosen,
@@ -384,10 +475,23 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
 
 
 @functools.lru_cache(maxsize=64)
-def _outage_run(outages: latency.Outages, fps: float, window_s: float, seed: int,
-                deadline_ms: float, cloud_ms: float, edge_ms: float) -> latency.OutageRun:
+def _outage_run(
+    outages: latency.Outages,
+    fps: float,
+    window_s: float,
+    seed: int,
+    deadline_ms: float,
+    cloud_ms: float,
+    edge_ms: float,
+) -> latency.OutageRun:
     """:func:`latency.simulate_outages` for the chosen deployment (cached: the budget's sliders
     leave it as it is)."""
-    return latency.simulate_outages(outages, fps, window_s, seed, deadline_ms=deadline_ms,
-                                    cloud_ms=cloud_ms if math.isfinite(cloud_ms) else DAY_S * 1000,
-                                    edge_ms=edge_ms if math.isfinite(edge_ms) else DAY_S * 1000)
+    return latency.simulate_outages(
+        outages,
+        fps,
+        window_s,
+        seed,
+        deadline_ms=deadline_ms,
+        cloud_ms=cloud_ms if math.isfinite(cloud_ms) else DAY_S * 1000,
+        edge_ms=edge_ms if math.isfinite(edge_ms) else DAY_S * 1000,
+    )

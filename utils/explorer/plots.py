@@ -12,11 +12,22 @@ import numpy as np
 from utils.explorer.model import View
 from utils.explorer.variants import ACCURACY_KEY, accuracy_se, device_bytes, number, pareto_front
 
-FORMAT_COLOURS = {"float32": "tab:blue", "float16": "tab:orange", "dynamic": "tab:green",
-                  "int8": "tab:red"}
+FORMAT_COLOURS = {
+    "float32": "tab:blue",
+    "float16": "tab:orange",
+    "dynamic": "tab:green",
+    "int8": "tab:red",
+}
 METHOD_MARKERS = {"magnitude": "o", "filters": "s"}
-STAGE_COLOURS = ("tab:olive", "tab:orange", "tab:gray", "tab:purple", "tab:cyan", "tab:brown",
-                 "tab:pink")
+STAGE_COLOURS = (
+    "tab:olive",
+    "tab:orange",
+    "tab:gray",
+    "tab:purple",
+    "tab:cyan",
+    "tab:brown",
+    "tab:pink",
+)
 EDGE_STAGE = "inference at the edge"
 
 
@@ -46,28 +57,52 @@ class SizeAccuracyPlot:
         self.points = []
         for method, fmt in dict.fromkeys((row["method"], row["format"]) for row in grid):
             rows = [row for row in grid if (row["method"], row["format"]) == (method, fmt)]
-            ax.errorbar([device_bytes(r) / 1000 for r in rows], [r[ACCURACY_KEY] for r in rows],
-                        yerr=[accuracy_se(r) for r in rows], fmt="none",
-                        ecolor=FORMAT_COLOURS.get(fmt, "black"), elinewidth=1, capsize=2, alpha=0.7,
-                        zorder=2)
-            self.points.append(ax.scatter(
-                [device_bytes(r) / 1000 for r in rows], [r[ACCURACY_KEY] for r in rows], s=30,
-                zorder=3, color=FORMAT_COLOURS.get(fmt, "black"),
-                marker=METHOD_MARKERS.get(method, "^"),
-                label=fmt if method == "magnitude" else None))
-        ax.scatter([], [], color="gray", marker=METHOD_MARKERS["filters"], s=30,
-                   label="filters removed")
+            ax.errorbar(
+                [device_bytes(r) / 1000 for r in rows],
+                [r[ACCURACY_KEY] for r in rows],
+                yerr=[accuracy_se(r) for r in rows],
+                fmt="none",
+                ecolor=FORMAT_COLOURS.get(fmt, "black"),
+                elinewidth=1,
+                capsize=2,
+                alpha=0.7,
+                zorder=2,
+            )
+            self.points.append(
+                ax.scatter(
+                    [device_bytes(r) / 1000 for r in rows],
+                    [r[ACCURACY_KEY] for r in rows],
+                    s=30,
+                    zorder=3,
+                    color=FORMAT_COLOURS.get(fmt, "black"),
+                    marker=METHOD_MARKERS.get(method, "^"),
+                    label=fmt if method == "magnitude" else None,
+                )
+            )
+        ax.scatter(
+            [], [], color="gray", marker=METHOD_MARKERS["filters"], s=30, label="filters removed"
+        )
         front = pareto_front(grid)
-        ax.plot([device_bytes(r) / 1000 for r in front], [r[ACCURACY_KEY] for r in front], "k--",
-                lw=1, drawstyle="steps-post", label="Pareto front")
-        self.ring = ax.scatter([], [], s=220, facecolors="none", edgecolors="black", linewidths=2,
-                               animated=True)
-        self.allowed = ax.add_patch(Rectangle((0, 0), 0, 0, color="tab:green", alpha=0.15,
-                                              animated=True))
+        ax.plot(
+            [device_bytes(r) / 1000 for r in front],
+            [r[ACCURACY_KEY] for r in front],
+            "k--",
+            lw=1,
+            drawstyle="steps-post",
+            label="Pareto front",
+        )
+        self.ring = ax.scatter(
+            [], [], s=220, facecolors="none", edgecolors="black", linewidths=2, animated=True
+        )
+        self.allowed = ax.add_patch(
+            Rectangle((0, 0), 0, 0, color="tab:green", alpha=0.15, animated=True)
+        )
         ax.fill_between([], [], color="tab:green", alpha=0.15, label="within budget")
         sizes = [device_bytes(r) / 1000 for r in grid]
-        low, high = (min(r[ACCURACY_KEY] - accuracy_se(r) for r in grid),
-                     max(r[ACCURACY_KEY] + accuracy_se(r) for r in grid))
+        low, high = (
+            min(r[ACCURACY_KEY] - accuracy_se(r) for r in grid),
+            max(r[ACCURACY_KEY] + accuracy_se(r) for r in grid),
+        )
         self.max_kb = 1.05 * max(sizes)
         self.top = min(1.0, high + 0.03)
         ax.set_xlim(0, self.max_kb)
@@ -85,8 +120,9 @@ class SizeAccuracyPlot:
         key = (row["variant"], s.max_bytes, s.min_accuracy)
         if key != self._key:
             self.ring.set_offsets([[device_bytes(row) / 1000, row[ACCURACY_KEY]]])
-            self.allowed.set_bounds(0, s.min_accuracy, min(s.max_bytes / 1000, self.max_kb),
-                                    self.top - s.min_accuracy)
+            self.allowed.set_bounds(
+                0, s.min_accuracy, min(s.max_bytes / 1000, self.max_kb), self.top - s.min_accuracy
+            )
             self.canvas.restore_region(self.background)
             for artist in (self.allowed, *self.points, self.ring):
                 self.ax.draw_artist(artist)
@@ -110,9 +146,10 @@ class LatencyPlot:
 
     def png(self, view: View) -> bytes:
         """The plot for ``view`` as PNG bytes (the last one again if nothing it shows changed)."""
-        bars = ((f"edge\n{view.edge.place}", {EDGE_STAGE: sum(view.edge_stages.values())},
-                 view.edge),
-                (f"cloud\n{view.network.name}", view.cloud_stages, view.cloud))
+        bars = (
+            (f"edge\n{view.edge.place}", {EDGE_STAGE: sum(view.edge_stages.values())}, view.edge),
+            (f"cloud\n{view.network.name}", view.cloud_stages, view.cloud),
+        )
         key = (bars, view.settings.deadline_ms)
         if key == self._key:
             return self._png
@@ -122,30 +159,49 @@ class LatencyPlot:
         for y, (label, stage_ms, deployment) in enumerate(bars):
             left = 0.0
             for name, ms in stage_ms.items():
-                ax.barh(y, ms, left=left, height=0.5, label=name,
-                        color=STAGE_COLOURS[stages.index(name) % len(STAGE_COLOURS)])
+                ax.barh(
+                    y,
+                    ms,
+                    left=left,
+                    height=0.5,
+                    label=name,
+                    color=STAGE_COLOURS[stages.index(name) % len(STAGE_COLOURS)],
+                )
                 left += ms
             if math.isfinite(deployment.p99_ms):
                 ax.plot(deployment.p99_ms, y, "kd", ms=7)
                 label = f"p50 {number(deployment.p50_ms)} · p99 {number(deployment.p99_ms)} ms"
             else:  # more than 1 frame in 100 lost to outages
                 label = "p99: no answer (link down)"
-            ax.annotate(label, (max(left, deployment.p99_ms) if math.isfinite(deployment.p99_ms)
-                                else left, y),
-                        xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+            ax.annotate(
+                label,
+                (max(left, deployment.p99_ms) if math.isfinite(deployment.p99_ms) else left, y),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
         ax.axvline(view.settings.deadline_ms, color="tab:red", ls="--", lw=1.2, label="deadline")
         ax.plot([], [], "kd", label="p99")
         ax.set_yticks(range(len(bars)), [label for label, _, _ in bars], fontsize=8)
         ax.set_ylim(-0.5, len(bars) + 0.6)
-        finite = [ms for ms in (view.cloud.p99_ms, view.edge.p99_ms,
-                                sum(view.cloud_stages.values())) if math.isfinite(ms)]
+        finite = [
+            ms
+            for ms in (view.cloud.p99_ms, view.edge.p99_ms, sum(view.cloud_stages.values()))
+            if math.isfinite(ms)
+        ]
         ax.set_xlim(0, 1.5 * max(*finite, view.settings.deadline_ms))
         ax.set_xlabel("one request (ms); bars: median of each stage")
         handles, labels = ax.get_legend_handles_labels()
         # the stages first
         order = sorted(range(len(labels)), key=lambda i: labels[i] in ("deadline", "p99"))
-        ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=7,
-                  loc="upper left", ncol=3)
+        ax.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            fontsize=7,
+            loc="upper left",
+            ncol=3,
+        )
         self.canvas.draw()
         self._key, self._png = key, _png(self.canvas)
         return self._png

@@ -52,8 +52,9 @@ def dominates(a: dict, b: dict, size=device_bytes, accuracy=validation_accuracy)
 def pareto_front(rows: list[dict], size=device_bytes, accuracy=validation_accuracy) -> list[dict]:
     """The rows no other row dominates (smaller and at least as accurate, or as small and more
     accurate), smallest first: the only variants worth choosing on size and accuracy."""
-    front = [row for row in rows
-             if not any(dominates(other, row, size, accuracy) for other in rows)]
+    front = [
+        row for row in rows if not any(dominates(other, row, size, accuracy) for other in rows)
+    ]
     return sorted(front, key=lambda row: (size(row), -accuracy(row)))
 
 
@@ -70,8 +71,9 @@ def int8_only(device) -> bool:
 def offered(grid: list[dict], device) -> list[dict]:
     """The variants ``device`` can run: only the full-int8 ones on an int8-only device (float16 and
     dynamic-range models still compute in float), every variant elsewhere."""
-    return ([row for row in grid if row["format"] == INT8_FORMAT] if int8_only(device)
-            else list(grid))
+    return (
+        [row for row in grid if row["format"] == INT8_FORMAT] if int8_only(device) else list(grid)
+    )
 
 
 def int8_only_reason(fmt: str, place: str) -> str:
@@ -90,10 +92,16 @@ def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[floa
     threads = device.here_threads
     # float16 and dynamic-range models compute in float
     precision = "int8" if row["format"] == "int8" else "float32"
-    if (precision == "int8" and device.factors and "int8" not in device.factors
-            and not device.floor_ms):
-        row, precision = (quantization.grid_row(grid, row["sparsity"], "float32", row["method"]),
-                          "float32")
+    if (
+        precision == "int8"
+        and device.factors
+        and "int8" not in device.factors
+        and not device.floor_ms
+    ):
+        row, precision = (
+            quantization.grid_row(grid, row["sparsity"], "float32", row["method"]),
+            "float32",
+        )
     p50 = row.get(f"p50_ms_{threads}t", row[LATENCY_KEY])
     p95 = row.get(f"p95_ms_{threads}t", row[P95_KEY])
     return device.time_ms(p50, precision), device.time_ms(p95, precision)

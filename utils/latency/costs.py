@@ -23,8 +23,10 @@ DAYS_PER_MONTH = 30
 def energy_figures() -> dict[str, tuple[float, str, str]]:
     """``{item: (value, unit, source)}`` from ``data/edge_cloud_energy.csv`` (device power,
     radio states)."""
-    return {row["item"]: (float(row["value"]), row["unit"], row["source"])
-            for row in read_table(ENERGY_CSV)}
+    return {
+        row["item"]: (float(row["value"]), row["unit"], row["source"])
+        for row in read_table(ENERGY_CSV)
+    }
 
 
 def radio_joules_per_bit(technology: str, kbps: float) -> float:
@@ -33,12 +35,14 @@ def radio_joules_per_bit(technology: str, kbps: float) -> float:
     to the range it was measured over."""
     models = {row["technology"]: row for row in read_table(RADIO_ENERGY_CSV)}
     if technology not in models:
-        raise ValueError(f"Unknown radio {technology!r}; use one of "
-                         f"{', '.join(repr(t) for t in models)}.")
+        raise ValueError(
+            f"Unknown radio {technology!r}; use one of {', '.join(repr(t) for t in models)}."
+        )
     row = models[technology]
     rate = min(max(float(kbps), float(row["min_kbps"])), float(row["max_kbps"]))
-    return (float(row["a_j_per_bit"])
-            + float(row["b_j_per_bit_per_kbps"]) * (rate - float(row["c_kbps"])))
+    return float(row["a_j_per_bit"]) + float(row["b_j_per_bit_per_kbps"]) * (
+        rate - float(row["c_kbps"])
+    )
 
 
 def inference_joules(power_w: float, ms: float) -> float:
@@ -47,13 +51,25 @@ def inference_joules(power_w: float, ms: float) -> float:
     return power_w * ms / 1000
 
 
-def radio_joules(payload_bytes: float, joules_per_bit: float, *, promotion_ms: float = 0.0,
-                 promotion_w: float = 0.0, tail_s: float = 0.0, tail_w: float = 0.0) -> float:
+def radio_joules(
+    payload_bytes: float,
+    joules_per_bit: float,
+    *,
+    promotion_ms: float = 0.0,
+    promotion_w: float = 0.0,
+    tail_s: float = 0.0,
+    tail_w: float = 0.0,
+) -> float:
     """Energy the radio spends to send ``payload_bytes``: per bit, plus (a cold radio) the
     promotion from idle and the tail it stays powered for afterwards."""
-    check_non_negative(payload_bytes=payload_bytes, joules_per_bit=joules_per_bit,
-                       promotion_ms=promotion_ms, promotion_w=promotion_w, tail_s=tail_s,
-                       tail_w=tail_w)
+    check_non_negative(
+        payload_bytes=payload_bytes,
+        joules_per_bit=joules_per_bit,
+        promotion_ms=promotion_ms,
+        promotion_w=promotion_w,
+        tail_s=tail_s,
+        tail_w=tail_w,
+    )
     return payload_bytes * 8 * joules_per_bit + promotion_w * promotion_ms / 1000 + tail_w * tail_s
 
 
@@ -79,8 +95,9 @@ def monthly_gigabytes(payload_bytes: float, fps: float, hours_per_day: float = 2
     return gigabytes_per_hour(payload_bytes, fps) * hours_per_day * DAYS_PER_MONTH
 
 
-def monthly_cost(payload_bytes: float, fps: float, price_per_gb: float | None = None,
-                 hours_per_day: float = 24) -> float:
+def monthly_cost(
+    payload_bytes: float, fps: float, price_per_gb: float | None = None, hours_per_day: float = 24
+) -> float:
     """US dollars a month on a metered plan (by default the US average of ``data/prices.csv``)."""
     price = prices()[DEFAULT_PLAN] if price_per_gb is None else price_per_gb
     check_non_negative(price_per_gb=price)

@@ -54,14 +54,18 @@ class Device:
         if not here_ms >= 0:
             raise ValueError(f"here_ms={here_ms!r}: give the model's time here, 0 ms or more.")
         if self.int8_only and precision != "int8":
-            raise ValueError(f"{self.name} accepts only full-int8 models, so a {precision} model "
-                             "does not run there; use the int8 variant.")
+            raise ValueError(
+                f"{self.name} accepts only full-int8 models, so a {precision} model "
+                "does not run there; use the int8 variant."
+            )
         factor = self.factors.get(precision) if self.factors else self.factor
         if factor is None and not self.floor_ms:
             have = ", ".join(sorted(self.factors)) or "none"
-            raise ValueError(f"{self.name} has no published {precision} reference (it has: "
-                             f"{have}), so a {precision} time here cannot be scaled to it; use its "
-                             f"{' or '.join(sorted(self.factors))} model instead.")
+            raise ValueError(
+                f"{self.name} has no published {precision} reference (it has: "
+                f"{have}), so a {precision} time here cannot be scaled to it; use its "
+                f"{' or '.join(sorted(self.factors))} model instead."
+            )
         return max(here_ms * (factor or 0.0), self.floor_ms)
 
     def variant_ms(self, row: dict, precision: str, key: str = "p50") -> float:
@@ -74,25 +78,32 @@ class Device:
         """Energy of one inference that takes ``device_ms`` on this device: its ``power_w`` × that
         time (:func:`inference_joules`). Refused where no source gives the device's power."""
         if self.power_w is None:
-            raise ValueError(f"{self.name} has no sourced power figure (power_w in "
-                             "data/device_profiles.csv), so its energy per inference is not known.")
+            raise ValueError(
+                f"{self.name} has no sourced power figure (power_w in "
+                "data/device_profiles.csv), so its energy per inference is not known."
+            )
         return inference_joules(self.power_w, device_ms)
 
 
-def _here_ms(rows: list[dict], model: str, precision: str,
-             threads: int) -> tuple[float, int] | None:
+def _here_ms(
+    rows: list[dict], model: str, precision: str, threads: int
+) -> tuple[float, int] | None:
     """The measured time here of ``model`` in ``precision`` at the published thread count, or at
     the most threads measured below it (this machine may have fewer cores than the device)."""
-    candidates = [r for r in rows if r["model"] == model and r["format"] == precision
-                  and r["threads"] <= threads]
+    candidates = [
+        r
+        for r in rows
+        if r["model"] == model and r["format"] == precision and r["threads"] <= threads
+    ]
     if not candidates:
         return None
     best = max(candidates, key=lambda r: r["threads"])
     return float(best["p50_ms"]), int(best["threads"])
 
 
-def devices(reference_ms_here: dict[str, float] | None = None, *,
-            rows: list[dict] | None = None) -> dict[str, Device]:
+def devices(
+    reference_ms_here: dict[str, float] | None = None, *, rows: list[dict] | None = None
+) -> dict[str, Device]:
     """The device profiles of ``data/device_profiles.csv``, by name, with their speed factors.
 
     A device's factor, per precision, is the published latency of a reference model on that
@@ -107,29 +118,47 @@ def devices(reference_ms_here: dict[str, float] | None = None, *,
     makes a device :attr:`Device.int8_only`; ``power_w`` is its sourced power, where one exists.
     """
     if rows is None:
-        rows = [{"model": m, "format": "float32", "threads": 1, "p50_ms": ms}
-                for m, ms in (reference_ms_here or {}).items()]
+        rows = [
+            {"model": m, "format": "float32", "threads": 1, "p50_ms": ms}
+            for m, ms in (reference_ms_here or {}).items()
+        ]
     for row in rows:
         if not row["p50_ms"] > 0:
-            raise ValueError(f"{row['model']} ({row['format']}, {row['threads']} threads): "
-                             f"{row['p50_ms']!r} ms is not a positive measured latency.")
+            raise ValueError(
+                f"{row['model']} ({row['format']}, {row['threads']} threads): "
+                f"{row['p50_ms']!r} ms is not a positive measured latency."
+            )
     grouped: dict[str, dict] = {}
     for number, row in enumerate(read_table(DEVICES_CSV), start=2):
-        entry = grouped.setdefault(row["name"], {"kind": row["kind"], "factors": {}, "sources": [],
-                                                 "floor": 0.0, "threads": None, "here_threads": 1,
-                                                 "int8_only": False, "power": None})
+        entry = grouped.setdefault(
+            row["name"],
+            {
+                "kind": row["kind"],
+                "factors": {},
+                "sources": [],
+                "floor": 0.0,
+                "threads": None,
+                "here_threads": 1,
+                "int8_only": False,
+                "power": None,
+            },
+        )
         model, source = row["reference_model"], row["source"]
         precision = row["precision"] or "float32"
         accepts, power = (row.get("accepts") or "").strip(), (row.get("power_w") or "").strip()
         if accepts.lower() == ACCEPTS_INT8_ONLY:
             entry["int8_only"] = True
         elif "int8" in accepts.lower():
-            raise ValueError(f"{DEVICES_CSV.name}, line {number}: accepts={accepts!r}; write "
-                             f"{ACCEPTS_INT8_ONLY!r} for a device that runs only full-int8 models.")
+            raise ValueError(
+                f"{DEVICES_CSV.name}, line {number}: accepts={accepts!r}; write "
+                f"{ACCEPTS_INT8_ONLY!r} for a device that runs only full-int8 models."
+            )
         if power:
             if not float(power) > 0:
-                raise ValueError(f"{DEVICES_CSV.name}, line {number}: power_w={power!r} must be "
-                                 "above 0 W (leave it empty where no source gives the power).")
+                raise ValueError(
+                    f"{DEVICES_CSV.name}, line {number}: power_w={power!r} must be "
+                    "above 0 W (leave it empty where no source gives the power)."
+                )
             entry["power"] = float(power)
         if row["floor_ms"]:
             entry["floor"] = max(entry["floor"], float(row["floor_ms"]))
@@ -138,15 +167,21 @@ def devices(reference_ms_here: dict[str, float] | None = None, *,
             measured = _here_ms(rows, model, precision, threads or 1)
             if measured is None:
                 here, here_threads = float(row["measured_here_ms"]), 1
-                note = (f"Time here: {model} {precision} {here:.3g} ms at 1 thread on the course's "
-                        "development machine (not measured on this one)")
+                note = (
+                    f"Time here: {model} {precision} {here:.3g} ms at 1 thread on the course's "
+                    "development machine (not measured on this one)"
+                )
             else:
                 here, here_threads = measured
-                note = (f"Calibrated here: {model} {precision} takes {here:.3g} ms at "
-                        f"{here_threads} thread(s)")
+                note = (
+                    f"Calibrated here: {model} {precision} takes {here:.3g} ms at "
+                    f"{here_threads} thread(s)"
+                )
             if threads is not None and here_threads != threads:
-                note += (f"; the device used {threads} threads, this machine had {here_threads}: "
-                         "all threads there against all threads here")
+                note += (
+                    f"; the device used {threads} threads, this machine had {here_threads}: "
+                    "all threads there against all threads here"
+                )
             entry["factors"][precision] = float(row["published_ms"]) / here
             entry["threads"], entry["here_threads"] = threads, here_threads
             source = f"{source.rstrip('.')}. {note}."
@@ -157,15 +192,31 @@ def devices(reference_ms_here: dict[str, float] | None = None, *,
     for name, e in grouped.items():
         if e["int8_only"] and set(e["factors"]) - {"int8"}:
             others = " and ".join(sorted(set(e["factors"]) - {"int8"}))
-            raise ValueError(f"{DEVICES_CSV.name}: {name} accepts only int8 models but has a "
-                             f"{others} row; remove it.")
-    return {name: Device(name, e["kind"], e["factors"].get("float32", 0.0), " ".join(e["sources"]),
-                         dict(e["factors"]), e["floor"], e["threads"], e["here_threads"],
-                         e["int8_only"], e["power"])
-            for name, e in grouped.items()}
+            raise ValueError(
+                f"{DEVICES_CSV.name}: {name} accepts only int8 models but has a "
+                f"{others} row; remove it."
+            )
+    return {
+        name: Device(
+            name,
+            e["kind"],
+            e["factors"].get("float32", 0.0),
+            " ".join(e["sources"]),
+            dict(e["factors"]),
+            e["floor"],
+            e["threads"],
+            e["here_threads"],
+            e["int8_only"],
+            e["power"],
+        )
+        for name, e in grouped.items()
+    }
 
 
 def reference_ms(rows: list[dict], fmt: str = "float32", threads: int = 1) -> dict[str, float]:
     """``{model: p50 ms}`` from measured reference rows (``quantization.reference_latencies()``)."""
-    return {row["model"]: row["p50_ms"] for row in rows
-            if row["format"] == fmt and row["threads"] == threads}
+    return {
+        row["model"]: row["p50_ms"]
+        for row in rows
+        if row["format"] == fmt and row["threads"] == threads
+    }

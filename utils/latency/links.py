@@ -39,22 +39,36 @@ class Network:
         for field in ("uplink_mbps", "downlink_mbps"):
             value = getattr(self, field)
             if not value > 0:
-                raise ValueError(f"{self.name}: {field}={value!r} is not a usable bandwidth; "
-                                 "give a positive number of Mbit/s (e.g. 6 for LTE's uplink).")
+                raise ValueError(
+                    f"{self.name}: {field}={value!r} is not a usable bandwidth; "
+                    "give a positive number of Mbit/s (e.g. 6 for LTE's uplink)."
+                )
         if not self.rtt_ms >= 0:
             problem = "is not a number" if math.isnan(self.rtt_ms) else "is negative"
-            raise ValueError(f"{self.name}: rtt_ms={self.rtt_ms!r} {problem}; a round-trip time is "
-                             "0 ms or more (e.g. 53 for LTE).")
+            raise ValueError(
+                f"{self.name}: rtt_ms={self.rtt_ms!r} {problem}; a round-trip time is "
+                "0 ms or more (e.g. 53 for LTE)."
+            )
         if not 0 <= self.loss < 1:
-            raise ValueError(f"{self.name}: loss={self.loss!r} is outside [0, 1); give the "
-                             "fraction of packets lost, e.g. 0.01 for 1 %.")
+            raise ValueError(
+                f"{self.name}: loss={self.loss!r} is outside [0, 1); give the "
+                "fraction of packets lost, e.g. 0.01 for 1 %."
+            )
 
 
 @functools.lru_cache(maxsize=1)
 def _presets() -> tuple[Network, ...]:
-    return tuple(Network(row["name"], float(row["uplink_mbps"]), float(row["downlink_mbps"]),
-                         float(row["rtt_ms"]), float(row["loss"]), row["source"])
-                 for row in read_table(NETWORKS_CSV))
+    return tuple(
+        Network(
+            row["name"],
+            float(row["uplink_mbps"]),
+            float(row["downlink_mbps"]),
+            float(row["rtt_ms"]),
+            float(row["loss"]),
+            row["source"],
+        )
+        for row in read_table(NETWORKS_CSV)
+    )
 
 
 def presets() -> dict[str, Network]:
@@ -73,13 +87,15 @@ def network(name: str, distance_km: float | None = None, **overrides) -> Network
     """
     known = presets()
     if name not in known:
-        raise ValueError(f"Unknown network preset {name!r}; use one of "
-                         f"{', '.join(repr(n) for n in known)}.")
+        raise ValueError(
+            f"Unknown network preset {name!r}; use one of {', '.join(repr(n) for n in known)}."
+        )
     fields = {f.name for f in dataclasses.fields(Network)} - {"name", "source"}
     unknown = sorted(set(overrides) - fields)
     if unknown:
-        raise ValueError(f"{unknown[0]!r} is not a network setting; override one of "
-                         f"{', '.join(sorted(fields))}.")
+        raise ValueError(
+            f"{unknown[0]!r} is not a network setting; override one of {', '.join(sorted(fields))}."
+        )
     net = dataclasses.replace(known[name], **{k: float(v) for k, v in overrides.items()})
     if distance_km is None:
         return net
@@ -111,8 +127,10 @@ def propagation_rtt_ms(distance_km, inflation: float | None = None):
     inflation = ROUTE_INFLATION if inflation is None else inflation
     validate.finite(inflation=inflation)
     if inflation < 1:
-        raise ValueError(f"inflation={inflation!r} is below 1; a route is at least as long as the "
-                         "great circle (1 = a straight fibre, 2.1 = the Internet's rule of thumb).")
+        raise ValueError(
+            f"inflation={inflation!r} is below 1; a route is at least as long as the "
+            "great circle (1 = a straight fibre, 2.1 = the Internet's rule of thumb)."
+        )
     rtt = 2 * np.asarray(distance_km, float) * inflation / FIBRE_KM_PER_MS
     return float(rtt) if rtt.ndim == 0 else rtt
 
@@ -121,8 +139,10 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     """The great-circle distance (km) between two points given in degrees (haversine formula)."""
     validate.finite(lat1=lat1, lon1=lon1, lat2=lat2, lon2=lon2)
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
@@ -136,10 +156,16 @@ def region_rtts(inflation: float | None = None) -> list[dict]:
     for row in read_table(REGION_RTTS_CSV):
         km = great_circle_km(*(float(row[k]) for k in ("from_lat", "from_lon", "to_lat", "to_lon")))
         published = float(row["rtt_p95_ms"])
-        rows.append({"pair": f"{row['from_region']} → {row['to_region']}",
-                     "cities": f"{row['from_city']} → {row['to_city']}", "distance_km": km,
-                     "published_ms": published, "model_ms": propagation_rtt_ms(km, inflation),
-                     "straight_ms": propagation_rtt_ms(km, 1.0),
-                     "implied_inflation": published / propagation_rtt_ms(km, 1.0),
-                     "source": row["source"]})
+        rows.append(
+            {
+                "pair": f"{row['from_region']} → {row['to_region']}",
+                "cities": f"{row['from_city']} → {row['to_city']}",
+                "distance_km": km,
+                "published_ms": published,
+                "model_ms": propagation_rtt_ms(km, inflation),
+                "straight_ms": propagation_rtt_ms(km, 1.0),
+                "implied_inflation": published / propagation_rtt_ms(km, 1.0),
+                "source": row["source"],
+            }
+        )
     return rows

@@ -33,8 +33,10 @@ class Outages:
     def __post_init__(self):
         validate.finite(unavailability=self.unavailability, mean_outage_s=self.mean_outage_s)
         if not 0 <= self.unavailability < 1:
-            raise ValueError(f"unavailability={self.unavailability!r} is outside [0, 1); give the "
-                             "fraction of time the link is down, e.g. 0.01 for 1 %.")
+            raise ValueError(
+                f"unavailability={self.unavailability!r} is outside [0, 1); give the "
+                "fraction of time the link is down, e.g. 0.01 for 1 %."
+            )
         validate.positive(mean_outage_s=self.mean_outage_s)
 
     @property
@@ -53,8 +55,14 @@ class Outages:
 def outage_figures() -> dict[str, tuple[Outages, str, str]]:
     """``{name: (Outages, kind, source)}`` from ``data/network_outages.csv``; ``kind`` says which
     figures are measured and which are assumptions."""
-    return {row["name"]: (Outages(float(row["unavailability"]), float(row["mean_outage_s"])),
-                          row["kind"], row["source"]) for row in read_table(OUTAGES_CSV)}
+    return {
+        row["name"]: (
+            Outages(float(row["unavailability"]), float(row["mean_outage_s"])),
+            row["kind"],
+            row["source"],
+        )
+        for row in read_table(OUTAGES_CSV)
+    }
 
 
 def outage_periods(outages: Outages, duration_s: float, seed: int = 0) -> np.ndarray:
@@ -96,8 +104,9 @@ class OutageRun:
         return self.cloud_missed / self.frames
 
 
-def answers(down, fps: float, duration_s: float, *, deadline_ms: float, cloud_ms: float,
-            edge_ms: float) -> OutageRun:
+def answers(
+    down, fps: float, duration_s: float, *, deadline_ms: float, cloud_ms: float, edge_ms: float
+) -> OutageRun:
     """Frames sent every ``1/fps`` s during ``[0, duration_s)`` over a link down during the
     ``[start, end)`` intervals ``down`` (sorted, disjoint; seconds).
 
@@ -122,21 +131,31 @@ def answers(down, fps: float, duration_s: float, *, deadline_ms: float, cloud_ms
     cloud_s, edge_s = cloud_ms / 1000, edge_ms / 1000
     # the first outage ending after the frame was sent is the only one that can cut its round trip
     first = np.searchsorted(ends, sent, side="right")
-    cut = (first < len(ends)) & (starts[np.minimum(first, len(ends) - 1)] < sent + cloud_s) \
-        if len(ends) else np.zeros(sent.size, bool)
+    cut = (
+        (first < len(ends)) & (starts[np.minimum(first, len(ends) - 1)] < sent + cloud_s)
+        if len(ends)
+        else np.zeros(sent.size, bool)
+    )
     cloud_answers = sent[~cut] + cloud_s
     decided = sent + edge_s
     inside = np.searchsorted(ends, decided, side="right")
-    queued = (inside < len(ends)) & (starts[np.minimum(inside, len(ends) - 1)] <= decided) \
-        if len(ends) else np.zeros(sent.size, bool)
+    queued = (
+        (inside < len(ends)) & (starts[np.minimum(inside, len(ends) - 1)] <= decided)
+        if len(ends)
+        else np.zeros(sent.size, bool)
+    )
     waits = ends[inside[queued]] - decided[queued] if queued.any() else np.zeros(0)
     return OutageRun(
-        frames=int(sent.size), outages=int(len(ends)), down_s=float(np.sum(ends - starts)),
+        frames=int(sent.size),
+        outages=int(len(ends)),
+        down_s=float(np.sum(ends - starts)),
         cloud_missed=int(sent.size if cloud_ms > deadline_ms else cut.sum()),
         cloud_longest_blind_s=_longest_gap(cloud_answers, duration_s),
         edge_missed=int(sent.size if edge_ms > deadline_ms else 0),
         edge_longest_blind_s=_longest_gap(decided, duration_s),
-        queued_decisions=int(queued.sum()), max_staleness_s=float(waits.max(initial=0.0)))
+        queued_decisions=int(queued.sum()),
+        max_staleness_s=float(waits.max(initial=0.0)),
+    )
 
 
 def _longest_gap(times_s: np.ndarray, duration_s: float) -> float:
@@ -145,9 +164,23 @@ def _longest_gap(times_s: np.ndarray, duration_s: float) -> float:
     return float(np.max(np.diff(np.concatenate([[0.0], np.sort(times_s), [end]]))))
 
 
-def simulate_outages(outages: Outages, fps: float, duration_s: float, seed: int = 0, *,
-                     deadline_ms: float, cloud_ms: float, edge_ms: float) -> OutageRun:
+def simulate_outages(
+    outages: Outages,
+    fps: float,
+    duration_s: float,
+    seed: int = 0,
+    *,
+    deadline_ms: float,
+    cloud_ms: float,
+    edge_ms: float,
+) -> OutageRun:
     """One run of ``duration_s`` seconds of a camera at ``fps`` over a link with ``outages``
     (:func:`outage_periods`), cloud and edge answering as :func:`answers` describes."""
-    return answers(outage_periods(outages, duration_s, seed), fps, duration_s,
-                   deadline_ms=deadline_ms, cloud_ms=cloud_ms, edge_ms=edge_ms)
+    return answers(
+        outage_periods(outages, duration_s, seed),
+        fps,
+        duration_s,
+        deadline_ms=deadline_ms,
+        cloud_ms=cloud_ms,
+        edge_ms=edge_ms,
+    )

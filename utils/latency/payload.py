@@ -28,6 +28,7 @@ def crop_payload_bytes(crops, quality: int = JPEG_QUALITY) -> float:
     test images) encoded as JPEG at ``quality``."""
     sizes = [len(encode_jpeg(crop, quality)) for crop in crops]
     if not sizes:
-        raise ValueError("No crops to measure: pass at least one image "
-                         "(uint8, height × width × 3).")
+        raise ValueError(
+            "No crops to measure: pass at least one image (uint8, height × width × 3)."
+        )
     return float(measure.percentile(sizes, 50))

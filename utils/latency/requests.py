@@ -39,33 +39,60 @@ def transmit_ms(size_bytes, mbps: float):
     return size_bytes * 8 / (mbps * 1e3)
 
 
-def cloud_breakdown(payload_bytes: float, network: Network, server_ms: float, *,
-                    result_bytes: float = 64, queue_ms: float = 0.0,
-                    encode_ms: float = 0.0) -> dict[str, float]:
+def cloud_breakdown(
+    payload_bytes: float,
+    network: Network,
+    server_ms: float,
+    *,
+    result_bytes: float = 64,
+    queue_ms: float = 0.0,
+    encode_ms: float = 0.0,
+) -> dict[str, float]:
     """The median time of each stage of one cloud request, in ms, in pipeline order.
 
     The connection is already open (no handshake); propagation is one round trip: the request's
     last byte goes out, the answer's first byte comes back. Their sum is the median total.
     """
-    check_non_negative(payload_bytes=payload_bytes, server_ms=server_ms, result_bytes=result_bytes,
-                       queue_ms=queue_ms, encode_ms=encode_ms)
-    return {"encode": float(encode_ms),
-            "uplink": transmit_ms(payload_bytes, network.uplink_mbps),
-            "propagation": network.rtt_ms,
-            "queue": float(queue_ms),
-            "server inference": float(server_ms),
-            "downlink": transmit_ms(result_bytes, network.downlink_mbps)}
+    check_non_negative(
+        payload_bytes=payload_bytes,
+        server_ms=server_ms,
+        result_bytes=result_bytes,
+        queue_ms=queue_ms,
+        encode_ms=encode_ms,
+    )
+    return {
+        "encode": float(encode_ms),
+        "uplink": transmit_ms(payload_bytes, network.uplink_mbps),
+        "propagation": network.rtt_ms,
+        "queue": float(queue_ms),
+        "server inference": float(server_ms),
+        "downlink": transmit_ms(result_bytes, network.downlink_mbps),
+    }
 
 
-def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: float,
-                           edge_ms: float, *, result_bytes: float = 64,
-                           encode_ms: float = 0.0) -> float:
+def break_even_uplink_mbps(
+    payload_bytes: float,
+    network: Network,
+    server_ms: float,
+    edge_ms: float,
+    *,
+    result_bytes: float = 64,
+    encode_ms: float = 0.0,
+) -> float:
     """The uplink bandwidth above which the cloud's median beats ``edge_ms``; ``math.inf`` when
     no bandwidth can (the round trip and the server alone take longer than the edge)."""
-    validate.non_negative(payload_bytes=payload_bytes, server_ms=server_ms, edge_ms=edge_ms,
-                          result_bytes=result_bytes, encode_ms=encode_ms)
-    fixed = sum(cloud_breakdown(0, network, server_ms, result_bytes=result_bytes,
-                                encode_ms=encode_ms).values())
+    validate.non_negative(
+        payload_bytes=payload_bytes,
+        server_ms=server_ms,
+        edge_ms=edge_ms,
+        result_bytes=result_bytes,
+        encode_ms=encode_ms,
+    )
+    fixed = sum(
+        cloud_breakdown(
+            0, network, server_ms, result_bytes=result_bytes, encode_ms=encode_ms
+        ).values()
+    )
     budget = edge_ms - fixed
     if budget <= 0:
         return math.inf
@@ -75,8 +102,9 @@ def break_even_uplink_mbps(payload_bytes: float, network: Network, server_ms: fl
 # ------------------------------------------------------- a cold request: handshakes and slow start
 
 
-def slow_start_ms(payload_bytes: float, network: Network,
-                  initial_window: int = INITIAL_WINDOW_SEGMENTS) -> float:
+def slow_start_ms(
+    payload_bytes: float, network: Network, initial_window: int = INITIAL_WINDOW_SEGMENTS
+) -> float:
     """Time slow start adds to sending ``payload_bytes`` on a new connection, beyond the
     payload's transmit time at full bandwidth (RFC 5681, initial window RFC 6928).
 
@@ -88,8 +116,10 @@ def slow_start_ms(payload_bytes: float, network: Network,
     """
     check_non_negative(payload_bytes=payload_bytes)
     if not (isinstance(initial_window, (int, np.integer)) and initial_window >= 1):
-        raise ValueError(f"initial_window={initial_window!r}: give a whole number of segments, "
-                         "1 or more (RFC 6928's is 10).")
+        raise ValueError(
+            f"initial_window={initial_window!r}: give a whole number of segments, "
+            "1 or more (RFC 6928's is 10)."
+        )
     remaining, window, total = float(payload_bytes), float(initial_window * MSS_BYTES), 0.0
     while remaining > 0:
         sent = min(window, remaining)
@@ -100,10 +130,19 @@ def slow_start_ms(payload_bytes: float, network: Network,
     return total - transmit_ms(payload_bytes, network.uplink_mbps)
 
 
-def request_stages(payload_bytes: float, network: Network, server_ms: float, *, cold: bool = False,
-                   tls: str = "1.3", promotion_ms: float = 0.0,
-                   initial_window: int = INITIAL_WINDOW_SEGMENTS, result_bytes: float = 64,
-                   queue_ms: float = 0.0, encode_ms: float = 0.0) -> dict[str, float]:
+def request_stages(
+    payload_bytes: float,
+    network: Network,
+    server_ms: float,
+    *,
+    cold: bool = False,
+    tls: str = "1.3",
+    promotion_ms: float = 0.0,
+    initial_window: int = INITIAL_WINDOW_SEGMENTS,
+    result_bytes: float = 64,
+    queue_ms: float = 0.0,
+    encode_ms: float = 0.0,
+) -> dict[str, float]:
     """The median time of each stage of one cloud request, in ms, cold or warm.
 
     Warm: a connection already open and in use (:func:`cloud_breakdown`; the new stages are 0).
@@ -115,21 +154,31 @@ def request_stages(payload_bytes: float, network: Network, server_ms: float, *, 
     if tls not in TLS_ROUND_TRIPS:
         raise ValueError(f"tls={tls!r}; use one of {', '.join(repr(t) for t in TLS_ROUND_TRIPS)}.")
     check_non_negative(promotion_ms=promotion_ms)
-    warm = cloud_breakdown(payload_bytes, network, server_ms, result_bytes=result_bytes,
-                           queue_ms=queue_ms, encode_ms=encode_ms)
-    stages = {"radio promotion": float(promotion_ms) if cold else 0.0,
-              "TCP handshake": network.rtt_ms if cold else 0.0,
-              "TLS handshake": TLS_ROUND_TRIPS[tls] * network.rtt_ms if cold else 0.0}
+    warm = cloud_breakdown(
+        payload_bytes,
+        network,
+        server_ms,
+        result_bytes=result_bytes,
+        queue_ms=queue_ms,
+        encode_ms=encode_ms,
+    )
+    stages = {
+        "radio promotion": float(promotion_ms) if cold else 0.0,
+        "TCP handshake": network.rtt_ms if cold else 0.0,
+        "TLS handshake": TLS_ROUND_TRIPS[tls] * network.rtt_ms if cold else 0.0,
+    }
     for stage, ms in warm.items():
         stages[stage] = ms
         if stage == "uplink":
-            stages["slow start"] = (slow_start_ms(payload_bytes, network, initial_window)
-                                    if cold else 0.0)
+            stages["slow start"] = (
+                slow_start_ms(payload_bytes, network, initial_window) if cold else 0.0
+            )
     return stages
 
 
-def loss_recovery_ms(rtt_ms: float, mechanism: str = "tail loss probe", *,
-                     in_flight: int = 2) -> float:
+def loss_recovery_ms(
+    rtt_ms: float, mechanism: str = "tail loss probe", *, in_flight: int = 2
+) -> float:
     """Extra time one lost segment at the end of a transfer costs before its repair is sent.
 
     - ``"tail loss probe"`` (RACK-TLP, RFC 8985): a probe after PTO = 2 × SRTT, plus the
@@ -145,8 +194,10 @@ def loss_recovery_ms(rtt_ms: float, mechanism: str = "tail loss probe", *,
         return rtt_ms + RTO_MIN_MS
     if mechanism == "initial timeout":
         return INITIAL_RTO_MS
-    raise ValueError(f"mechanism={mechanism!r}; use 'tail loss probe', 'retransmission timeout' or "
-                     "'initial timeout'.")
+    raise ValueError(
+        f"mechanism={mechanism!r}; use 'tail loss probe', 'retransmission timeout' or "
+        "'initial timeout'."
+    )
 
 
 # ---------------------------------------------------------------- keeping up with a frame rate
@@ -166,6 +217,13 @@ def pipeline_check(stages_ms: dict[str, float], fps: float) -> list[dict]:
     for stage, ms in stages_ms.items():
         check_non_negative(**{stage.replace(" ", "_"): ms})
         utilisation = fps * ms / 1000
-        rows.append({"stage": stage, "ms": float(ms), "max_fps": 1000 / ms if ms else math.inf,
-                     "utilisation": utilisation, "keeps_up": utilisation < 1})
+        rows.append(
+            {
+                "stage": stage,
+                "ms": float(ms),
+                "max_fps": 1000 / ms if ms else math.inf,
+                "utilisation": utilisation,
+                "keeps_up": utilisation < 1,
+            }
+        )
     return rows

@@ -27,16 +27,18 @@ def lognormal_shape(median: float, p95: float | None) -> float:
     return math.log(p95 / median) / Z95 if p95 and median > 0 and p95 > median else 0.0
 
 
-def _lognormal(rng, median: float, p95: float | None, n: int,
-               sigma: float | None = None) -> np.ndarray:
+def _lognormal(
+    rng, median: float, p95: float | None, n: int, sigma: float | None = None
+) -> np.ndarray:
     """``n`` samples with the given median and p95 (or lognormal shape ``sigma``)."""
     if sigma is None:
         sigma = lognormal_shape(median, p95)
     return median * np.exp(sigma * rng.standard_normal(n)) if sigma else np.full(n, float(median))
 
 
-def simulate_edge(edge_ms: float, n: int, seed: int = 0, *,
-                  p95_ms: float | None = None) -> np.ndarray:
+def simulate_edge(
+    edge_ms: float, n: int, seed: int = 0, *, p95_ms: float | None = None
+) -> np.ndarray:
     """``n`` on-device latencies (ms): lognormal with the measured median and p95, or constant."""
     check_non_negative(edge_ms=edge_ms)
     check_request_count(n)
@@ -51,8 +53,10 @@ def _gilbert_elliott(loss: float, burst_length: float) -> tuple[float, float]:
     to_good = 1 / burst_length
     to_bad = loss * to_good / (1 - loss)
     if to_bad > 1:
-        raise ValueError(f"loss={loss} with bursts of {burst_length} packets is impossible; use "
-                         "longer bursts or less loss.")
+        raise ValueError(
+            f"loss={loss} with bursts of {burst_length} packets is impossible; use "
+            "longer bursts or less loss."
+        )
     return to_bad, to_good
 
 
@@ -70,11 +74,22 @@ def _lost(rng, n: int, slots: int, loss: float, chain: tuple[float, float] | Non
     return lost
 
 
-def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: int,
-                   seed: int = 0, *, result_bytes: float = 64, encode_ms: float = 0.0,
-                   queue_ms: float = 0.0, server_p95_ms: float | None = None,
-                   jitter: float = DEFAULT_JITTER, protocol: str = "tcp", bursty: bool = False,
-                   burst_length: float = 4.0) -> np.ndarray:
+def simulate_cloud(
+    payload_bytes: float,
+    network: Network,
+    server_ms: float,
+    n: int,
+    seed: int = 0,
+    *,
+    result_bytes: float = 64,
+    encode_ms: float = 0.0,
+    queue_ms: float = 0.0,
+    server_p95_ms: float | None = None,
+    jitter: float = DEFAULT_JITTER,
+    protocol: str = "tcp",
+    bursty: bool = False,
+    burst_length: float = 4.0,
+) -> np.ndarray:
     """``n`` end-to-end latencies (ms) of cloud requests; ``inf`` for a frame that never arrives.
 
     Each request's round-trip time is lognormal around the network's (shape ``jitter``); the
@@ -96,8 +111,9 @@ def simulate_cloud(payload_bytes: float, network: Network, server_ms: float, n: 
     rng = np.random.default_rng(seed)
     rtt = _lognormal(rng, network.rtt_ms, None, n, sigma=jitter)
     server = _lognormal(rng, server_ms, server_p95_ms, n)
-    fixed = cloud_breakdown(payload_bytes, network, 0, result_bytes=result_bytes,
-                            queue_ms=queue_ms, encode_ms=encode_ms)
+    fixed = cloud_breakdown(
+        payload_bytes, network, 0, result_bytes=result_bytes, queue_ms=queue_ms, encode_ms=encode_ms
+    )
     latency = rtt + server + (sum(fixed.values()) - fixed["propagation"])
     if network.loss == 0:
         return latency

@@ -16,6 +16,8 @@ def read_table(path: Path) -> list[dict[str, str]]:
         rows = list(csv.DictReader(file))
     for number, row in enumerate(rows, start=2):
         if not (row.get("source") or "").strip():
-            raise ValueError(f"{path.name}, line {number}: the row has no source; every figure the "
-                             "course quotes needs one (fill in the source column).")
+            raise ValueError(
+                f"{path.name}, line {number}: the row has no source; every figure the "
+                "course quotes needs one (fill in the source column)."
+            )
     return rows

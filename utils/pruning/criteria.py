@@ -19,13 +19,16 @@ from utils.pruning.surgery import batches
 def _relu_layers(model: keras.Model) -> list[keras.layers.Layer]:
     relus = [layer for layer in model.layers if isinstance(layer, keras.layers.ReLU)]
     if not relus:
-        raise ValueError(f"The model {model.name!r} has no ReLU layers, so there is nothing whose "
-                         "firing could be counted.")
+        raise ValueError(
+            f"The model {model.name!r} has no ReLU layers, so there is nothing whose "
+            "firing could be counted."
+        )
     return relus
 
 
-def firing_rates(model: keras.Model, ds: tf.data.Dataset, max_batches: int | None = None
-                 ) -> dict[str, np.ndarray]:
+def firing_rates(
+    model: keras.Model, ds: tf.data.Dataset, max_batches: int | None = None
+) -> dict[str, np.ndarray]:
     """How often each channel of each ReLU layer fires (outputs more than 0) on the data.
 
     ``ds`` is a batched dataset of ``(images, labels)``; only the first ``max_batches`` batches
@@ -44,8 +47,13 @@ def firing_rates(model: keras.Model, ds: tf.data.Dataset, max_batches: int | Non
         outputs = probe(images, training=False)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
         # per channel: how many outputs were positive, and how many outputs there were
-        return [(tf.reduce_sum(tf.cast(out > 0, tf.float64), axis=tf.range(tf.rank(out) - 1)),
-                 tf.size(out) // tf.shape(out)[-1]) for out in outputs]
+        return [
+            (
+                tf.reduce_sum(tf.cast(out > 0, tf.float64), axis=tf.range(tf.rank(out) - 1)),
+                tf.size(out) // tf.shape(out)[-1],
+            )
+            for out in outputs
+        ]
 
     fired = [np.zeros(layer.output_shape[-1], np.float64) for layer in relus]
     positions = [0] * len(relus)
@@ -78,10 +86,13 @@ def channel_layers(model: keras.Model) -> dict[str, tuple]:
         position, norm = i - 1, None
         while position >= 0 and isinstance(layers[position], keras.layers.BatchNormalization):
             norm, position = layers[position], position - 1
-        if position < 0 or not isinstance(layers[position],
-                                          (keras.layers.Conv2D, keras.layers.Dense)):
-            raise ValueError(f"The ReLU {layer.name!r} does not follow a Conv2D or Dense layer "
-                             "(through BatchNormalization only), so its channels cannot be scored.")
+        if position < 0 or not isinstance(
+            layers[position], (keras.layers.Conv2D, keras.layers.Dense)
+        ):
+            raise ValueError(
+                f"The ReLU {layer.name!r} does not follow a Conv2D or Dense layer "
+                "(through BatchNormalization only), so its channels cannot be scored."
+            )
         out[layer.name] = (layers[position], norm)
     if not out:
         _relu_layers(model)  # raises the clear error
@@ -104,14 +115,17 @@ def bn_gammas(model: keras.Model) -> dict[str, np.ndarray]:
     gammas = {}
     for relu, (_, norm) in channel_layers(model).items():
         if norm is None or not norm.scale:
-            raise ValueError(f"The ReLU {relu!r} has no BatchNormalization with a learned γ before "
-                             "it, so the γ criterion cannot score its channels.")
+            raise ValueError(
+                f"The ReLU {relu!r} has no BatchNormalization with a learned γ before "
+                "it, so the γ criterion cannot score its channels."
+            )
         gammas[relu] = np.abs(norm.gamma.numpy())
     return gammas
 
 
-def taylor_scores(model: keras.Model, ds: tf.data.Dataset, max_batches: int | None = None
-                  ) -> dict[str, np.ndarray]:
+def taylor_scores(
+    model: keras.Model, ds: tf.data.Dataset, max_batches: int | None = None
+) -> dict[str, np.ndarray]:
     """A first-order Taylor estimate of how much the loss changes without each channel
     (Molchanov et al., "Pruning Convolutional Neural Networks for Resource Efficient
     Inference", 2017): per image, |Σ over positions of activation × ∂loss/∂activation| at the
@@ -126,16 +140,21 @@ def taylor_scores(model: keras.Model, ds: tf.data.Dataset, max_batches: int | No
 
     @tf.function(reduce_retracing=True)
     def scores(images, labels):
-        gates = {layer.name: tf.ones([tf.shape(images)[0], layer.output_shape[-1]])
-                 for layer in layers if layer.name in relus}
+        gates = {
+            layer.name: tf.ones([tf.shape(images)[0], layer.output_shape[-1]])
+            for layer in layers
+            if layer.name in relus
+        }
         with tf.GradientTape() as tape:
             tape.watch(list(gates.values()))
             x = images
             for layer in layers:
                 x = layer(x, training=False)
                 if layer.name in gates:
-                    shape = tf.concat([tf.shape(x)[:1], tf.ones([tf.rank(x) - 2], tf.int32),
-                                       tf.shape(x)[-1:]], axis=0)
+                    shape = tf.concat(
+                        [tf.shape(x)[:1], tf.ones([tf.rank(x) - 2], tf.int32), tf.shape(x)[-1:]],
+                        axis=0,
+                    )
                     x = x * tf.reshape(gates[layer.name], shape)
             loss = loss_fn(labels, x)
         grads = tape.gradient(loss, gates)
@@ -154,15 +173,22 @@ def taylor_scores(model: keras.Model, ds: tf.data.Dataset, max_batches: int | No
 def random_scores(model: keras.Model, seed: int) -> dict[str, np.ndarray]:
     """A random score per channel (the control: any criterion worth having beats it)."""
     rng = np.random.default_rng(seed)
-    return {relu: rng.random(layer.output_shape[-1])
-            for relu, (layer, _) in channel_layers(model).items()}
+    return {
+        relu: rng.random(layer.output_shape[-1])
+        for relu, (layer, _) in channel_layers(model).items()
+    }
 
 
 SLIMMING_PENALTY = 1e-3  # λ of the L1 penalty on every γ during the slimming fine-tune
 
 
-def slim(model: keras.Model, train_ds, epochs: int, penalty: float = SLIMMING_PENALTY,
-         seed: int | None = None) -> keras.Model:
+def slim(
+    model: keras.Model,
+    train_ds,
+    epochs: int,
+    penalty: float = SLIMMING_PENALTY,
+    seed: int | None = None,
+) -> keras.Model:
     """Network slimming's sparsity training, shortened: a copy of ``model`` fine-tuned with an
     L1 penalty λ·Σ|γ| on every BatchNormalization scale, which drives the γ of channels the loss
     can spare towards 0 before the γ criterion ranks them. Returns the copy (not compiled)."""
@@ -182,8 +208,9 @@ def slim(model: keras.Model, train_ds, epochs: int, penalty: float = SLIMMING_PE
     return plain
 
 
-def channel_scores(criterion: str, model: keras.Model, data_ds=None, seed: int = 0,
-                   max_batches: int | None = None) -> dict[str, np.ndarray]:
+def channel_scores(
+    criterion: str, model: keras.Model, data_ds=None, seed: int = 0, max_batches: int | None = None
+) -> dict[str, np.ndarray]:
     """One criterion of :data:`CRITERIA` on ``model`` (``"BN gamma, slimmed"`` expects a model
     that :func:`slim` has already trained). ``data_ds`` (batched images and labels) is needed by
     the firing rate and the Taylor score."""

@@ -34,8 +34,11 @@ def sizes(model: keras.Model, path: Path) -> dict[str, int]:
     plain.save(path)
     raw = path.read_bytes()
     nonzero = sum(int(np.count_nonzero(w)) for w in model.get_weights())
-    return {"file_bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, compresslevel=9)),
-            "nonzero_bytes": 4 * nonzero}
+    return {
+        "file_bytes": len(raw),
+        "gzip_bytes": len(gzip.compress(raw, compresslevel=9)),
+        "nonzero_bytes": 4 * nonzero,
+    }
 
 
 def single_image_forward(model: keras.Model, image_size: int):

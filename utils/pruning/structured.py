@@ -11,9 +11,19 @@ from utils.pruning.magnitude import accuracy
 from utils.pruning.surgery import fine_tune, keep_highest, remove_units, units_to_keep
 
 
-def prune_channels(model: keras.Model, criterion: str, fraction, train_ds, data_ds, *,
-                   steps: int = 2, epochs_per_step: int = 1, seed: int = 0,
-                   max_batches: int | None = None, scores=None) -> keras.Model:
+def prune_channels(
+    model: keras.Model,
+    criterion: str,
+    fraction,
+    train_ds,
+    data_ds,
+    *,
+    steps: int = 2,
+    epochs_per_step: int = 1,
+    seed: int = 0,
+    max_batches: int | None = None,
+    scores=None,
+) -> keras.Model:
     """Remove ``fraction`` of each layer's channels (a number or ``{layer: fraction}``) in
     ``steps`` equal steps, scoring the channels with ``criterion`` on the current model before
     each step and fine-tuning ``epochs_per_step`` epochs after it (the budget: ``steps ×
@@ -30,17 +40,21 @@ def prune_channels(model: keras.Model, criterion: str, fraction, train_ds, data_
             found = criterion(current)
         else:
             found = channel_scores(criterion, current, data_ds, seed + step, max_batches)
-        targets = {name: widths[name] - int(fractions.get(name, 0.0) * step / steps * widths[name])
-                   for name in widths}
+        targets = {
+            name: widths[name] - int(fractions.get(name, 0.0) * step / steps * widths[name])
+            for name in widths
+        }
         keep = {name: keep_highest(found[name], targets[name]) for name in widths}
-        current = fine_tune(remove_units(current, keep), train_ds, epochs_per_step,
-                            seed=seed + step)
+        current = fine_tune(
+            remove_units(current, keep), train_ds, epochs_per_step, seed=seed + step
+        )
         scores = None  # a given score applies to the first step's widths only
     return current
 
 
-def sensitivity(model: keras.Model, ds, ratios=(0.25, 0.5, 0.75, 0.9),
-                criterion: str = "L1 norm") -> list[dict]:
+def sensitivity(
+    model: keras.Model, ds, ratios=(0.25, 0.5, 0.75, 0.9), criterion: str = "L1 norm"
+) -> list[dict]:
     """Prune one layer at a time (by ``criterion``, no fine-tuning) at each ratio and measure the
     accuracy on ``ds``: ``[{"layer", "ratio", "accuracy"}]``, the scan MIT's efficient-ML lab 1
     teaches. A layer whose accuracy barely moves can lose more channels than one that falls."""

@@ -13,8 +13,13 @@ from utils import config
 
 # Layers that :func:`remove_units` can rebuild. Those in _CHANNELWISE treat every channel on
 # its own, so a channel removed before them is simply absent after them.
-_CHANNELWISE = (keras.layers.BatchNormalization, keras.layers.ReLU, keras.layers.MaxPooling2D,
-                keras.layers.GlobalAveragePooling2D, keras.layers.Dropout)
+_CHANNELWISE = (
+    keras.layers.BatchNormalization,
+    keras.layers.ReLU,
+    keras.layers.MaxPooling2D,
+    keras.layers.GlobalAveragePooling2D,
+    keras.layers.Dropout,
+)
 _SUPPORTED = (keras.layers.InputLayer, keras.layers.Conv2D, keras.layers.Dense, *_CHANNELWISE)
 
 
@@ -31,14 +36,18 @@ def units_to_keep(rates: dict[str, np.ndarray], fraction) -> dict[str, np.ndarra
     fractions = fraction if isinstance(fraction, dict) else {name: fraction for name in rates}
     unknown = set(fractions) - set(rates)
     if unknown:
-        raise ValueError(f"fractions name {sorted(unknown)}, which are not among the scored layers "
-                         f"{sorted(rates)}.")
+        raise ValueError(
+            f"fractions name {sorted(unknown)}, which are not among the scored layers "
+            f"{sorted(rates)}."
+        )
     keep = {}
     for name, layer_rates in rates.items():
         share = fractions.get(name, 0.0)
         if not 0 <= share < 1:
-            raise ValueError(f"fraction={share}: give the share of channels to remove, at least 0 "
-                             "and below 1 (a layer needs at least one channel).")
+            raise ValueError(
+                f"fraction={share}: give the share of channels to remove, at least 0 "
+                "and below 1 (a layer needs at least one channel)."
+            )
         layer_rates = np.asarray(layer_rates)
         keep[name] = keep_highest(layer_rates, len(layer_rates) - int(share * len(layer_rates)))
     return keep
@@ -50,7 +59,7 @@ def keep_highest(scores: np.ndarray, count: int) -> np.ndarray:
     scores = np.asarray(scores, dtype=np.float64)
     if np.isnan(scores).any():
         raise ValueError("A channel's score is NaN: the criterion could not rank it.")
-    return np.sort(np.argsort(-scores, kind="stable")[:max(1, min(count, len(scores)))])
+    return np.sort(np.argsort(-scores, kind="stable")[: max(1, min(count, len(scores)))])
 
 
 def _producers(model: keras.Model, keep: dict) -> dict[str, np.ndarray]:
@@ -59,25 +68,38 @@ def _producers(model: keras.Model, keep: dict) -> dict[str, np.ndarray]:
     names = [layer.name for layer in layers]
     out = {}
     for relu_name, indices in keep.items():
-        if relu_name not in names or not isinstance(layers[names.index(relu_name)],
-                                                    keras.layers.ReLU):
+        if relu_name not in names or not isinstance(
+            layers[names.index(relu_name)], keras.layers.ReLU
+        ):
             relus = [layer.name for layer in layers if isinstance(layer, keras.layers.ReLU)]
-            raise ValueError(f"keep names {relu_name!r}, which is not a ReLU layer of "
-                             f"{model.name!r}; its ReLU layers are {relus}.")
+            raise ValueError(
+                f"keep names {relu_name!r}, which is not a ReLU layer of "
+                f"{model.name!r}; its ReLU layers are {relus}."
+            )
         position = names.index(relu_name) - 1
         while position >= 0 and isinstance(layers[position], keras.layers.BatchNormalization):
             position -= 1
-        if position < 0 or not isinstance(layers[position],
-                                          (keras.layers.Conv2D, keras.layers.Dense)):
-            raise ValueError(f"The ReLU {relu_name!r} does not follow a Conv2D or Dense layer "
-                             "(through BatchNormalization only), so its channels cannot be "
-                             "removed.")
+        if position < 0 or not isinstance(
+            layers[position], (keras.layers.Conv2D, keras.layers.Dense)
+        ):
+            raise ValueError(
+                f"The ReLU {relu_name!r} does not follow a Conv2D or Dense layer "
+                "(through BatchNormalization only), so its channels cannot be "
+                "removed."
+            )
         width = layers[position].output_shape[-1]
         indices = np.asarray(indices, dtype=np.int64)
-        if indices.ndim != 1 or len(indices) == 0 or indices.min() < 0 or indices.max() >= width \
-                or len(np.unique(indices)) != len(indices):
-            raise ValueError(f"keep[{relu_name!r}] must list distinct channel numbers from 0 to "
-                             f"{width - 1}, at least one.")
+        if (
+            indices.ndim != 1
+            or len(indices) == 0
+            or indices.min() < 0
+            or indices.max() >= width
+            or len(np.unique(indices)) != len(indices)
+        ):
+            raise ValueError(
+                f"keep[{relu_name!r}] must list distinct channel numbers from 0 to "
+                f"{width - 1}, at least one."
+            )
         out[layers[position].name] = np.sort(indices)
     return out
 
@@ -97,32 +119,44 @@ def remove_units(model: keras.Model, keep: dict[str, np.ndarray]) -> keras.Model
     The new model is not compiled.
     """
     if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(f"{model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
-                         "outputs; remove_units rebuilds chains with one of each.")
+        raise ValueError(
+            f"{model.name!r} has {len(model.inputs)} inputs and {len(model.outputs)} "
+            "outputs; remove_units rebuilds chains with one of each."
+        )
     previous = model.inputs[0]
     for layer in model.layers:
         if type(layer) not in _SUPPORTED:
-            raise ValueError(f"remove_units cannot rebuild the layer {layer.name!r} "
-                             f"({type(layer).__name__}); it supports "
-                             f"{', '.join(t.__name__ for t in _SUPPORTED)}.")
+            raise ValueError(
+                f"remove_units cannot rebuild the layer {layer.name!r} "
+                f"({type(layer).__name__}); it supports "
+                f"{', '.join(t.__name__ for t in _SUPPORTED)}."
+            )
         if isinstance(layer, keras.layers.Conv2D) and layer.groups != 1:
             raise ValueError(f"remove_units cannot rebuild the grouped convolution {layer.name!r}.")
         if getattr(layer, "data_format", "channels_last") != "channels_last" or (
-                isinstance(layer, keras.layers.BatchNormalization)
-                and layer.get_config()["axis"] not in (-1, [-1], len(layer.input_shape) - 1,
-                                                       [len(layer.input_shape) - 1])):
-            raise ValueError(f"The layer {layer.name!r} does not keep its channels on the last "
-                             "axis; remove_units needs channels last.")
+            isinstance(layer, keras.layers.BatchNormalization)
+            and layer.get_config()["axis"]
+            not in (-1, [-1], len(layer.input_shape) - 1, [len(layer.input_shape) - 1])
+        ):
+            raise ValueError(
+                f"The layer {layer.name!r} does not keep its channels on the last "
+                "axis; remove_units needs channels last."
+            )
         if not isinstance(layer, keras.layers.InputLayer):
             if layer.input is not previous:
-                raise ValueError(f"The layer {layer.name!r} does not take the previous layer's "
-                                 "output: remove_units rebuilds a single chain of layers.")
+                raise ValueError(
+                    f"The layer {layer.name!r} does not take the previous layer's "
+                    "output: remove_units rebuilds a single chain of layers."
+                )
             previous = layer.output
     outputs_of = _producers(model, keep)
 
     first = model.layers[0]
-    inputs = keras.Input(shape=model.input_shape[1:], dtype=model.inputs[0].dtype,
-                         name=first.name if isinstance(first, keras.layers.InputLayer) else None)
+    inputs = keras.Input(
+        shape=model.input_shape[1:],
+        dtype=model.inputs[0].dtype,
+        name=first.name if isinstance(first, keras.layers.InputLayer) else None,
+    )
     x = inputs
     channels = None  # indices of the previous layer's channels that survive (None: all)
     copies = []  # (new layer, its sliced weights)

@@ -23,32 +23,45 @@ SWEEP_FILE = "sweep.json"
 
 
 def _sweep_settings() -> dict:
-    return {"model": artifacts.path("training.model").name, "sparsities": SWEEP_SPARSITIES,
-            "finetune_epochs": config.settings().finetune_epochs,
-            "learning_rate": FINETUNE_LEARNING_RATE, "recipe": "prune/3"}
+    return {
+        "model": artifacts.path("training.model").name,
+        "sparsities": SWEEP_SPARSITIES,
+        "finetune_epochs": config.settings().finetune_epochs,
+        "learning_rate": FINETUNE_LEARNING_RATE,
+        "recipe": "prune/3",
+    }
 
 
 @artifacts.register("pruning.sweep", settings=_sweep_settings)
 def _build_sweep(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     model, _ = training.trained_model()
-    train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True,
-                             seed=cfg.seed)
+    train_ds = data.pipeline(
+        data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed
+    )
     test_ds = data.pipeline(data.load("test"), 256)
     validation_ds = data.pipeline(data.load("validation"), 256)
     rows, calls = [], {}
     for sparsity in settings["sparsities"]:
         print(f"sparsity {sparsity:.0%} ...", flush=True)
-        pruned = (prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity
-                  else model)
+        pruned = (
+            prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity else model
+        )
         calls[sparsity] = single_image_forward(pruned, cfg.image_size)
-        rows.append({"sparsity": sparsity, "validation_accuracy": accuracy(pruned, validation_ds),
-                     "test_accuracy": accuracy(pruned, test_ds),
-                     **sizes(pruned, folder / f"sparsity_{round(100 * sparsity)}.keras")})
+        rows.append(
+            {
+                "sparsity": sparsity,
+                "validation_accuracy": accuracy(pruned, validation_ds),
+                "test_accuracy": accuracy(pruned, test_ds),
+                **sizes(pruned, folder / f"sparsity_{round(100 * sparsity)}.keras"),
+            }
+        )
     timings = measure.time_in_turns(calls, cfg.timing_runs, cfg.timing_warmup)
     for row in rows:
-        row.update(latency_ms=timings[row["sparsity"]].median_ms,
-                   latency_p95_ms=timings[row["sparsity"]].p95_ms)
+        row.update(
+            latency_ms=timings[row["sparsity"]].median_ms,
+            latency_p95_ms=timings[row["sparsity"]].p95_ms,
+        )
     (folder / SWEEP_FILE).write_text(json.dumps(rows, indent=1))
 
 
@@ -70,21 +83,32 @@ def channel_budget() -> dict:
     """The fine-tuning budget of every cut model: epochs, and as a share of the training run."""
     cfg = config.settings()
     per_step = cfg.finetune_epochs  # after each step: the fine-tuning a magnitude-pruned model gets
-    return {"steps": CHANNEL_STEPS, "epochs_per_step": per_step, "epochs": CHANNEL_STEPS * per_step,
-            "share_of_training": CHANNEL_STEPS * per_step / cfg.epochs}
+    return {
+        "steps": CHANNEL_STEPS,
+        "epochs_per_step": per_step,
+        "epochs": CHANNEL_STEPS * per_step,
+        "share_of_training": CHANNEL_STEPS * per_step / cfg.epochs,
+    }
 
 
 def _channels_settings() -> dict:
-    return {"model": artifacts.path("training.model").name, "criteria": CRITERIA,
-            "fractions": CHANNEL_FRACTIONS, "seeds": CHANNEL_SEEDS, **channel_budget(),
-            "learning_rate": REMOVAL_FINETUNE_LEARNING_RATE, "slimming_penalty": SLIMMING_PENALTY,
-            "scoring_batches": SCORING_BATCHES, "sensitivity": SENSITIVITY_RATIOS,
-            "recipe": "channels/1"}
+    return {
+        "model": artifacts.path("training.model").name,
+        "criteria": CRITERIA,
+        "fractions": CHANNEL_FRACTIONS,
+        "seeds": CHANNEL_SEEDS,
+        **channel_budget(),
+        "learning_rate": REMOVAL_FINETUNE_LEARNING_RATE,
+        "slimming_penalty": SLIMMING_PENALTY,
+        "scoring_batches": SCORING_BATCHES,
+        "sensitivity": SENSITIVITY_RATIOS,
+        "recipe": "channels/1",
+    }
 
 
 def model_file(criterion: str, fraction: float, seed: int) -> str:
     """The file name of one cut model in the channel sweep's folder."""
-    name = criterion.replace(' ', '_').replace(',', '')
+    name = criterion.replace(" ", "_").replace(",", "")
     return f"{name}_{round(100 * fraction)}_seed{seed}.keras"
 
 
@@ -95,34 +119,58 @@ def _build_channels(folder: Path, settings: dict) -> None:
     validation_ds = data.pipeline(data.load("validation"), 256)
     test_ds = data.pipeline(data.load("test"), 256)
     scoring_ds = data.pipeline(data.load("train"), cfg.batch_size)
-    out = {"dense": {"parameters": model.count_params(),
-                     "validation_accuracy": accuracy(model, validation_ds),
-                     "test_accuracy": accuracy(model, test_ds)},
-           "sensitivity": sensitivity(model, validation_ds, settings["sensitivity"]), "rows": []}
+    out = {
+        "dense": {
+            "parameters": model.count_params(),
+            "validation_accuracy": accuracy(model, validation_ds),
+            "test_accuracy": accuracy(model, test_ds),
+        },
+        "sensitivity": sensitivity(model, validation_ds, settings["sensitivity"]),
+        "rows": [],
+    }
     for seed in settings["seeds"]:
-        train_ds = data.pipeline(data.load("train"), cfg.batch_size, training=True, augmented=True,
-                                 seed=cfg.seed + seed)
-        slimmed = slim(model, train_ds, settings["epochs_per_step"], settings["slimming_penalty"],
-                       seed=cfg.seed + seed)
+        train_ds = data.pipeline(
+            data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed + seed
+        )
+        slimmed = slim(
+            model,
+            train_ds,
+            settings["epochs_per_step"],
+            settings["slimming_penalty"],
+            seed=cfg.seed + seed,
+        )
         for criterion in settings["criteria"]:
             base = slimmed if criterion == "BN gamma, slimmed" else model
             for fraction in settings["fractions"]:
                 print(f"seed {seed}, {criterion}, {fraction:.0%} ...", flush=True)
-                scores = channel_scores(criterion, base, scoring_ds, cfg.seed + seed,
-                                        settings["scoring_batches"])
+                scores = channel_scores(
+                    criterion, base, scoring_ds, cfg.seed + seed, settings["scoring_batches"]
+                )
                 just_cut = remove_units(base, units_to_keep(scores, fraction))
-                cut = prune_channels(base, criterion, fraction, train_ds, scoring_ds,
-                                     steps=settings["steps"],
-                                     epochs_per_step=settings["epochs_per_step"],
-                                     seed=cfg.seed + seed, max_batches=settings["scoring_batches"])
+                cut = prune_channels(
+                    base,
+                    criterion,
+                    fraction,
+                    train_ds,
+                    scoring_ds,
+                    steps=settings["steps"],
+                    epochs_per_step=settings["epochs_per_step"],
+                    seed=cfg.seed + seed,
+                    max_batches=settings["scoring_batches"],
+                )
                 if seed == settings["seeds"][0]:
                     cut.save(folder / model_file(criterion, fraction, seed))
-                out["rows"].append({"criterion": criterion, "fraction": fraction, "seed": seed,
-                                    "parameters": cut.count_params(),
-                                    "just_cut_validation_accuracy": accuracy(just_cut,
-                                                                             validation_ds),
-                                    "validation_accuracy": accuracy(cut, validation_ds),
-                                    "test_accuracy": accuracy(cut, test_ds)})
+                out["rows"].append(
+                    {
+                        "criterion": criterion,
+                        "fraction": fraction,
+                        "seed": seed,
+                        "parameters": cut.count_params(),
+                        "just_cut_validation_accuracy": accuracy(just_cut, validation_ds),
+                        "validation_accuracy": accuracy(cut, validation_ds),
+                        "test_accuracy": accuracy(cut, test_ds),
+                    }
+                )
     (folder / CHANNELS_FILE).write_text(json.dumps(out, indent=1))
 
 
@@ -141,9 +189,11 @@ def best_channel_model(fraction: float) -> keras.Model:
     channels = channel_sweep()
     candidates = [s for s in summarize(channels["rows"]) if np.isclose(s["fraction"], fraction)]
     if not candidates:
-        removed = sorted({r['fraction'] for r in channels['rows']})
-        raise ValueError(f"The channel sweep removed {removed} of the channels, not {fraction}: "
-                         "choose one of those.")
+        removed = sorted({r["fraction"] for r in channels["rows"]})
+        raise ValueError(
+            f"The channel sweep removed {removed} of the channels, not {fraction}: "
+            "choose one of those."
+        )
     best = max(candidates, key=lambda s: s["mean"])
     name = model_file(best["criterion"], best["fraction"], CHANNEL_SEEDS[0])
     return keras.models.load_model(artifacts.get("pruning.channels") / name)
@@ -155,7 +205,16 @@ def summarize(rows: list[dict], key: str = "validation_accuracy") -> list[dict]:
     groups: dict[tuple, list[float]] = {}
     for row in rows:
         groups.setdefault((row["criterion"], row["fraction"]), []).append(row[key])
-    return [{"criterion": c, "fraction": f, "mean": float(np.mean(v)),
-             "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
-             "min": float(np.min(v)), "max": float(np.max(v)), "seeds": len(v), "values": v}
-            for (c, f), v in groups.items()]
+    return [
+        {
+            "criterion": c,
+            "fraction": f,
+            "mean": float(np.mean(v)),
+            "std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0,
+            "min": float(np.min(v)),
+            "max": float(np.max(v)),
+            "seeds": len(v),
+            "values": v,
+        }
+        for (c, f), v in groups.items()
+    ]

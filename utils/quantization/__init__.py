@@ -12,34 +12,88 @@ latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and act
 notebooks, tests and the other modules use as ``quantization.<name>``.
 """
 
-from utils.quantization.conversion import (calibration_images, dequantize, quantize,
-                                           round_half_away)
+from utils.quantization.conversion import calibration_images, dequantize, quantize, round_half_away
 from utils.quantization.footprint import activation_bytes, peak_live_bytes, sizes
 from utils.quantization.fp8 import FP8_DTYPES, WEIGHT_FORMATS, round_weights, rounding_errors
-from utils.quantization.int8_conv import (CONV_STAGES, conv_accumulator, conv_multiplier,
-                                          int8_conv_stages, multiply_by_quantized_multiplier,
-                                          quantize_multiplier, tie_probe)
-from utils.quantization.litert import (KERNELS, LiteModel, evaluate, latencies,
-                                       quantize_in_litert, quantized_tensors, split_arrays)
+from utils.quantization.int8_conv import (
+    CONV_STAGES,
+    conv_accumulator,
+    conv_multiplier,
+    int8_conv_stages,
+    multiply_by_quantized_multiplier,
+    quantize_multiplier,
+    tie_probe,
+)
+from utils.quantization.litert import (
+    KERNELS,
+    LiteModel,
+    evaluate,
+    latencies,
+    quantize_in_litert,
+    quantized_tensors,
+    split_arrays,
+)
 from utils.quantization.recipe import FORMATS, convert, representative_images
-from utils.quantization.references import (REFERENCE_CALIBRATION, published_latencies,
-                                           published_quantization_results, reference_latencies,
-                                           reference_models)
-from utils.quantization.variants import (CALIBRATION_IMAGES, GRID_FILE, GRID_FILTERS_REMOVED,
-                                         GRID_SPARSITIES, RUNS_PER_TIMING, filters_removed_model,
-                                         grid, grid_row, variant_scores)
+from utils.quantization.references import (
+    REFERENCE_CALIBRATION,
+    published_latencies,
+    published_quantization_results,
+    reference_latencies,
+    reference_models,
+)
+from utils.quantization.variants import (
+    CALIBRATION_IMAGES,
+    GRID_FILE,
+    GRID_FILTERS_REMOVED,
+    GRID_SPARSITIES,
+    RUNS_PER_TIMING,
+    filters_removed_model,
+    grid,
+    grid_row,
+    variant_scores,
+)
 
 __all__ = [
-    "calibration_images", "dequantize", "quantize", "round_half_away",
-    "activation_bytes", "peak_live_bytes", "sizes",
-    "FP8_DTYPES", "WEIGHT_FORMATS", "round_weights", "rounding_errors",
-    "CONV_STAGES", "conv_accumulator", "conv_multiplier", "int8_conv_stages",
-    "multiply_by_quantized_multiplier", "quantize_multiplier", "tie_probe",
-    "KERNELS", "LiteModel", "evaluate", "latencies", "quantize_in_litert", "quantized_tensors",
+    "calibration_images",
+    "dequantize",
+    "quantize",
+    "round_half_away",
+    "activation_bytes",
+    "peak_live_bytes",
+    "sizes",
+    "FP8_DTYPES",
+    "WEIGHT_FORMATS",
+    "round_weights",
+    "rounding_errors",
+    "CONV_STAGES",
+    "conv_accumulator",
+    "conv_multiplier",
+    "int8_conv_stages",
+    "multiply_by_quantized_multiplier",
+    "quantize_multiplier",
+    "tie_probe",
+    "KERNELS",
+    "LiteModel",
+    "evaluate",
+    "latencies",
+    "quantize_in_litert",
+    "quantized_tensors",
     "split_arrays",
-    "FORMATS", "convert", "representative_images",
-    "REFERENCE_CALIBRATION", "published_latencies", "published_quantization_results",
-    "reference_latencies", "reference_models",
-    "CALIBRATION_IMAGES", "GRID_FILE", "GRID_FILTERS_REMOVED", "GRID_SPARSITIES",
-    "RUNS_PER_TIMING", "filters_removed_model", "grid", "grid_row", "variant_scores",
+    "FORMATS",
+    "convert",
+    "representative_images",
+    "REFERENCE_CALIBRATION",
+    "published_latencies",
+    "published_quantization_results",
+    "reference_latencies",
+    "reference_models",
+    "CALIBRATION_IMAGES",
+    "GRID_FILE",
+    "GRID_FILTERS_REMOVED",
+    "GRID_SPARSITIES",
+    "RUNS_PER_TIMING",
+    "filters_removed_model",
+    "grid",
+    "grid_row",
+    "variant_scores",
 ]

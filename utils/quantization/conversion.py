@@ -14,12 +14,14 @@ from utils import data
 
 tf.get_logger().setLevel("ERROR")  # the converter logs every temporary SavedModel it writes
 
+
 def calibration_images(count: int, split: str = "train") -> np.ndarray:
     """The first ``count`` images of ``split`` as floats in [0, 1]: the representative dataset
     from which full-integer conversion learns each activation's range."""
     if count < 1:
-        raise ValueError(f"count={count}: full-integer conversion needs at least 1 calibration "
-                         "image.")
+        raise ValueError(
+            f"count={count}: full-integer conversion needs at least 1 calibration image."
+        )
     images = [image for image, _ in data.load(split).take(count).as_numpy_iterator()]
     return np.stack(images).astype(np.float32) / 255.0
 

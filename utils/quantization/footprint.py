@@ -10,13 +10,21 @@ import numpy as np
 from tensorflow.lite.python import schema_py_generated as schema
 
 
-_NUMPY_TYPES = {schema.TensorType.FLOAT32: np.float32, schema.TensorType.FLOAT16: np.float16,
-                schema.TensorType.INT8: np.int8, schema.TensorType.INT32: np.int32}
+_NUMPY_TYPES = {
+    schema.TensorType.FLOAT32: np.float32,
+    schema.TensorType.FLOAT16: np.float16,
+    schema.TensorType.INT8: np.int8,
+    schema.TensorType.INT32: np.int32,
+}
 # Operators whose constant inputs are parameters (weights and biases); float16 weights reach
 # their layer through a DEQUANTIZE. Other constants (a reshape's target shape) are not counted.
-_WEIGHTED_OPS = {schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.DEPTHWISE_CONV_2D,
-                 schema.BuiltinOperator.FULLY_CONNECTED, schema.BuiltinOperator.TRANSPOSE_CONV,
-                 schema.BuiltinOperator.DEQUANTIZE}
+_WEIGHTED_OPS = {
+    schema.BuiltinOperator.CONV_2D,
+    schema.BuiltinOperator.DEPTHWISE_CONV_2D,
+    schema.BuiltinOperator.FULLY_CONNECTED,
+    schema.BuiltinOperator.TRANSPOSE_CONV,
+    schema.BuiltinOperator.DEQUANTIZE,
+}
 
 
 def _parameter_tensors(model):
@@ -40,18 +48,33 @@ def sizes(content: bytes) -> dict[str, int]:
             continue  # an activation, not a parameter
         values = np.frombuffer(buffer.DataAsNumpy().tobytes(), _NUMPY_TYPES[tensor.Type()])
         nonzero += int(np.count_nonzero(values)) * values.itemsize
-    return {"file_bytes": len(content), "gzip_bytes": len(gzip.compress(content, compresslevel=9)),
-            "nonzero_bytes": nonzero}
+    return {
+        "file_bytes": len(content),
+        "gzip_bytes": len(gzip.compress(content, compresslevel=9)),
+        "nonzero_bytes": nonzero,
+    }
 
 
-_TYPE_BYTES = {schema.TensorType.FLOAT32: 4, schema.TensorType.FLOAT16: 2,
-               schema.TensorType.INT32: 4, schema.TensorType.UINT8: 1, schema.TensorType.INT64: 8,
-               schema.TensorType.BOOL: 1, schema.TensorType.INT16: 2, schema.TensorType.INT8: 1,
-               schema.TensorType.FLOAT64: 8}
+_TYPE_BYTES = {
+    schema.TensorType.FLOAT32: 4,
+    schema.TensorType.FLOAT16: 2,
+    schema.TensorType.INT32: 4,
+    schema.TensorType.UINT8: 1,
+    schema.TensorType.INT64: 8,
+    schema.TensorType.BOOL: 1,
+    schema.TensorType.INT16: 2,
+    schema.TensorType.INT8: 1,
+    schema.TensorType.FLOAT64: 8,
+}
 
 
-def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], list[int]]],
-                    graph_inputs: list[int], graph_outputs: list[int], persistent=()) -> int:
+def peak_live_bytes(
+    tensor_bytes: dict[int, int],
+    ops: list[tuple[list[int], list[int]]],
+    graph_inputs: list[int],
+    graph_outputs: list[int],
+    persistent=(),
+) -> int:
     """The largest total of tensors alive at once when ``ops`` (inputs, outputs) run in order.
 
     A tensor lives from the op that writes it (the start, for a graph input) to the last op
@@ -71,9 +94,13 @@ def peak_live_bytes(tensor_bytes: dict[int, int], ops: list[tuple[list[int], lis
             last[t] = i
     for t in list(graph_outputs) + list(persistent):
         last[t] = max(len(ops) - 1, 0)
-    return max((sum(tensor_bytes[t] for t in tensor_bytes
-                    if t in first and first[t] <= i <= last[t])
-                for i in range(max(len(ops), 1))), default=0)
+    return max(
+        (
+            sum(tensor_bytes[t] for t in tensor_bytes if t in first and first[t] <= i <= last[t])
+            for i in range(max(len(ops), 1))
+        ),
+        default=0,
+    )
 
 
 def activation_bytes(content: bytes) -> int:
@@ -102,5 +129,10 @@ def activation_bytes(content: bytes) -> int:
         if builtin == schema.BuiltinOperator.DEQUANTIZE and all(t in constant for t in inputs):
             persistent += outputs  # computed once at load, kept for every run
         ops.append((inputs, outputs))
-    return peak_live_bytes(tensor_bytes, ops, graph.InputsAsNumpy().tolist(),
-                           graph.OutputsAsNumpy().tolist(), persistent)
+    return peak_live_bytes(
+        tensor_bytes,
+        ops,
+        graph.InputsAsNumpy().tolist(),
+        graph.OutputsAsNumpy().tolist(),
+        persistent,
+    )

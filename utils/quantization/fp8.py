@@ -1,5 +1,4 @@
-"""Notebook 05: 8-bit floats (fp8, E4M3 and E5M2) against int8, as ways to store weights.
-"""
+"""Notebook 05: 8-bit floats (fp8, E4M3 and E5M2) against int8, as ways to store weights."""
 
 from __future__ import annotations
 
@@ -12,8 +11,10 @@ from utils.quantization.conversion import round_half_away
 
 WEIGHT_FORMATS = ("float8 E4M3", "float8 E5M2", "int8 per channel")
 # TensorFlow's fp8 dtypes (their NumPy types are ml_dtypes', which TensorFlow installs).
-FP8_DTYPES = {"float8 E4M3": tf.dtypes.experimental.float8_e4m3fn,
-              "float8 E5M2": tf.dtypes.experimental.float8_e5m2}
+FP8_DTYPES = {
+    "float8 E4M3": tf.dtypes.experimental.float8_e4m3fn,
+    "float8 E5M2": tf.dtypes.experimental.float8_e5m2,
+}
 
 
 def round_weights(kernel, fmt: str) -> np.ndarray:
@@ -45,5 +46,8 @@ def rounding_errors(kernels: list[np.ndarray], fmt: str) -> dict[str, float]:
         nonzero = np.abs(kernel).ravel() > 0
         relative.append(error[nonzero] / np.abs(kernel).ravel()[nonzero])
     error, relative = np.concatenate(errors), np.concatenate(relative)
-    return {"mean_abs_error": float(error.mean()), "max_abs_error": float(error.max()),
-            "median_relative_error": float(measure.percentile(relative, 50))}
+    return {
+        "mean_abs_error": float(error.mean()),
+        "max_abs_error": float(error.max()),
+        "median_relative_error": float(measure.percentile(relative, 50)),
+    }

@@ -32,14 +32,16 @@ def conv_accumulator(x, x_zero: int, weights, bias) -> np.ndarray:
     w = np.asarray(weights).astype(np.int64)
     k = w.shape[1]
     pad = k // 2
-    shifted = np.pad(np.asarray(x).astype(np.int64) - int(x_zero),
-                     ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    shifted = np.pad(
+        np.asarray(x).astype(np.int64) - int(x_zero), ((0, 0), (pad, pad), (pad, pad), (0, 0))
+    )
     height, width = np.asarray(x).shape[1:3]
     accumulator = np.zeros(np.asarray(x).shape[:3] + (w.shape[0],), np.int64)
     for i in range(k):
         for j in range(w.shape[2]):
-            accumulator += np.einsum("nhwc,oc->nhwo", shifted[:, i:i + height, j:j + width],
-                                     w[:, i, j])
+            accumulator += np.einsum(
+                "nhwc,oc->nhwo", shifted[:, i : i + height, j : j + width], w[:, i, j]
+            )
     return (accumulator + np.asarray(bias, np.int64)).astype(np.int32)
 
 
@@ -98,15 +100,22 @@ def int8_conv_stages(x, layer: dict, kernels: str = "default") -> dict[str, np.n
     if kernels == "default":
         rounded = np.rint(scaled)
     elif kernels in ("builtin", "reference"):
-        real = (np.float64(np.float32(layer["x_scale"])) * np.asarray(layer["w_scales"], np.float64)
-                / np.float64(np.float32(layer["y_scale"])))
+        real = (
+            np.float64(np.float32(layer["x_scale"]))
+            * np.asarray(layer["w_scales"], np.float64)
+            / np.float64(np.float32(layer["y_scale"]))
+        )
         rounded = multiply_by_quantized_multiplier(accumulator, real)
     else:
         raise ValueError(f"Unknown kernels {kernels!r}: use 'default' or 'builtin'.")
     low = int(layer["y_zero"]) if layer.get("relu") else -128
     output = np.clip(rounded + int(layer["y_zero"]), low, 127).astype(np.int8)
-    return {"accumulator": accumulator, "multiplier": multiplier, "scaled": scaled,
-            "output": output}
+    return {
+        "accumulator": accumulator,
+        "multiplier": multiplier,
+        "scaled": scaled,
+        "output": output,
+    }
 
 
 def tie_probe() -> tuple[np.ndarray, dict]:
@@ -117,7 +126,14 @@ def tie_probe() -> tuple[np.ndarray, dict]:
     weights = np.zeros((4, 3, 3, 2), np.int8)
     weights[:, 1, 1] = [[1, 0], [0, 1], [-3, 0], [127, 127]]  # the centre tap only
     weights[1, 0, 0] = [2, -1]  # one off-centre tap: the border (padding) counts
-    layer = {"weights": weights, "bias": np.array([0, 3, -1, 0], np.int32), "x_scale": 0.5,
-             "x_zero": 3, "w_scales": np.array([1.0, 1.0, 0.5, 2.0], np.float32), "y_scale": 1.0,
-             "y_zero": -10, "relu": True}
+    layer = {
+        "weights": weights,
+        "bias": np.array([0, 3, -1, 0], np.int32),
+        "x_scale": 0.5,
+        "x_zero": 3,
+        "w_scales": np.array([1.0, 1.0, 0.5, 2.0], np.float32),
+        "y_scale": 1.0,
+        "y_zero": -10,
+        "relu": True,
+    }
     return x, layer

@@ -18,9 +18,11 @@ KERNELS = ("reference", "builtin", "default")
 
 
 def _op_resolver(kernels: str):
-    resolvers = {"reference": OpResolverType.BUILTIN_REF,
-                 "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-                 "default": OpResolverType.AUTO}
+    resolvers = {
+        "reference": OpResolverType.BUILTIN_REF,
+        "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        "default": OpResolverType.AUTO,
+    }
     if kernels not in resolvers:
         raise ValueError(f"Unknown kernels {kernels!r}: use one of {', '.join(KERNELS)}.")
     return resolvers[kernels]
@@ -54,8 +56,9 @@ def quantize_in_litert(x, scale: float, zero_point: int, kernels: str = "referen
     model.subgraphs, model.buffers = [graph], [schema.BufferT()]
     builder = flatbuffers.Builder(1024)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    interpreter = Interpreter(model_content=bytes(builder.Output()),
-                              experimental_op_resolver_type=_op_resolver(kernels))
+    interpreter = Interpreter(
+        model_content=bytes(builder.Output()), experimental_op_resolver_type=_op_resolver(kernels)
+    )
     interpreter.allocate_tensors()
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], values.reshape(-1))
     interpreter.invoke()
@@ -91,8 +94,10 @@ class LiteModel:
         expected = tuple(self.input["shape"][1:])
         if images.ndim != 4 or images.shape[1:] != expected:
             shape = ", ".join(map(str, expected))
-            raise ValueError(f"The images have shape {images.shape}, but the model takes a batch "
-                             f"of {expected} images: give an array of shape (N, {shape}).")
+            raise ValueError(
+                f"The images have shape {images.shape}, but the model takes a batch "
+                f"of {expected} images: give an array of shape (N, {shape})."
+            )
         outputs = []
         for image in images:
             self.set_input(image[None])
@@ -118,21 +123,31 @@ def quantized_tensors(content: bytes) -> list[dict]:
             values = interpreter.get_tensor(tensor["index"])
         except ValueError:  # an activation: it has no values until the model runs
             continue
-        found.append({"name": tensor["name"], "shape": tuple(int(d) for d in tensor["shape"]),
-                      "values": values, "scales": q["scales"], "zero_points": q["zero_points"],
-                      "axis": q["quantized_dimension"]})
+        found.append(
+            {
+                "name": tensor["name"],
+                "shape": tuple(int(d) for d in tensor["shape"]),
+                "values": values,
+                "scales": q["scales"],
+                "zero_points": q["zero_points"],
+                "axis": q["quantized_dimension"],
+            }
+        )
     return found
 
 
 def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
     """All of ``split`` as float images in [0, 1] and integer labels."""
     pairs = list(data.load(split).as_numpy_iterator())
-    return (np.stack([image for image, _ in pairs]).astype(np.float32) / 255.0,
-            np.array([label for _, label in pairs]))
+    return (
+        np.stack([image for image, _ in pairs]).astype(np.float32) / 255.0,
+        np.array([label for _, label in pairs]),
+    )
 
 
-def evaluate(content: bytes, images: np.ndarray, labels: np.ndarray,
-             reference: np.ndarray | None = None) -> dict[str, float]:
+def evaluate(
+    content: bytes, images: np.ndarray, labels: np.ndarray, reference: np.ndarray | None = None
+) -> dict[str, float]:
     """Accuracy of a ``.tflite`` model on ``images``, and (given the Keras model's probabilities
     ``reference``) the share of images where both pick the same class."""
     predicted = LiteModel(content).predict(images).argmax(axis=1)
@@ -142,8 +157,9 @@ def evaluate(content: bytes, images: np.ndarray, labels: np.ndarray,
     return scores
 
 
-def latencies(contents: dict[str, bytes], threads: int, runs: int,
-              warmup: int) -> dict[str, measure.Timing]:
+def latencies(
+    contents: dict[str, bytes], threads: int, runs: int, warmup: int
+) -> dict[str, measure.Timing]:
     """One-image latency of each model at ``threads`` threads, timed in turns (fair under load)."""
     calls = {}
     for name, content in contents.items():

@@ -32,8 +32,12 @@ def reference_models() -> dict[str, tuple[keras.Model, tuple[str, ...]]]:
 
 def _reference_settings() -> dict:
     cfg = config.settings()
-    return {"runs": cfg.timing_runs, "warmup": cfg.timing_warmup, "image_size": cfg.image_size,
-            "recipe": "references/1"}
+    return {
+        "runs": cfg.timing_runs,
+        "warmup": cfg.timing_warmup,
+        "image_size": cfg.image_size,
+        "recipe": "references/1",
+    }
 
 
 @artifacts.register("quantization.references", settings=_reference_settings)
@@ -46,11 +50,19 @@ def _build_references(folder: Path, settings: dict) -> None:
             print(f"{name} {fmt} ...", flush=True)
             content = convert(model, fmt, representative)
             for threads in (1, 2):
-                timing = latencies({name: content}, threads, settings["runs"],
-                                   settings["warmup"])[name]
-                rows.append({"model": name, "format": fmt, "threads": threads,
-                             "file_bytes": len(content), "p50_ms": timing.median_ms,
-                             "p95_ms": timing.p95_ms})
+                timing = latencies({name: content}, threads, settings["runs"], settings["warmup"])[
+                    name
+                ]
+                rows.append(
+                    {
+                        "model": name,
+                        "format": fmt,
+                        "threads": threads,
+                        "file_bytes": len(content),
+                        "p50_ms": timing.median_ms,
+                        "p95_ms": timing.p95_ms,
+                    }
+                )
         keras.backend.clear_session()
     (folder / "references.json").write_text(json.dumps(rows, indent=1))
 

@@ -25,10 +25,15 @@ GRID_FILE = "grid.json"
 
 
 def _grid_settings() -> dict:
-    return {"sweep": artifacts.path("pruning.sweep").name, "sparsities": GRID_SPARSITIES,
-            "channels": artifacts.path("pruning.channels").name,
-            "filters_removed": GRID_FILTERS_REMOVED, "calibration": CALIBRATION_IMAGES,
-            "formats": FORMATS, "recipe": "grid/4"}
+    return {
+        "sweep": artifacts.path("pruning.sweep").name,
+        "sparsities": GRID_SPARSITIES,
+        "channels": artifacts.path("pruning.channels").name,
+        "filters_removed": GRID_FILTERS_REMOVED,
+        "calibration": CALIBRATION_IMAGES,
+        "formats": FORMATS,
+        "recipe": "grid/4",
+    }
 
 
 def _label(method: str, sparsity: float, fmt: str) -> str:
@@ -44,34 +49,44 @@ def filters_removed_model(fraction: float) -> keras.Model:
     return pruning.best_channel_model(fraction)
 
 
-def variant_scores(content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarray]],
-                   reference: np.ndarray) -> dict:
+def variant_scores(
+    content: bytes, splits: dict[str, tuple[np.ndarray, np.ndarray]], reference: np.ndarray
+) -> dict:
     """One grid row's measurements of a converted model: accuracy on each split in ``splits``
     (``validation`` and ``test`` always; ``novel_accuracy`` None when there is no novel split),
     the image counts, agreement with the Keras model's test ``reference``, the three sizes and
     the estimated peak activation bytes."""
     test = evaluate(content, *splits["test"], reference)
-    return {"validation_accuracy": evaluate(content, *splits["validation"])["accuracy"],
-            "test_accuracy": test["accuracy"],
-            "novel_accuracy": (evaluate(content, *splits["novel"])["accuracy"]
-                               if "novel" in splits else None),
-            "validation_images": len(splits["validation"][1]),
-            "test_images": len(splits["test"][1]), "agreement": test["agreement"],
-            **sizes(content), "activation_bytes": activation_bytes(content)}
+    return {
+        "validation_accuracy": evaluate(content, *splits["validation"])["accuracy"],
+        "test_accuracy": test["accuracy"],
+        "novel_accuracy": (
+            evaluate(content, *splits["novel"])["accuracy"] if "novel" in splits else None
+        ),
+        "validation_images": len(splits["validation"][1]),
+        "test_images": len(splits["test"][1]),
+        "agreement": test["agreement"],
+        **sizes(content),
+        "activation_bytes": activation_bytes(content),
+    }
 
 
 @artifacts.register("quantization.grid", settings=_grid_settings)
 def _build_grid(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     sweep_folder = artifacts.get("pruning.sweep")
-    sources = {("magnitude", s): keras.models.load_model(sweep_folder
-                                                         / f"sparsity_{round(100 * s)}.keras")
-               for s in settings["sparsities"]}
+    sources = {
+        ("magnitude", s): keras.models.load_model(sweep_folder / f"sparsity_{round(100 * s)}.keras")
+        for s in settings["sparsities"]
+    }
     removed = settings["filters_removed"]
     sources["filters", removed] = filters_removed_model(removed)
     representative = calibration_images(settings["calibration"])
-    splits = {split: split_arrays(split) for split in ("validation", "test", "novel")
-              if split != "novel" or data.has_split("novel")}
+    splits = {
+        split: split_arrays(split)
+        for split in ("validation", "test", "novel")
+        if split != "novel" or data.has_split("novel")
+    }
     rows, contents = [], {}
     for (method, sparsity), model in sources.items():
         reference = model.predict(splits["test"][0], batch_size=256, verbose=0)
@@ -80,8 +95,15 @@ def _build_grid(folder: Path, settings: dict) -> None:
             content = convert(model, fmt, representative)
             name = _label(method, sparsity, fmt)
             (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(content)
-            rows.append({"variant": name, "method": method, "sparsity": sparsity, "format": fmt,
-                         **variant_scores(content, splits, reference)})
+            rows.append(
+                {
+                    "variant": name,
+                    "method": method,
+                    "sparsity": sparsity,
+                    "format": fmt,
+                    **variant_scores(content, splits, reference),
+                }
+            )
             contents[name] = content
     for threads in (1, 2):
         timings = latencies(contents, threads, RUNS_PER_TIMING * cfg.timing_runs, cfg.timing_warmup)
@@ -102,10 +124,15 @@ def grid() -> list[dict]:
 def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitude") -> dict:
     """The row of ``rows`` for one variant."""
     for row in rows:
-        if (row["method"] == method and row["format"] == fmt
-                and np.isclose(row["sparsity"], sparsity)):
+        if (
+            row["method"] == method
+            and row["format"] == fmt
+            and np.isclose(row["sparsity"], sparsity)
+        ):
             return row
-    sparsities = sorted({r['sparsity'] for r in rows if r['method'] == method})
-    raise ValueError(f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a "
-                     f"sparsity from {sparsities} and a "
-                     f"format from {', '.join(FORMATS)}.")
+    sparsities = sorted({r["sparsity"] for r in rows if r["method"] == method})
+    raise ValueError(
+        f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a "
+        f"sparsity from {sparsities} and a "
+        f"format from {', '.join(FORMATS)}."
+    )
