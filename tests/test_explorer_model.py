@@ -1,5 +1,5 @@
 """Notebook 08: the explorer's pure core (utils/explorer/model.py) on the synthetic grid: the
-budget, compute (one state of the explorer), the capstone's constraints, distance and outages."""
+budget, compute (one state of the explorer), int8-only devices, distance and outages."""
 
 import dataclasses
 import math
@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 
 from explorer_grid import (
-    CONSTRAINED,
-    CONSTRAINTS,
     PAYLOAD,
     devices,
     first,  # noqa: F401
@@ -225,7 +223,7 @@ def test_bad_settings_say_what_is_wrong(grid, devices, change, words):
         explorer.compute(grid, devices, explorer.Settings(**change))
 
 
-# ---------------------------------------------------------------- int8-only devices, constraints
+# ---------------------------------------------------------------- int8-only devices
 
 
 def test_on_an_int8_only_device_a_float_variant_cannot_run(grid, with_npu):
@@ -252,47 +250,6 @@ def test_on_an_int8_only_device_a_float_variant_cannot_run(grid, with_npu):
         match="NPU accepts only full-int8 models, and this one is float32: choose format='int8'",
     ):
         explorer.compute(grid, with_npu, explorer.Settings(device="NPU", format="float32"))
-
-
-def test_constraints_add_their_reasons_and_choose_again(grid, with_npu):
-    view = explorer.compute(grid, with_npu, CONSTRAINED)
-    # without the constraints the cloud wins (most accurate, any size)
-    assert view.best.where == "cloud"
-    constrained = explorer.constrain(view, CONSTRAINTS)
-    assert (constrained.best.variant, constrained.best.where) == ("80% pruned int8", "edge")
-    # filters removed: 80 % against 85 %, 5 points > 2 SE of the difference
-    assert constrained.within_noise == []
-    assert math.isclose(view.monthly_gigabytes, 1_600 * 30 * 86_400 * 30 / 1e9)
-    for edge, cloud in constrained.deployments:
-        assert any("over the 1 GB data plan" in r for r in cloud.reasons)
-        assert any("of RAM the app may use" in r for r in edge.reasons) == (
-            edge.size_bytes > 55_000
-        )
-    assert constrained.settings == view.settings and constrained.chosen == view.chosen
-
-
-def test_constraints_on_a_device_without_the_flag_still_refuse_float_models(grid, devices):
-    view = explorer.constrain(
-        explorer.compute(grid, devices, explorer.Settings(network="LTE")),
-        explorer.Constraints(int8_only=True),
-    )
-    edges = [edge for edge, _ in view.deployments]
-    assert all(
-        any("accepts only full-int8" in r for r in e.reasons) == (e.format != "int8") for e in edges
-    )
-
-
-def test_no_constraints_change_nothing(grid, devices):
-    view = explorer.compute(grid, devices, explorer.Settings(network="LTE", deadline_ms=1000))
-    assert explorer.constrain(view, explorer.Constraints()) == view
-
-
-@pytest.mark.parametrize(
-    "bad", [dict(ram_bytes=0), dict(monthly_gb=-1), dict(ram_bytes=float("nan"))]
-)
-def test_bad_constraints_say_what_is_wrong(bad):
-    with pytest.raises(ValueError, match=next(iter(bad))):
-        explorer.Constraints(**bad)
 
 
 # ---------------------------------------------------------------- distance, and outages

@@ -25,7 +25,8 @@ The package, each module importing only those above it:
 - ``variants``: the grid as the explorer reads it (bytes on the device, accuracy ± SE, noise, the
   Pareto front, the variants a device accepts, a variant's time on a device);
 - ``sentences``: the phrases (a duration, an accuracy, a variant, the outages' toll);
-- ``model``: the pure core (:class:`Settings`, :class:`View`, :func:`compute`, :func:`constrain`);
+- ``model``: the pure core (:class:`Settings`, :class:`View`, :func:`compute`);
+- ``constraints``: the capstone's :class:`Constraints` and :func:`constrain`, on top of a View;
 - ``budget``: the decision and the budget table, generated from a View;
 - ``plots``: the two figures; ``widgets``: the :class:`Explorer`;
 - ``app``: ``python -m utils.explorer`` (``make explore``) serves notebook 08 as a standalone app
@@ -34,19 +35,17 @@ The package, each module importing only those above it:
 
 from utils.explorer.app import NOTEBOOK, kernel_folder, main, serve, voila_command
 from utils.explorer.budget import SHOW_TIED, budget_table, decision
+from utils.explorer.constraints import Constraints, constrain, constraint_reasons
 from utils.explorer.model import (
     CLOUD,
     EDGE,
     SAMPLES,
-    Constraints,
     Deployment,
     Settings,
     View,
     best_deployment,
     budget_reasons,
     compute,
-    constrain,
-    constraint_reasons,
     default_payload_bytes,
     input_bytes,
     lost_to_outages,
