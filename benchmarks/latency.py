@@ -59,7 +59,8 @@ def main() -> None:
     frame = len(serving.encode_jpeg(serving.camera_frame(1920, 1080)))
     lte = latency.network("LTE")
     print(
-        f"\nOne 1080p JPEG ({frame:,} bytes) over LTE, A100 floor, median ms by stage (260 ms promotion assumed):"
+        f"\nOne 1080p JPEG ({frame:,} bytes) over LTE, A100 floor, median ms by stage "
+        "(260 ms promotion assumed):"
     )
     for state in ("warm", "cold"):
         stages = latency.request_stages(frame, lte, 0.470, cold=state == "cold", promotion_ms=260)
@@ -77,11 +78,13 @@ def main() -> None:
     simulated = measure.percentile(measured.simulated(REQUESTS), 50)
     error = simulated / measured.median_ms - 1
     print(
-        f"\nLoopback server, profile {args.profile}: {args.requests} requests of a {len(payload):,}-byte JPEG"
+        f"\nLoopback server, profile {args.profile}: {args.requests} requests of a "
+        f"{len(payload):,}-byte JPEG"
     )
     print(
-        f"  measured: empty round trip {measure.percentile(measured.empty_rtt_ms, 50):.3f} ms, server "
-        f"{measure.percentile(measured.server_ms, 50):.3f} ms, link {measured.bandwidth_mbps:,.0f} Mbit/s"
+        f"  measured: empty round trip {measure.percentile(measured.empty_rtt_ms, 50):.3f} ms, "
+        f"server {measure.percentile(measured.server_ms, 50):.3f} ms, "
+        f"link {measured.bandwidth_mbps:,.0f} Mbit/s"
     )
     print(
         f"  median end to end: real {measured.median_ms:.3f} ms, simulated {simulated:.3f} ms "

@@ -54,7 +54,8 @@ def main() -> None:
     print(
         "prepare seconds: "
         + ", ".join(f"{s:.1f}" for s in seconds)
-        + f"; median {statistics.median(seconds):.1f} s ({total / statistics.median(seconds):,.0f} images/s)"
+        + f"; median {statistics.median(seconds):.1f} s "
+        f"({total / statistics.median(seconds):,.0f} images/s)"
     )
     print("training pipeline, median images/s of epochs 2-6 (last repeat):")
     for (cache, prefetch), rate in rates.items():

@@ -34,7 +34,8 @@ def main() -> None:
 
     rows = pruning.sweep()
     print(
-        f"\nprofile {args.profile}\n{'sparsity':>9}{'validation':>12}{'test':>8}{'gzip bytes':>12}{'latency ms':>12}"
+        f"\nprofile {args.profile}\n{'sparsity':>9}{'validation':>12}{'test':>8}"
+        f"{'gzip bytes':>12}{'latency ms':>12}"
     )
     for row in rows:
         print(
@@ -45,8 +46,8 @@ def main() -> None:
     drop = 100 * (dense["validation_accuracy"] - sparse["validation_accuracy"])
     ratio = sparse["gzip_bytes"] / dense["gzip_bytes"]
     print(
-        f"80 %: validation accuracy {drop:+.1f} points below dense (target <= 2); gzip {ratio:.2f} x "
-        f"dense, {1 / ratio:.1f}x smaller (tfmot's guide: about 3x on MNIST)"
+        f"80 %: validation accuracy {drop:+.1f} points below dense (target <= 2); "
+        f"gzip {ratio:.2f} x dense, {1 / ratio:.1f}x smaller (tfmot's guide: about 3x on MNIST)"
     )
 
     start = time.perf_counter()
@@ -55,7 +56,8 @@ def main() -> None:
     manifest = artifacts.get("pruning.channels") / artifacts.MANIFEST
     print(
         f"\nchannel sweep: {built:.0f} s to load or build now "
-        f"({manifest.read_text().split('build_seconds')[1].split(',')[0].strip(': ')} s when it was built)"
+        f"({manifest.read_text().split('build_seconds')[1].split(',')[0].strip(': ')} s "
+        "when it was built)"
     )
     budget = pruning.channel_budget()
     print(
@@ -73,7 +75,8 @@ def main() -> None:
         for s in pruning.summarize(channels["rows"], "just_cut_validation_accuracy")
     }
     print(
-        f"{'criterion':>18}{'removed':>8}{'parameters':>11}{'just cut':>10}{'validation mean ± std':>24}{'range':>15}"
+        f"{'criterion':>18}{'removed':>8}{'parameters':>11}{'just cut':>10}"
+        f"{'validation mean ± std':>24}{'range':>15}"
     )
     params = {(r["criterion"], r["fraction"]): r["parameters"] for r in channels["rows"]}
     for s in summary:
@@ -126,7 +129,8 @@ def main() -> None:
         cfg.timing_warmup,
     )
     print(
-        f"\n{'':>30}{'parameters':>11}{'Keras p50':>11}{'float32 p50/p95':>18}{'int8 p50/p95':>16}  (ms, 1 image, LiteRT 1 thread)"
+        f"\n{'':>30}{'parameters':>11}{'Keras p50':>11}{'float32 p50/p95':>18}"
+        f"{'int8 p50/p95':>16}  (ms, 1 image, LiteRT 1 thread)"
     )
     for name, m in models.items():
         f32, i8 = lite[f"{name} float32"], lite[f"{name} int8"]
@@ -138,8 +142,10 @@ def main() -> None:
     speedup = lite[f"{names[0]} int8"].median_ms / lite[f"{names[1]} int8"].median_ms
     drop = 100 * (dense_val - best["mean"])
     print(
-        f"goal: >= 2x lower LiteRT int8 p50 at <= 2 points validation drop; measured {speedup:.2f}x at "
-        f"{drop:+.1f} points (seeds {100 * (dense_val - best['max']):+.1f} to {100 * (dense_val - best['min']):+.1f}): "
+        "goal: >= 2x lower LiteRT int8 p50 at <= 2 points validation drop; "
+        f"measured {speedup:.2f}x at {drop:+.1f} points "
+        f"(seeds {100 * (dense_val - best['max']):+.1f} to "
+        f"{100 * (dense_val - best['min']):+.1f}): "
         + ("reached" if speedup >= 2 and drop <= 2 else "not reached")
     )
 

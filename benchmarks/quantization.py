@@ -30,8 +30,8 @@ def main() -> None:
     grid = quantization.grid()
     print(f"grid ready in {time.perf_counter() - start:.1f} s ({args.profile} profile)\n")
     print(
-        "| variant | validation | test | novel | agreement | file B | gzip B | non-zero B | activation B | "
-        "p50 1t ms | p95 1t ms | p50 2t ms | p95 2t ms |"
+        "| variant | validation | test | novel | agreement | file B | gzip B | non-zero B | "
+        "activation B | p50 1t ms | p95 1t ms | p50 2t ms | p95 2t ms |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in grid:
@@ -39,10 +39,10 @@ def main() -> None:
             "—" if r["novel_accuracy"] is None else f"{r['novel_accuracy']:.3f}"
         )  # no novel split
         print(
-            f"| {r['variant']} | {r['validation_accuracy']:.3f} | {r['test_accuracy']:.3f} | {novel} | "
-            f"{r['agreement']:.3f} | {r['file_bytes']:,} | {r['gzip_bytes']:,} | {r['nonzero_bytes']:,} | "
-            f"{r['activation_bytes']:,} | {r['p50_ms_1t']:.3f} | {r['p95_ms_1t']:.3f} | {r['p50_ms_2t']:.3f} | "
-            f"{r['p95_ms_2t']:.3f} |"
+            f"| {r['variant']} | {r['validation_accuracy']:.3f} | {r['test_accuracy']:.3f} | "
+            f"{novel} | {r['agreement']:.3f} | {r['file_bytes']:,} | {r['gzip_bytes']:,} | "
+            f"{r['nonzero_bytes']:,} | {r['activation_bytes']:,} | {r['p50_ms_1t']:.3f} | "
+            f"{r['p95_ms_1t']:.3f} | {r['p50_ms_2t']:.3f} | {r['p95_ms_2t']:.3f} |"
         )
 
     f32, i8 = quantization.grid_row(grid, 0, "float32"), quantization.grid_row(grid, 0, "int8")
@@ -52,7 +52,8 @@ def main() -> None:
     )
     print(
         f"  size {i8['file_bytes'] / f32['file_bytes']:.3f}×, accuracy drop "
-        f"{(f32['test_accuracy'] - i8['test_accuracy']) * 100:+.1f} points, p50 {i8['p50_ms_1t'] / f32['p50_ms_1t']:.2f}×"
+        f"{(f32['test_accuracy'] - i8['test_accuracy']) * 100:+.1f} points, "
+        f"p50 {i8['p50_ms_1t'] / f32['p50_ms_1t']:.2f}×"
     )
     print(
         "80 % pruned + int8 + gzip vs dense float32 file (goals: ≤ 0.12×, accuracy drop ≤ 2 points)"
@@ -65,7 +66,8 @@ def main() -> None:
     print("\nreference networks measured here (LiteRT, random weights)")
     for r in quantization.reference_latencies():
         print(
-            f"  {r['model']:>22} {r['format']:>8} {r['threads']} thread(s): p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms"
+            f"  {r['model']:>22} {r['format']:>8} {r['threads']} thread(s): "
+            f"p50 {r['p50_ms']:.3f} ms, p95 {r['p95_ms']:.3f} ms"
         )
 
 

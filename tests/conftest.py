@@ -19,9 +19,9 @@ def isolated_build(tmp_path, monkeypatch):
 
 @pytest.fixture
 def catalogued(tmp_path_factory, monkeypatch):
-    """``catalogued(notebook, *keys, unit="n", chart="", label=None)``: a copy of the course's catalogue of figures
-    with these keys added, made the catalogue (COURSE_FIGURES_DIR) for this test and the
-    processes it starts."""
+    """``catalogued(notebook, *keys, unit="n", chart="", label=None)``: a copy of the course's
+    catalogue of figures with these keys added, made the catalogue (COURSE_FIGURES_DIR) for this
+    test and the processes it starts."""
     folder = tmp_path_factory.mktemp("figures")
     for path in figures.CATALOGUE_DIR.glob("*.csv"):
         shutil.copy(path, folder / path.name)

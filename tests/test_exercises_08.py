@@ -106,9 +106,10 @@ def test_none_when_nothing_qualifies(grid, devices, capsys):
         check_deployment_choice(("50% pruned dynamic", "edge"), grid, devices, impossible)
 
 
-# ---------------------------------------------------------------- the capstone: constraints the explorer's budget lacks
-# An int8-only NPU, 55 kB of RAM, a 1 GB data plan (test_explorer.CONSTRAINED, CONSTRAINTS): the answer is
-# 80% pruned int8 at the edge (36 kB, 85 %); the cloud is over the plan (124.4 GB a month).
+# ---------------------------------------- the capstone: constraints the explorer's budget lacks
+# An int8-only NPU, 55 kB of RAM, a 1 GB data plan (test_explorer.CONSTRAINED, CONSTRAINTS): the
+# answer is 80% pruned int8 at the edge (36 kB, 85 %); the cloud is over the plan (124.4 GB a
+# month).
 
 
 def test_the_capstone_answer_is_correct(grid, with_npu, capsys):

@@ -48,14 +48,16 @@ def wait_for_port(port: int, server: subprocess.Popen, log: Path) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(
-                f"The explorer app exited ({server.returncode}) before serving:\n{log.read_text()[-3000:]}"
+                f"The explorer app exited ({server.returncode}) before serving:\n"
+                f"{log.read_text()[-3000:]}"
             )
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.5)
     pytest.fail(
-        f"The explorer app did not listen on port {port} within {STARTUP_S} s:\n{log.read_text()[-3000:]}"
+        f"The explorer app did not listen on port {port} within {STARTUP_S} s:\n"
+        f"{log.read_text()[-3000:]}"
     )
 
 
@@ -200,8 +202,10 @@ def test_the_page_shows_no_code_and_cannot_run_any(page, tmp_path):
     marker = tmp_path / "ran"
     replies = page.evaluate(
         """async (code) => {
-        const kernel = JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId;
-        const socket = new WebSocket(location.href.replace(/^http/, 'ws') + 'api/kernels/' + kernel + '/channels');
+        const kernel = JSON.parse(
+            document.getElementById('jupyter-config-data').textContent).kernelId;
+        const socket = new WebSocket(
+            location.href.replace(/^http/, 'ws') + 'api/kernels/' + kernel + '/channels');
         const replies = [];
         let answered;
         const done = new Promise(resolve => answered = resolve);
@@ -215,8 +219,8 @@ def test_the_page_shows_no_code_and_cannot_run_any(page, tmp_path):
             header: {msg_id: type + Math.random(), msg_type: type, session: 'probe', username: '',
                      date: new Date().toISOString(), version: '5.3'},
             parent_header: {}, metadata: {}, content: content, channel: 'shell', buffers: []}));
-        send('execute_request', {code: code, silent: false, store_history: false, user_expressions: {},
-                                 allow_stdin: false, stop_on_error: true});
+        send('execute_request', {code: code, silent: false, store_history: false,
+                                 user_expressions: {}, allow_stdin: false, stop_on_error: true});
         send('kernel_info_request', {});  // answered after the execute_request, were it run
         await Promise.race([done, new Promise(resolve => setTimeout(resolve, 20000))]);
         await new Promise(resolve => setTimeout(resolve, 1000));

@@ -1,8 +1,8 @@
-"""The nbgrader round trip (tools.grading): every notebook is released by nbgrader's generate_assignment
-(which checks its metadata without executing it), and one light notebook is autograded, in the
-smoke profile, as four students would submit it: untouched, the instructor's solutions, partly
-right, and with a locked check cell edited. Written answers are released as "YOUR ANSWER HERE" and
-left for a person to grade."""
+"""The nbgrader round trip (tools.grading): every notebook is released by nbgrader's
+generate_assignment (which checks its metadata without executing it), and one light notebook is
+autograded, in the smoke profile, as four students would submit it: untouched, the instructor's
+solutions, partly right, and with a locked check cell edited. Written answers are released as
+"YOUR ANSWER HERE" and left for a person to grade."""
 
 import csv
 import re
@@ -21,8 +21,8 @@ ROOT = config.ROOT
 # and full, and with written answers, which wait for a person: 02 (three check cells, two written
 # answers) runs in about 25 s in smoke on the 2-core reference machine, its training cells included.
 NOTEBOOK = "02_training_keras"
-# A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and the
-# checker's hint that the feedback must show.
+# A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and
+# the checker's hint that the feedback must show.
 WRONG = (
     "answer_parameter_count",
     "predicted_params = 3 * 3 * 3 * 32 + 3 * 3 * 32 * 64 + 3 * 3 * 64 * 256",
@@ -127,7 +127,8 @@ def round_trip(course, tmp_path_factory):
     started = time.perf_counter()
     graded = grading.grade(folder, root)
     print(
-        f"autograde of {len(graded)} submissions of {NOTEBOOK}: {time.perf_counter() - started:.1f} s"
+        f"autograde of {len(graded)} submissions of {NOTEBOOK}: "
+        f"{time.perf_counter() - started:.1f} s"
     )
     print(grading.report(graded, root))
     return root, {g.student: g for g in graded}

@@ -79,7 +79,8 @@ def test_tflite_fixed_point_rounds_ties_otherwise():
     assert quantization.multiply_by_quantized_multiplier([[1, 3, -1, -3]], [0.5] * 4).tolist() == [
         [1, 2, 0, -1]
     ]
-    # × 0.25 (shift −1): then RoundingDivideByPOT sends the tie away from zero: 0.5 → 1, −0.5 → −1, 1.5 → 2.
+    # × 0.25 (shift −1): then RoundingDivideByPOT sends the tie away from zero:
+    # 0.5 → 1, −0.5 → −1, 1.5 → 2.
     assert quantization.multiply_by_quantized_multiplier([[2, -2, 6]], [0.25] * 3).tolist() == [
         [1, -1, 2]
     ]

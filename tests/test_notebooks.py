@@ -1,4 +1,4 @@
-"""The committed notebooks follow the course's conventions (DESIGN.md)."""
+"""The committed notebooks follow the course's conventions (CONTRIBUTING.md)."""
 
 import ast
 import re
@@ -48,9 +48,10 @@ def test_notebooks_are_numbered_in_sequence():
 
 # A notebook asserts facts that hold on every machine and dataset; an ordering of timings,
 # speed-ups, throughputs or accuracies (a bar, or one variant beating another) is a verdict
-# (utils.verdicts), never an assert (DESIGN.md). Equalities (arithmetic on a measured number)
-# stay facts. An ordering that holds on every machine (bytes, a sum of stages that includes a
-# round trip) says why in a comment on the assert's line: `# fact: ...`.
+# (utils.verdicts), never an assert (CONTRIBUTING.md: assert facts, state verdicts). Equalities
+# (arithmetic on a measured number) stay facts. An ordering that holds on every machine (bytes, a
+# sum of stages that includes a round trip) says why in a comment on the assert's line:
+# `# fact: ...`.
 MACHINE_DEPENDENT = re.compile(
     r"\b(\w*_ms|\w*latency\w*|\w*speedup\w*|\w*speed_up\w*|\w*images_per_s\w*|\w*per_second\w*|"
     r"\w*seconds\w*|\w*accuracy\w*|\w*throughput\w*|\w*_ratio|\w*_s)\b"
@@ -108,8 +109,9 @@ def test_the_conventions_check_catches_what_it_should():
     assert found == ["speedup <= 0.6", "test_accuracy > bar", "r['p50_ms'] < 2 * r['p95_ms']"]
 
 
-# Issue 14: each notebook opens with its time and 3–5 assessable objectives; 01–08 each have a
-# prediction made before its measurement and revealed after it, and a written "explain" answer.
+# Each notebook opens with its time and 3–5 assessable objectives (CONTRIBUTING.md: add a
+# notebook); 01–08 each have a prediction made before its measurement and revealed after it, and
+# a written "explain" answer.
 TIME = re.compile(r"^\*\*Time:\*\* about \d+ minutes", re.M)
 OBJECTIVES = "**After this notebook you can:**"
 STUDENT_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] != "00"]

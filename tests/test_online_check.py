@@ -1,4 +1,5 @@
-"""The catalogue dataset's online check honours HTTP(S)_PROXY and NO_PROXY (utils.data._require_online)."""
+"""The catalogue dataset's online check honours HTTP(S)_PROXY and NO_PROXY
+(utils.data._require_online)."""
 
 import socket
 

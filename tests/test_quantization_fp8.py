@@ -8,13 +8,16 @@ from utils import quantization
 
 
 def test_fp8_maps_the_largest_weight_to_the_largest_finite_value():
-    # E4M3's largest finite value is 448 = 1.75 × 2^8; with amax 0.5 the scale is 896, and 0.5 comes back exactly.
+    # E4M3's largest finite value is 448 = 1.75 × 2^8; with amax 0.5 the scale is 896, and 0.5 comes
+    # back exactly.
     w = np.array([[0.5, -0.25], [0.1, 0.0]], np.float32)
     e4m3 = quantization.round_weights(w, "float8 E4M3")
     assert e4m3[0, 0] == 0.5 and e4m3[0, 1] == -0.25 and e4m3[1, 1] == 0.0
-    # 0.1 × 896 = 89.6; E4M3 has 3 mantissa bits: between 64 and 128 the steps are 8, so 88 → 88 / 896.
+    # 0.1 × 896 = 89.6; E4M3 has 3 mantissa bits: between 64 and 128 the steps are 8,
+    # so 88 → 88 / 896.
     assert e4m3[1, 0] == pytest.approx(88 / 896)
-    # E5M2 (2 mantissa bits, largest 57344 = 1.75 × 2^15): 0.1 × 114688 = 11468.8, steps of 2048 there → 12288.
+    # E5M2 (2 mantissa bits, largest 57344 = 1.75 × 2^15): 0.1 × 114688 = 11468.8,
+    # steps of 2048 there → 12288.
     assert quantization.round_weights(w, "float8 E5M2")[1, 0] == pytest.approx(12288 / 114688)
 
 
@@ -30,7 +33,8 @@ def test_int8_per_channel_scale_and_half_step_bound():
 
 
 def test_fp8_error_is_relative_int8_error_is_absolute():
-    # fp8 keeps a few significant bits at every magnitude; int8 has equal steps, so tiny weights lose most.
+    # fp8 keeps a few significant bits at every magnitude; int8 has equal steps, so tiny weights
+    # lose most.
     w = np.array([[1.0], [0.01], [0.003]], np.float32)
     int8 = quantization.round_weights(w, "int8 per channel")
     e4m3 = quantization.round_weights(w, "float8 E4M3")

@@ -140,7 +140,8 @@ def test_update_reference_saves_a_full_run_and_refuses_smoke(tmp_path, reference
         series,
         "00_first.ipynb",
         "from utils import config, results\nconfig.use_profile(PROFILE)\n"
-        "results.record('00_first', 'pi', 3.0 if config.profile_name() == 'full' else 9.0, 'units')",
+        "results.record('00_first', 'pi', "
+        "3.0 if config.profile_name() == 'full' else 9.0, 'units')",
     )
 
     assert (

@@ -116,8 +116,8 @@ def ensure(
         )
     update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
     say(
-        "No Chromium found: installing Debian's chromium package with apt-get for the explorer's browser "
-        f"test ({' '.join(command)}) ..."
+        "No Chromium found: installing Debian's chromium package with apt-get for the explorer's "
+        f"browser test ({' '.join(command)}) ..."
     )
     if dry_run:
         say("+ " + " ".join(update))

@@ -17,8 +17,8 @@ The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), wit
   ``nbgrader autograde`` runs each in the smoke profile (``COURSE_PROFILE=smoke``) with a per-cell
   timeout sized for the training cells; a submission that edited or deleted a locked cell (a check
   cell, or any read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader grades
-  the cell as released); ``nbgrader generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``
-  and ``nbgrader export`` the gradebook ``grades.csv``.
+  the cell as released); ``nbgrader generate_feedback`` writes
+  ``feedback/<student>/<assignment>/*.html`` and ``nbgrader export`` the gradebook ``grades.csv``.
 
 A failing check cell scores 0 and shows the checker's plain-words hint in the feedback; a student's
 cell that crashes costs the points of the checks that depend on it, and the run goes on (nbgrader
@@ -40,10 +40,10 @@ from pathlib import Path
 from utils import config
 
 COURSE_ID = "dl-training-vs-inference"
-# Per-cell timeout. On the 2-core reference machine the longest cell of a full run with the cache warm
-# took 49 s (notebooks 04 and 05); with the cache cold one cell builds an upstream artifact first (the
-# full profile's channel sweep took 443 s). Grading runs the smaller smoke profile: 600 s covers a
-# cold cache on a slower laptop and still stops a student's endless loop.
+# Per-cell timeout. On the 2-core reference machine the longest cell of a full run with the cache
+# warm took 49 s (notebooks 04 and 05); with the cache cold one cell builds an upstream artifact
+# first (the full profile's channel sweep took 443 s). Grading runs the smaller smoke profile:
+# 600 s covers a cold cache on a slower laptop and still stops a student's endless loop.
 CELL_TIMEOUT_S = 600
 PROFILE = "smoke"
 CONFIG = """\
@@ -92,9 +92,11 @@ def write_config(root: Path) -> Path:
 
 
 def nbgrader(root: Path, *args: str, env: dict | None = None) -> str:
-    """Run one nbgrader command in the course directory; its log, or GradingError with the log's end."""
+    """Run one nbgrader command in the course directory; its log, or GradingError with the log's
+    end."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    # nbgrader runs `alembic` (its database migrations) from PATH: put this environment's scripts first
+    # nbgrader runs `alembic` (its database migrations) from PATH: put this environment's scripts
+    # first
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     done = subprocess.run(
         command,
@@ -127,7 +129,8 @@ def _api(config_file: Path):
 
 
 def assignments(sources: list[Path] | None = None, root: Path | None = None) -> list[Path]:
-    """``nbgrader generate_assignment`` for every notebook (or ``sources``); the released notebooks."""
+    """``nbgrader generate_assignment`` for every notebook (or ``sources``); the released
+    notebooks."""
     root = course_dir(root)
     api = _api(write_config(root))
     released = []
@@ -337,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "assignments":
             released = assignments()
             print(
-                f"{len(released)} assignments in {course_dir() / 'release'}: hand out these folders "
-                "(nbgrader release_assignment, or upload them to your LMS)."
+                f"{len(released)} assignments in {course_dir() / 'release'}: "
+                "hand out these folders (nbgrader release_assignment, or upload them to your LMS)."
             )
             return 0
         if args.submissions is None:

@@ -65,7 +65,8 @@ def headline_markdown(rows) -> str:
     lines = ["| figure | yours | reference | ratio | unit |", "|---|---:|---:|---:|---|"]
     lines += [
         f"| {chart}: {label} | {results.format_number(mine)} | "
-        f"{'—' if ref is None else results.format_number(ref)} | {results.ratio_text(mine, ref)} | {unit} |"
+        f"{'—' if ref is None else results.format_number(ref)} | "
+        f"{results.ratio_text(mine, ref)} | {unit} |"
         for chart, label, unit, mine, ref in rows
     ]
     return "\n".join(lines)
@@ -184,11 +185,14 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
         "td:nth-last-child(-n+4):not(:last-child){text-align:right}</style>"
         "</head><body><h1>Deep Learning Training vs Inference</h1>"
         f"<p>Executed in the <b>{profile}</b> profile on {datetime.date.today().isoformat()}, "
-        f"on {html.escape(reference_run.describe(reference_run.this_machine()))}. The reference machine: "
-        f"{html.escape(reference_run.describe(reference_run.reference_machine()))} (full profile).</p>"
+        f"on {html.escape(reference_run.describe(reference_run.this_machine()))}. "
+        "The reference machine: "
+        f"{html.escape(reference_run.describe(reference_run.reference_machine()))} "
+        "(full profile).</p>"
         f"<ol>{items}</ol><h2>Headline figures: yours · reference · ratio</h2>{picture}"
         f"{markdown(headline_markdown(rows))}"
-        f"<h2>Everything the series measured</h2>{markdown(results.table(profile, reference=reference))}"
+        "<h2>Everything the series measured</h2>"
+        f"{markdown(results.table(profile, reference=reference))}"
         "</body></html>",
         encoding="utf-8",
     )

@@ -316,7 +316,7 @@ def images_per_second(ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0) 
     return statistics.median(rates[1:])
 
 
-# ---------------------------------------------------------------- JPEG files, for the pipeline lesson
+# -------------------------------------------------------------- JPEG files, for the pipeline lesson
 
 JPEG_SIZE = 384  # pixels: photos on disk are larger than what the model sees
 JPEG_COUNT = 512  # files (at most the training split's size)

@@ -172,8 +172,8 @@ def _conv_diagnosis(answer, x, layer) -> tuple[str, str] | None:
             "rounding",
             quantization.round_half_away(s),
             "a tie (x.5) goes away from zero in your "
-            "code; this kernel rounds it to the even neighbour (np.rint), as XNNPACK's float-to-int "
-            "conversion does.",
+            "code; this kernel rounds it to the even neighbour (np.rint), as XNNPACK's "
+            "float-to-int conversion does.",
         ),
         ("rounding", np.ceil(s), "np.ceil rounds up; round to the nearest whole number."),
         (

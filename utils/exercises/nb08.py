@@ -117,8 +117,8 @@ def check_deployment_choice(
         if chosen.accuracy >= best.accuracy
         else (
             f" It is within noise of the most accurate, {best.variant} at the {best.where} "
-            f"({explorer.percent(best.accuracy, best.accuracy_se)}): the validation split cannot tell "
-            "them apart."
+            f"({explorer.percent(best.accuracy, best.accuracy_se)}): "
+            "the validation split cannot tell them apart."
         )
     )
     _correct(
