@@ -69,17 +69,40 @@ def test_a_cold_request_adds_the_radio_the_handshakes_and_slow_start():
     assert sum(extra.values()) == pytest.approx(260 + 2 * 53.1 + 47.8, abs=0.01)
     tls12 = latency.request_stages(300_000, lte, 0.5, cold=True, tls="1.2")
     assert tls12["TLS handshake"] == pytest.approx(2 * 53.1)
-    resumed = latency.request_stages(300_000, lte, 0.5, cold=True, tls="1.3 resumed (0-RTT)")
-    assert resumed["TLS handshake"] == 0
     with pytest.raises(ValueError, match="tls='1.1'"):
         latency.request_stages(1000, lte, 0.5, cold=True, tls="1.1")
 
 
+def test_tls_round_trips_are_the_rfcs_counts():
+    # the first byte of the request waits for: a full TLS 1.3 handshake, 1 round trip (RFC 8446,
+    # 2); TLS 1.2's full handshake, 2 (RFC 5246, 7.3, figure 1); a resumed session, 1 either way
+    # (RFC 5246, 7.3, figure 2: the abbreviated handshake; RFC 8446, 2.2: PSK); only TLS 1.3's
+    # 0-RTT early data goes with the first flight (RFC 8446, 2.3)
+    assert latency.TLS_ROUND_TRIPS == {
+        "none": 0,
+        "1.3": 1,
+        "1.2": 2,
+        "1.2 resumed": 1,
+        "1.3 resumed (PSK)": 1,
+        "1.3 0-RTT early data": 0,
+    }
+    lte = latency.network("LTE")  # 53.1 ms round trip
+    for tls, trips in (("1.2 resumed", 1), ("1.3 resumed (PSK)", 1), ("1.3 0-RTT early data", 0)):
+        stages = latency.request_stages(1000, lte, 0.5, cold=True, tls=tls)
+        assert stages["TLS handshake"] == pytest.approx(trips * 53.1)
+
+
 def test_loss_recovery_by_hand():
     assert latency.loss_recovery_ms(50, "tail loss probe") == 100  # PTO = 2 SRTT (RFC 8985)
-    assert latency.loss_recovery_ms(50, "tail loss probe", in_flight=1) == 300  # + WCDelAckT 200 ms
     # SRTT + Linux's 200 ms minimum
     assert latency.loss_recovery_ms(50, "retransmission timeout") == 250
+    # one segment in flight: PTO = 2 SRTT + WCDelAckT = 100 + 200 = 300 ms, past the RTO
+    # (50 + 200 = 250 ms), so the probe goes at the RTO: min(300, 250) = 250 (RFC 8985, 7.2)
+    assert latency.loss_recovery_ms(50, "tail loss probe", in_flight=1) == 250
+    # the same on a 10 ms path: min(20 + 200, 10 + 200) = 210 ms, an RTO, not two round trips
+    assert latency.loss_recovery_ms(10, "tail loss probe", in_flight=1) == 210
+    # two or more in flight on a satellite's 600 ms: min(2 x 600, 600 + 200) = 800 ms, the RTO
+    assert latency.loss_recovery_ms(600, "tail loss probe") == 800
     assert latency.loss_recovery_ms(50, "initial timeout") == 1000  # a lost SYN: RFC 6298's 1 s
     with pytest.raises(ValueError, match="mechanism="):
         latency.loss_recovery_ms(50, "fast")

@@ -26,7 +26,19 @@ INITIAL_WINDOW_SEGMENTS = 10  # TCP's initial congestion window, RFC 6928: 10 se
 INITIAL_RTO_MS = 1000.0
 #: RFC 8985 (7.2): WCDelAckT, added to the probe timeout with one segment in flight.
 TLP_DELAYED_ACK_MS = 200.0
-TLS_ROUND_TRIPS = {"none": 0, "1.3": 1, "1.2": 2, "1.3 resumed (0-RTT)": 0}  # RFC 8446; RFC 5246
+#: Round trips a TLS handshake adds before the first byte of the request can be sent. A full
+#: TLS 1.3 handshake takes 1 (RFC 8446, 2), TLS 1.2's takes 2 (RFC 5246, 7.3). Resuming a session
+#: still costs 1: TLS 1.2's abbreviated handshake (RFC 5246, 7.3) and TLS 1.3's PSK handshake
+#: (RFC 8446, 2.2). Only TLS 1.3's 0-RTT early data (RFC 8446, 2.3) costs none, and it can be
+#: replayed (RFC 8446, 8), so servers often refuse it for requests that change state, as a POST.
+TLS_ROUND_TRIPS = {
+    "none": 0,
+    "1.3": 1,
+    "1.2": 2,
+    "1.2 resumed": 1,
+    "1.3 resumed (PSK)": 1,
+    "1.3 0-RTT early data": 0,
+}
 
 
 # ---------------------------------------------------------------- one request, in medians
@@ -147,9 +159,10 @@ def request_stages(
 
     Warm: a connection already open and in use (:func:`cloud_breakdown`; the new stages are 0).
     Cold: the radio first wakes from idle (``promotion_ms``, an assumption: see the notebook),
-    then TCP's handshake (1 round trip, RFC 9293), TLS's (``tls``: 1 round trip for 1.3, RFC
-    8446; 2 for 1.2; 0 for none or a resumed 1.3 session sending early data), and the payload
-    leaves in slow start (:func:`slow_start_ms`).
+    then TCP's handshake (1 round trip, RFC 9293), TLS's (``tls``, a key of
+    :data:`TLS_ROUND_TRIPS`: 1 round trip for 1.3 and for a resumed session, 2 for 1.2, 0 without
+    TLS or with 1.3's 0-RTT early data), and the payload leaves in slow start
+    (:func:`slow_start_ms`).
     """
     if tls not in TLS_ROUND_TRIPS:
         raise ValueError(f"tls={tls!r}; use one of {', '.join(repr(t) for t in TLS_ROUND_TRIPS)}.")
@@ -181,17 +194,23 @@ def loss_recovery_ms(
 ) -> float:
     """Extra time one lost segment at the end of a transfer costs before its repair is sent.
 
-    - ``"tail loss probe"`` (RACK-TLP, RFC 8985): a probe after PTO = 2 × SRTT, plus the
-      worst-case delayed-ACK time (200 ms) when only one segment is in flight;
+    - ``"tail loss probe"`` (RACK-TLP, RFC 8985, 7.2): a probe after PTO = 2 × SRTT, plus the
+      worst-case delayed-ACK time WCDelAckT (200 ms) when only one segment is in flight, and
+      never later than the retransmission timeout would fire. With one segment out the PTO
+      (2 × SRTT + 200 ms) is past the RTO (SRTT + 200 ms), so the probe goes at the RTO: a
+      one-packet request gains nothing from it. Linux does the same (``tcp_schedule_loss_probe``
+      adds ``TCP_RTO_MIN`` when one packet is out and caps the timer at the RTO);
     - ``"retransmission timeout"``: Linux's RTO, at least 200 ms (``TCP_RTO_MIN``) above the
       round trip (RFC 6298 recommends a 1 s minimum; Linux uses less);
     - ``"initial timeout"``: a lost SYN, before any round trip was measured: 1 s (RFC 6298).
     """
     check_non_negative(rtt_ms=rtt_ms)
+    rto_ms = rtt_ms + RTO_MIN_MS
     if mechanism == "tail loss probe":
-        return 2 * rtt_ms + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
+        probe_ms = 2 * rtt_ms + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
+        return min(probe_ms, rto_ms)
     if mechanism == "retransmission timeout":
-        return rtt_ms + RTO_MIN_MS
+        return rto_ms
     if mechanism == "initial timeout":
         return INITIAL_RTO_MS
     raise ValueError(
