@@ -47,3 +47,27 @@ def test_channel_sweep_is_cached_and_gives_the_best_model(monkeypatch):
     assert pruning.channel_sweep() == sweep
     with pytest.raises(ValueError, match="not 0.75"):
         pruning.best_channel_model(0.75)
+
+
+def test_the_verdicts_never_compare_a_criterion_with_itself():
+    means = {"firing rate": 0.87, "L1 norm": 0.92, "Taylor": 0.93, "random": 0.90}
+    assert pruning.criteria_to_compare(means) == [
+        ("firing rate", "random"),
+        ("Taylor", "L1 norm"),
+        ("Taylor", "random"),
+    ]
+    random_best = {"firing rate": 0.74, "L1 norm": 0.76, "random": 0.77}
+    assert pruning.criteria_to_compare(random_best) == [
+        ("firing rate", "random"),
+        ("random", "L1 norm"),
+    ]
+    assert pruning.criteria_to_compare({"firing rate": 0.7, "random": 0.8}) == [
+        ("firing rate", "random")
+    ]
+    firing_best = {"firing rate": 0.95, "L1 norm": 0.9, "random": 0.8}
+    assert pruning.criteria_to_compare(firing_best) == [
+        ("firing rate", "random"),
+        ("firing rate", "L1 norm"),
+    ]
+    with pytest.raises(ValueError, match="two different criteria"):
+        pruning.criteria_to_compare({"L1 norm": 0.9, "Taylor": 0.8})

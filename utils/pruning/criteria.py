@@ -34,8 +34,9 @@ def firing_rates(
     ``ds`` is a batched dataset of ``(images, labels)``; only the first ``max_batches`` batches
     are used when it is given. A channel's rate counts every position of its feature map in
     every image: 0.25 means a quarter of all its outputs were positive. A channel with rate 0
-    never fired: it is *dead*, and the network cannot tell whether it is there. (The pruning
-    literature often reports the *Average Percentage of Zeros*, APoZ, which is 1 − rate.)
+    never fired on these images: it is *dead* on them, and removing it changes no output for
+    them; on other images it may fire. (The pruning literature often reports the *Average
+    Percentage of Zeros*, APoZ, which is 1 − rate.)
 
     Returns ``{ReLU layer name: array of one rate per channel}``.
     """

@@ -218,3 +218,24 @@ def summarize(rows: list[dict], key: str = "validation_accuracy") -> list[dict]:
         }
         for (c, f), v in groups.items()
     ]
+
+
+def criteria_to_compare(
+    means: dict[str, float], claimed: str = "firing rate", baseline: str = "random"
+) -> list[tuple[str, str]]:
+    """The pairs of criteria notebook 04's verdicts compare, from each criterion's mean accuracy:
+    the ``claimed`` criterion (the blog post's) against the ``baseline``, the best against the
+    runner-up, and the best against the baseline where neither comparison already made it.
+    A criterion is never compared with itself, and no pair is compared twice."""
+    if len(means) < 2 or claimed not in means or baseline not in means or claimed == baseline:
+        raise ValueError(
+            f"criteria {sorted(means)}: give the means of at least two criteria, among them "
+            f"{claimed!r} and {baseline!r} (two different criteria)."
+        )
+    best, runner_up = sorted(means, key=lambda name: -means[name])[:2]
+    pairs = [(claimed, baseline), (best, runner_up), (best, baseline)]
+    chosen: list[tuple[str, str]] = []
+    for a, b in pairs:
+        if a != b and {a, b} not in [set(pair) for pair in chosen]:
+            chosen.append((a, b))
+    return chosen
