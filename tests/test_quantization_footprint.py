@@ -8,17 +8,7 @@ import pytest
 import tf_keras as keras
 
 from utils import quantization
-from test_quantization_conversion import small_images, small_model
-
-
-@pytest.fixture(scope="module")
-def model():
-    return small_model()
-
-
-@pytest.fixture(scope="module")
-def images():
-    return small_images()
+from quantization_models import images, model, small_images, small_model
 
 
 def test_sizes_count_the_stored_parameters(model):

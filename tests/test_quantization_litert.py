@@ -5,17 +5,8 @@ import numpy as np
 import pytest
 
 from utils import quantization
-from test_quantization_conversion import AWAY, TIES, small_images, small_model
-
-
-@pytest.fixture(scope="module")
-def model():
-    return small_model()
-
-
-@pytest.fixture(scope="module")
-def images():
-    return small_images()
+from quantization_models import images, model, small_images, small_model
+from test_quantization_conversion import AWAY, TIES
 
 
 def test_quantize_agrees_with_the_litert_reference_kernel():

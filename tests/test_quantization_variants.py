@@ -4,17 +4,7 @@ row's scores without a novel split, and the published figures with their sources
 import pytest
 
 from utils import quantization
-from test_quantization_conversion import small_images, small_model
-
-
-@pytest.fixture(scope="module")
-def model():
-    return small_model()
-
-
-@pytest.fixture(scope="module")
-def images():
-    return small_images()
+from quantization_models import images, model, small_images, small_model
 
 
 def test_grid_row_finds_a_variant_or_names_the_choices():

@@ -16,19 +16,6 @@ import numpy as np
 from utils import validate
 
 
-# The two checks of utils.latency.checks, copied: utils.latency re-exports this module's names,
-# so importing from it here would make an import cycle.
-def _non_negative(**values) -> None:
-    for name, value in values.items():
-        if not value >= 0:
-            raise ValueError(f"{name}={value!r} must be a number of 0 or more.")
-
-
-def _check_n(n: int) -> None:
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n={n!r}: simulate at least 1 request (a whole number).")
-
-
 def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
     """ρ = arrival rate × service time / servers: the fraction of time the servers are busy."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
@@ -107,7 +94,7 @@ def simulate_server(
     validate.whole(n=n, servers=servers, batch_size=batch_size)
     import simpy
 
-    _check_n(n)
+    validate.request_count(n)
     if not rate_per_s > 0:
         raise ValueError(f"rate_per_s={rate_per_s!r}: give a positive arrival rate.")
     if service not in ("exponential", "deterministic"):
@@ -117,7 +104,7 @@ def simulate_server(
     if servers < 1 or batch_size < 1:
         raise ValueError(f"servers={servers!r}, batch_size={batch_size!r}: both must be 1 or more.")
     batch_ms = service_ms if callable(service_ms) else (lambda size: service_ms * size)
-    _non_negative(service_ms=batch_ms(1), max_delay_ms=max_delay_ms)
+    validate.zero_or_more(service_ms=batch_ms(1), max_delay_ms=max_delay_ms)
     rng = np.random.default_rng(seed)
     gaps = rng.exponential(1000 / rate_per_s, n)
     env = simpy.Environment()

@@ -129,3 +129,16 @@ def non_empty(**values) -> None:
     for name, value in values.items():
         if _array(name, value).size == 0:
             raise ValueError(f"{name} is empty; give at least one value.")
+
+
+def zero_or_more(**values) -> None:
+    """Every value is a number of 0 or more (the latency and queueing models' inputs)."""
+    for name, value in values.items():
+        if not value >= 0:
+            raise ValueError(f"{name}={value!r} must be a number of 0 or more.")
+
+
+def request_count(n: int) -> None:
+    """``n`` is a whole number of requests to simulate, 1 or more."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n={n!r}: simulate at least 1 request (a whole number).")

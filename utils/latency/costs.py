@@ -6,8 +6,7 @@ bit from ``data/radio_energy.csv``, data prices from ``data/prices.csv``.
 
 from __future__ import annotations
 
-from utils import config
-from utils.latency.checks import check_non_negative
+from utils import config, validate
 from utils.latency.tables import read_table
 
 ENERGY_CSV = config.DATA_DIR / "edge_cloud_energy.csv"
@@ -47,7 +46,7 @@ def radio_joules_per_bit(technology: str, kbps: float) -> float:
 
 def inference_joules(power_w: float, ms: float) -> float:
     """Energy of one inference: the device's power draw × its inference time."""
-    check_non_negative(power_w=power_w, ms=ms)
+    validate.zero_or_more(power_w=power_w, ms=ms)
     return power_w * ms / 1000
 
 
@@ -62,7 +61,7 @@ def radio_joules(
 ) -> float:
     """Energy the radio spends to send ``payload_bytes``: per bit, plus (a cold radio) the
     promotion from idle and the tail it stays powered for afterwards."""
-    check_non_negative(
+    validate.zero_or_more(
         payload_bytes=payload_bytes,
         joules_per_bit=joules_per_bit,
         promotion_ms=promotion_ms,
@@ -84,7 +83,7 @@ def prices() -> dict[str, float]:
 def gigabytes_per_hour(payload_bytes: float, fps: float) -> float:
     """GB (10^9 bytes) a camera sending ``payload_bytes`` per frame at ``fps`` uploads in an
     hour."""
-    check_non_negative(payload_bytes=payload_bytes, fps=fps)
+    validate.zero_or_more(payload_bytes=payload_bytes, fps=fps)
     return payload_bytes * fps * 3600 / 1e9
 
 
@@ -100,5 +99,5 @@ def monthly_cost(
 ) -> float:
     """US dollars a month on a metered plan (by default the US average of ``data/prices.csv``)."""
     price = prices()[DEFAULT_PLAN] if price_per_gb is None else price_per_gb
-    check_non_negative(price_per_gb=price)
+    validate.zero_or_more(price_per_gb=price)
     return monthly_gigabytes(payload_bytes, fps, hours_per_day) * price

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from utils import validate
-from utils.latency.checks import check_non_negative
 from utils.latency.links import Network
 
 #: TCP payload of one segment: a 1500-byte Ethernet MTU minus 40 bytes of IP and TCP headers.
@@ -65,7 +64,7 @@ def cloud_breakdown(
     The connection is already open (no handshake); propagation is one round trip: the request's
     last byte goes out, the answer's first byte comes back. Their sum is the median total.
     """
-    check_non_negative(
+    validate.zero_or_more(
         payload_bytes=payload_bytes,
         server_ms=server_ms,
         result_bytes=result_bytes,
@@ -126,7 +125,7 @@ def slow_start_ms(
     return before it ends and the link never idles again. A payload within the first window
     pays nothing extra.
     """
-    check_non_negative(payload_bytes=payload_bytes)
+    validate.zero_or_more(payload_bytes=payload_bytes)
     if not (isinstance(initial_window, (int, np.integer)) and initial_window >= 1):
         raise ValueError(
             f"initial_window={initial_window!r}: give a whole number of segments, "
@@ -166,7 +165,7 @@ def request_stages(
     """
     if tls not in TLS_ROUND_TRIPS:
         raise ValueError(f"tls={tls!r}; use one of {', '.join(repr(t) for t in TLS_ROUND_TRIPS)}.")
-    check_non_negative(promotion_ms=promotion_ms)
+    validate.zero_or_more(promotion_ms=promotion_ms)
     warm = cloud_breakdown(
         payload_bytes,
         network,
@@ -204,7 +203,7 @@ def loss_recovery_ms(
       round trip (RFC 6298 recommends a 1 s minimum; Linux uses less);
     - ``"initial timeout"``: a lost SYN, before any round trip was measured: 1 s (RFC 6298).
     """
-    check_non_negative(rtt_ms=rtt_ms)
+    validate.zero_or_more(rtt_ms=rtt_ms)
     rto_ms = rtt_ms + RTO_MIN_MS
     if mechanism == "tail loss probe":
         probe_ms = 2 * rtt_ms + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
@@ -234,7 +233,7 @@ def pipeline_check(stages_ms: dict[str, float], fps: float) -> list[dict]:
         raise ValueError(f"fps={fps!r}: give a positive frame rate.")
     rows = []
     for stage, ms in stages_ms.items():
-        check_non_negative(**{stage.replace(" ", "_"): ms})
+        validate.zero_or_more(**{stage.replace(" ", "_"): ms})
         utilisation = fps * ms / 1000
         rows.append(
             {

@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from utils import measure, validate
-from utils.latency.checks import check_non_negative, check_request_count
 from utils.latency.links import FEET_PER_MILE, METRES_PER_MILE, Network
 from utils.latency.requests import DUPACK_THRESHOLD, MSS_BYTES, RTO_MIN_MS, cloud_breakdown
 
@@ -40,8 +39,8 @@ def simulate_edge(
     edge_ms: float, n: int, seed: int = 0, *, p95_ms: float | None = None
 ) -> np.ndarray:
     """``n`` on-device latencies (ms): lognormal with the measured median and p95, or constant."""
-    check_non_negative(edge_ms=edge_ms)
-    check_request_count(n)
+    validate.zero_or_more(edge_ms=edge_ms)
+    validate.request_count(n)
     return _lognormal(np.random.default_rng(seed), edge_ms, p95_ms, n)
 
 
@@ -104,8 +103,8 @@ def simulate_cloud(
       time are not credited, so the tail is slightly pessimistic).
     - ``protocol="udp"``: a frame with any lost packet is dropped (``inf``).
     """
-    check_non_negative(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
-    check_request_count(n)
+    validate.zero_or_more(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
+    validate.request_count(n)
     if protocol not in ("tcp", "udp"):
         raise ValueError(f"protocol={protocol!r}; use 'tcp' (retransmit) or 'udp' (drop).")
     rng = np.random.default_rng(seed)
@@ -160,7 +159,7 @@ def deadline_miss_rate(samples_ms, deadline_ms: float) -> float:
 
 
 def _distance(latency_ms, mph: float, per_mile: float):
-    check_non_negative(mph=mph)
+    validate.zero_or_more(mph=mph)
     latency = np.asarray(latency_ms, float)
     if np.any(latency < 0):
         raise ValueError(f"latency_ms={latency_ms!r} is negative; a latency is 0 ms or more.")
