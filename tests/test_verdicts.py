@@ -138,6 +138,41 @@ def test_accuracy_below_the_reference_with_own_photos(machines, monkeypatch):
     assert "'my_images' dataset" in v.text
 
 
+def test_accuracy_below_the_reference_from_a_run_still_improving_does_not_blame_the_images(
+    machines, photos
+):
+    # the last 4 validation accuracies rise 12 points, beyond two standard errors (4.0 points):
+    # tests/test_verdicts_training.py works it out by hand
+    history = {"val_accuracy": [0.60, 0.75, 0.62, 0.66, 0.70, 0.74], "planned_epochs": 15}
+    stop = verdicts.training_stop({**history, "patience": 4}, 1000)
+    v = verdicts.accuracy(
+        "test accuracy",
+        0.718,
+        1000,
+        chance=1 / 3,
+        reference_key=("02", "test_accuracy"),
+        training=stop,
+    )
+    assert v.agrees is False and "more than noise explains" in v.text
+    assert "early stopping ended the run after 6 of 15 planned epochs while validation" in v.text
+    assert "undertrained" in v.text and "easier or harder" not in v.text
+
+
+def test_accuracy_below_the_reference_after_a_plateau_still_names_the_images(machines, photos):
+    # the history: flat within noise after epoch 1 (+1.2 points against 4.2)
+    history = {"val_accuracy": [0.703, 0.67, 0.69, 0.70, 0.68], "planned_epochs": 15}
+    stop = verdicts.training_stop({**history, "patience": 4}, 900)
+    v = verdicts.accuracy(
+        "test accuracy",
+        0.718,
+        1000,
+        chance=1 / 3,
+        reference_key=("02", "test_accuracy"),
+        training=stop,
+    )
+    assert "easier or harder" in v.text and "undertrained" not in v.text
+
+
 def test_accuracy_within_noise_of_the_reference(machines):
     v = verdicts.accuracy(
         "test accuracy", 0.915, 1000, chance=1 / 3, reference_key=("02", "test_accuracy")

@@ -144,7 +144,8 @@ def describe(machine: dict) -> str:
 def likely_reasons(kinds: tuple[str, ...] = ("speed",)) -> list[str]:
     """The differences between this run and the reference run that can explain a different
     outcome. ``kinds`` says what the outcome depends on: ``"speed"`` (CPU, cores, load),
-    ``"int8"`` (int8 dot-product instructions), ``"data"`` (the dataset and the profile).
+    ``"int8"`` (int8 dot-product instructions), ``"data"`` (the dataset and the profile),
+    ``"training"`` (the profile's training length only, not the images).
     """
     here, there = this_machine(), reference_machine()
     reasons = []
@@ -185,6 +186,7 @@ def likely_reasons(kinds: tuple[str, ...] = ("speed",)) -> list[str]:
                 f"the {there.get('dataset', REFERENCE_DATASET)!r} one: other images "
                 "are easier or harder to tell apart"
             )
+    if "data" in kinds or "training" in kinds:
         if config.profile_name() != REFERENCE_PROFILE:
             reasons.append(
                 f"the {config.profile_name()} profile trains on far less data, for "

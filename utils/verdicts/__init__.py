@@ -48,18 +48,22 @@ from utils.verdicts.base import (  # noqa: F401  (re-exported)
     _reference_pair,
 )
 from utils.verdicts.predictions import reveal
+from utils.verdicts.training import TrainingStop, finetuned_against_dense, training_stop
 from utils.verdicts.timing import _compare, against_reference, faster, higher, lower  # noqa: F401
 
 __all__ = [
     "NOISE",
+    "TrainingStop",
     "Verdict",
     "accuracy",
     "accuracy_gap",
     "against_reference",
     "faster",
+    "finetuned_against_dense",
     "higher",
     "lower",
     "reveal",
     "seeds_compared",
     "standard_error",
+    "training_stop",
 ]

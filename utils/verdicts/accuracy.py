@@ -25,14 +25,22 @@ def standard_error(accuracy: float, n: int) -> float:
 
 
 def accuracy(
-    name: str, value: float, n: int, *, chance: float, reference_key=None, bar: float | None = None
+    name: str,
+    value: float,
+    n: int,
+    *,
+    chance: float,
+    reference_key=None,
+    bar: float | None = None,
+    training=None,
 ) -> Verdict:
     """The verdict on an accuracy: its standard error, against chance, a bar and the reference.
 
     The reference machine's figure is ``value``'s own when it is a Figure; ``reference_key``
     (``(notebook, key)``, a number or a Figure) names another.
     ``bar`` is what the course expects in the full profile on the generated dataset: reported,
-    never required.
+    never required. ``training`` is how the model's run ended (``verdicts.training_stop``): when
+    it stopped while still improving, a gap to the reference is put on that, not on the images.
     """
     se = standard_error(value, n)
     text = f"**This run:** {name} {value:.3f} ± {se:.3f} (one standard error over {n:,} images)"
@@ -55,9 +63,11 @@ def accuracy(
     text += f" **Reference machine:** {ref:.3f} ({diff * 100:+.1f} points here)"
     if close:
         return Verdict(text + ", the same within noise.", True)
-    return Verdict(
-        text + ", more than noise explains." + _because(likely_reasons(("data",))), False
-    )
+    if training is not None and training.still_improving:
+        reasons = [training.reason, *likely_reasons(("training",))]
+    else:
+        reasons = likely_reasons(("data",))
+    return Verdict(text + ", more than noise explains." + _because(reasons), False)
 
 
 def accuracy_gap(
