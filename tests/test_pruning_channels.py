@@ -71,3 +71,34 @@ def test_the_verdicts_never_compare_a_criterion_with_itself():
     ]
     with pytest.raises(ValueError, match="two different criteria"):
         pruning.criteria_to_compare({"L1 norm": 0.9, "Taylor": 0.8})
+
+
+def test_the_fine_tuned_variants_leave_out_the_dense_model_and_average_the_seeds():
+    rows = [
+        {"sparsity": 0.0, "validation_accuracy": 0.70, "test_accuracy": 0.72},  # dense
+        {"sparsity": 0.8, "validation_accuracy": 0.75, "test_accuracy": 0.76},
+    ]
+    channels = {
+        "rows": [
+            {
+                "criterion": "L1 norm",
+                "fraction": 0.5,
+                "seed": 0,
+                "validation_accuracy": 0.70,
+                "test_accuracy": 0.60,
+            },
+            {
+                "criterion": "L1 norm",
+                "fraction": 0.5,
+                "seed": 1,
+                "validation_accuracy": 0.80,
+                "test_accuracy": 0.70,
+            },
+        ]
+    }
+    # the two seeds' means: validation (0.70 + 0.80) / 2 = 0.75, test (0.60 + 0.70) / 2 = 0.65
+    variants = pruning.finetuned_variants(rows, channels)
+    assert list(variants) == ["80% sparse (magnitude)", "L1 norm, 50% of filters removed"]
+    assert variants["80% sparse (magnitude)"] == (0.75, 0.76)
+    assert variants["L1 norm, 50% of filters removed"] == pytest.approx((0.75, 0.65))
+    assert pruning.finetuned_variants(rows) == {"80% sparse (magnitude)": (0.75, 0.76)}

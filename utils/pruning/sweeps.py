@@ -220,6 +220,31 @@ def summarize(rows: list[dict], key: str = "validation_accuracy") -> list[dict]:
     ]
 
 
+def finetuned_variants(rows: list[dict], channels: dict | None = None) -> dict:
+    """Every fine-tuned model of the two sweeps as ``{name: (validation, test)}``: each sparsity
+    of the magnitude sweep but 0 (the dense model itself, not fine-tuned), and each channel
+    criterion and fraction with its accuracies averaged over the seeds. What
+    ``verdicts.finetuned_against_dense`` chooses from (notebook 04, benchmarks/undertrained.py).
+    """
+    variants = {
+        f"{row['sparsity']:.0%} sparse (magnitude)": (
+            row["validation_accuracy"],
+            row["test_accuracy"],
+        )
+        for row in rows
+        if row["sparsity"] > 0
+    }
+    if channels is not None:
+        tests = {
+            (s["criterion"], s["fraction"]): s["mean"]
+            for s in summarize(channels["rows"], "test_accuracy")
+        }
+        for s in summarize(channels["rows"]):
+            name = f"{s['criterion']}, {s['fraction']:.0%} of filters removed"
+            variants[name] = (s["mean"], tests[(s["criterion"], s["fraction"])])
+    return variants
+
+
 def criteria_to_compare(
     means: dict[str, float], claimed: str = "firing rate", baseline: str = "random"
 ) -> list[tuple[str, str]]:
