@@ -92,8 +92,9 @@ def check_learning_curve(
         )
     if after == 0:
         meaning = (
-            "the last epoch was the best: the model was still improving when the run "
-            "ended, so more epochs may help."
+            "the last epoch was the best, so the run ended with validation accuracy still "
+            "improving or level; whether by more than noise, the verdict under the test "
+            "accuracy says."
         )
     elif early:
         meaning = (
