@@ -95,7 +95,7 @@ def test_fine_tuning_clearly_above_the_dense_model_says_it_was_undertrained():
     assert v.agrees is None
     assert v.text.startswith("**Fine-tuning raised accuracy by 4.5 points, more than noise: the")
     assert "dense model was undertrained" in v.text
-    assert "80 % sparse (the best on validation) 0.763" in v.text and "± 3.9" in v.text
+    assert "80 % sparse, the best on validation, scored 0.763" in v.text and "± 3.9" in v.text
     assert "√(se₁² + se₂²)" in v.text  # the test used is stated
 
 
@@ -104,7 +104,7 @@ def test_the_variant_is_chosen_on_validation_never_on_test():
     # 0.70 - 0.72 = -2.0 points.
     v = verdicts.finetuned_against_dense(0.72, {"a": (0.80, 0.70), "b": (0.75, 0.90)}, 1000)
     assert v.text.startswith("No fine-tuned variant beat the dense model by more than noise")
-    assert "a (the best on validation) 0.700" in v.text and "-2.0 points" in v.text
+    assert "a, the best on validation, scored 0.700" in v.text and "-2.0 points" in v.text
 
 
 def test_a_gain_within_noise_is_nothing_alarming():

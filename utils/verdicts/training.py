@@ -144,8 +144,8 @@ def training_stop(history: dict, n_validation: int) -> TrainingStop:
 
 
 TEST_USED = (
-    "the difference against two standard errors of the difference, √(se₁² + se₂²), which treats "
-    "the two accuracies as independent: conservative on the same images"
+    "the test: the difference against two standard errors of the difference, √(se₁² + se₂²), "
+    "treating the two accuracies as independent, which is conservative on the same images"
 )
 
 
@@ -164,8 +164,8 @@ def finetuned_against_dense(dense: float, variants: dict, n_test: int) -> Verdic
     noise = 2 * math.hypot(standard_error(dense, n_test), standard_error(test, n_test))
     gap = test - dense
     said = (
-        f"{name} (the best on validation) {test:.3f} against the dense model's {dense:.3f} on "
-        f"{n_test:,} test images: {gap * 100:+.1f} points, two standard errors "
+        f"{name}, the best on validation, scored {test:.3f} against the dense model's "
+        f"{dense:.3f} on {n_test:,} test images: {gap * 100:+.1f} points, two standard errors "
         f"± {noise * 100:.1f} ({TEST_USED})."
     )
     if gap > noise:
