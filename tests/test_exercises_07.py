@@ -1,5 +1,6 @@
 """Notebook 07's checker accepts the right answers and names the usual mistakes. Expectations
-worked out by hand: 10 cameras at 30 fps, 2.5 ms a request, a 100-ms p99 budget."""
+worked out by hand: 10 cameras at 30 fps, each on its own clock (periodic, no jitter), a server
+taking exactly 2.5 ms a frame, a 100-ms budget for every response."""
 
 import math
 
@@ -8,16 +9,22 @@ import pytest
 from utils import exercises, latency
 
 LOAD = dict(cameras=10, fps=30, service_ms=2.5, budget_ms=100)
-# λ = 10 × 30 = 300 per s; μ = 1000 / 2.5 = 400 per s; ρ = 0.75; μ − λ = 100 per s
-RHO, P99_MS = 0.75, math.log(100) / 100 * 1000  # 46.05 ms
-# the budget: ln(100) / (μ − λ) ≤ 0.1 s  ⇔  λ ≤ 400 − 46.05 = 353.9  ⇔  11.8 cameras: 11
-MAX_CAMERAS = 11
+# λ = 10 × 30 = 300 per s; μ = 1000 / 2.5 = 400 per s; ρ = 0.75
+RHO = 0.75
+# the worst case: all ten frames arrive at once; the last waits 9 × 2.5 ms, then its own 2.5 ms
+WORST_MS = 25.0
+# ρ < 1 ⇔ N × 30 × 2.5 ms < 1 s ⇔ N < 13.3; the worst response N × 2.5 ms ≤ 100 ⇔ N ≤ 40: 13
+MAX_CAMERAS = 13
+# M/M/1 (Poisson, exponential service) would say p99 = ln(100) / 100 per s = 46.05 ms and
+# λ ≤ 400 − ln(100) / 0.1 = 353.9 per s, 11.8 cameras: 11
+MM1_P99_MS, MM1_CAMERAS = math.log(100) / 100 * 1000, 11
 
 
 def test_mm1_percentile_by_hand():
     assert latency.mm1_response_percentile_ms(300, 2.5) == pytest.approx(46.0517, rel=1e-5)
     assert latency.mm1_response_percentile_ms(300, 2.5, q=50) == pytest.approx(math.log(2) * 10)
-    assert latency.mm1_response_percentile_ms(400, 2.5) == math.inf  # ρ = 1: no steady state
+    with pytest.raises(ValueError, match="no steady state"):  # ρ = 1: no p99 at all
+        latency.mm1_response_percentile_ms(400, 2.5)
     assert latency.mm1_response_percentile_ms(300, 0.0) == 0.0
     with pytest.raises(ValueError, match="percentile"):
         latency.mm1_response_percentile_ms(300, 2.5, q=100)
@@ -25,14 +32,22 @@ def test_mm1_percentile_by_hand():
 
 def test_mm1_percentile_matches_the_simulator():
     samples = latency.simulate_server(300, 2.5, 20_000, seed=1)
-    assert latency.percentiles(samples)["p99"] == pytest.approx(P99_MS, rel=0.15)
+    assert latency.percentiles(samples)["p99"] == pytest.approx(MM1_P99_MS, rel=0.15)
+
+
+def test_the_worst_response_is_what_the_simulator_never_exceeds():
+    samples = latency.simulate_server(
+        300, 2.5, 5_000, seed=2, service="deterministic", arrivals="periodic", sources=10
+    )
+    assert samples.max() <= WORST_MS + 1e-9
 
 
 def test_accepts_the_right_answers(capsys):
-    exercises.check_server_load(RHO, P99_MS, MAX_CAMERAS, **LOAD)
-    exercises.check_server_load(0.75, 46.1, 11.0, **LOAD)  # rounded, and 11.0 is a whole number
+    exercises.check_server_load(RHO, WORST_MS, MAX_CAMERAS, **LOAD)
+    exercises.check_server_load(0.75, 25, 13.0, **LOAD)  # 13.0 is a whole number
     out = capsys.readouterr().out
-    assert out.count("Correct") == 2 and "46.1 ms" in out and "11 cameras" in out
+    assert out.count("Correct") == 2 and "25 ms" in out and "13 cameras" in out
+    assert "M/M/1 would allow 11" in out and "46.1 ms" in out
 
 
 @pytest.mark.parametrize(
@@ -47,47 +62,46 @@ def test_accepts_the_right_answers(capsys):
 )
 def test_names_a_wrong_utilisation(rho, says):
     with pytest.raises(exercises.NotYet, match=says):
-        exercises.check_server_load(rho, P99_MS, MAX_CAMERAS, **LOAD)
+        exercises.check_server_load(rho, WORST_MS, MAX_CAMERAS, **LOAD)
 
 
 @pytest.mark.parametrize(
-    "p99, says",
+    "worst, says",
     [
-        (P99_MS / 1000, "seconds"),
-        (-P99_MS, "negative"),  # λ − μ
-        (10.0, "the mean response"),  # 1 / (μ − λ)
-        (20.0, "natural logarithm"),  # log10(100) / (μ − λ)
-        (
-            math.log(75) / 100 * 1000,
-            "wait in the queue alone",
-        ),  # the wait's p99, ln(100ρ) / (μ − λ)
-        (P99_MS - 2.5, "wait in the queue alone"),  # the service time subtracted
-        (math.log(100) * 2.5, "as if no request ever waited"),  # the service time's own p99
-        (math.log(100) / 370 * 1000, "not one camera's"),  # λ of one camera
-        (30.0, "exponential with rate μ − λ"),
+        (WORST_MS / 1000, "seconds"),
+        (MM1_P99_MS, "M/M/1's p99"),
+        (22.5, "wait in the queue alone"),  # 9 × 2.5 ms, without its own service
+        (2.5, "one frame's own service"),
+        (1000 / 30, "between one camera's frames"),
+        (30.0, "all 10 cameras send at the same instant"),
     ],
 )
-def test_names_a_wrong_p99(p99, says):
+def test_names_a_wrong_worst_response(worst, says):
     with pytest.raises(exercises.NotYet, match=says):
-        exercises.check_server_load(RHO, p99, MAX_CAMERAS, **LOAD)
+        exercises.check_server_load(RHO, worst, MAX_CAMERAS, **LOAD)
 
 
 @pytest.mark.parametrize(
     "cameras, says",
     [
-        (
-            12,
-            r"115\.1 ms, over the 100-ms budget; round down",
-        ),  # rounded up: μ − λ = 40, p99 = 4.605 / 40 s
-        (
-            13,
-            r"460\.5 ms.*at least ln\(100\) / 0\.1 s = 46\.1 requests",
-        ),  # full load, or the mean: μ − λ = 10
-        (14, "never settles"),  # 420 per s > 400: ρ > 1
-        (10, "11 cameras still meet the budget"),
-        (11.5, "whole number"),
+        (MM1_CAMERAS, "M/M/1's answer"),
+        (14, r"ρ = 1\.05, at or above full load.*13\.33 cameras"),  # 14 × 75 ms per s
+        (40, "at or above full load"),  # the budget alone: 40 × 2.5 = 100 ms, but ρ = 3
+        (12, r"13 cameras still fit: ρ = 0\.975 < 1.*32\.5 ms"),
+        (13.5, "whole number"),
     ],
 )
 def test_names_a_wrong_camera_count(cameras, says):
     with pytest.raises(exercises.NotYet, match=says):
-        exercises.check_server_load(RHO, P99_MS, cameras, **LOAD)
+        exercises.check_server_load(RHO, WORST_MS, cameras, **LOAD)
+
+
+def test_a_tight_budget_limits_the_cameras_before_full_load(capsys):
+    # a 20-ms budget: N × 2.5 ≤ 20 ⇔ N ≤ 8 (ρ = 0.6); M/M/1: 400 − ln(100)/0.02 = 169.7 per s: 5
+    tight = {**LOAD, "budget_ms": 20}
+    with pytest.raises(exercises.NotYet, match=r"worst response is 22\.5 ms, over the 20-ms"):
+        exercises.check_server_load(RHO, WORST_MS, 9, **tight)
+    with pytest.raises(exercises.NotYet, match="M/M/1's answer"):
+        exercises.check_server_load(RHO, WORST_MS, 5, **tight)
+    exercises.check_server_load(RHO, WORST_MS, 8, **tight)
+    assert "8 cameras fit" in capsys.readouterr().out

@@ -1,9 +1,11 @@
 """Notebook 07: a shared server: its utilisation, the queueing formulas, and a SimPy simulation.
 
-Many cameras send to one server: requests arrive as a Poisson stream and wait their turn. The
-closed forms (M/M/c by Erlang C, M/M/1's percentiles, M/D/1 by Pollaczek–Khinchine) give the
-mean and tail; :func:`simulate_server` (SimPy, discrete events) checks them and adds dynamic
-batching.
+Requests to one server wait their turn. Many independent users merge into a Poisson stream, and
+the closed forms (M/M/c by Erlang C, M/M/1's percentiles, M/D/1 by Pollaczek–Khinchine) give the
+mean and tail; a few fixed-rate cameras are periodic streams instead (ΣD/D/1), far smoother.
+:func:`simulate_server` (SimPy, discrete events) simulates both and adds dynamic batching. Below
+full load only: at ρ ≥ 1 a queue has no steady state, so every model here refuses to give its
+mean or p99 (:func:`rate_at_budget_per_s` compares servers by the load they sustain instead).
 """
 
 from __future__ import annotations
@@ -23,14 +25,25 @@ def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float
     return rate_per_s * service_ms / 1000 / servers
 
 
+def _steady(rho: float, rate_per_s: float, capacity_per_s: float, simulated=False) -> None:
+    """Refuse a queue at or above full load: it has no steady state, so no mean and no p99."""
+    if rho >= 1:
+        raise ValueError(
+            f"rho={rho:.3g}: at {rate_per_s:,.4g} requests/s the server (capacity "
+            f"{capacity_per_s:,.4g}/s) is at or above full load, where the queue has no steady "
+            "state and no mean or p99; lower the arrival rate below the capacity or add servers"
+            + (" (or pass transient=True to watch the queue grow)." if simulated else ".")
+        )
+
+
 def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
     """Mean time in an M/M/c system (queue + service), from the Erlang C formula;
-    for c = 1 it is 1 / (μ − λ). ``inf`` at utilisation 1 or more."""
+    for c = 1 it is 1 / (μ − λ). Raises ``ValueError`` at utilisation 1 or more (no steady
+    state)."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
     validate.whole(servers=servers)
     rho = utilisation(rate_per_s, service_ms, servers)
-    if rho >= 1:
-        return math.inf
+    _steady(rho, rate_per_s, servers * 1000 / service_ms if service_ms else math.inf)
     offered = rate_per_s * service_ms / 1000  # a = λ / μ, in Erlangs
     # Erlang B by its recursion (no a^c / c!, which overflows for hundreds of servers), then C
     blocking = 1.0
@@ -44,12 +57,13 @@ def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1)
 def mm1_response_percentile_ms(rate_per_s: float, service_ms: float, q: float = 99) -> float:
     """The ``q``-th percentile of the time in an M/M/1 system (queue + service). That time is
     exponential with rate μ − λ, so its percentile is −ln(1 − q/100) / (μ − λ): the p99 is
-    ln(100) / (μ − λ), ln(100) ≈ 4.6 times the mean. ``inf`` at utilisation 1 or more."""
+    ln(100) / (μ − λ), ln(100) ≈ 4.6 times the mean. Raises ``ValueError`` at utilisation 1 or
+    more: an unstable queue has no p99."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
     if not 0 <= q < 100:
         raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
-    if utilisation(rate_per_s, service_ms) >= 1:
-        return math.inf
+    rho = utilisation(rate_per_s, service_ms)
+    _steady(rho, rate_per_s, 1000 / service_ms if service_ms else math.inf)
     if service_ms == 0:
         return 0.0
     spare_per_ms = 1 / service_ms - rate_per_s / 1000  # μ − λ, per millisecond
@@ -57,12 +71,49 @@ def mm1_response_percentile_ms(rate_per_s: float, service_ms: float, q: float = 
 
 
 def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
-    """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service."""
+    """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service.
+    Raises ``ValueError`` at utilisation 1 or more (no steady state)."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
     rho = utilisation(rate_per_s, service_ms)
-    if rho >= 1:
-        return math.inf
+    _steady(rho, rate_per_s, 1000 / service_ms if service_ms else math.inf)
     return rho * service_ms / (2 * (1 - rho)) + service_ms
+
+
+def mm1_rate_at_budget_per_s(service_ms: float, budget_ms: float, q: float = 99) -> float:
+    """The highest arrival rate (per second) an M/M/1 server sustains with its ``q``-th
+    percentile response within ``budget_ms``: solve −ln(1 − q/100) / (μ − λ) ≤ budget for λ,
+    λ = μ − ln(100) / budget for the p99. 0 when even an idle server misses the budget."""
+    validate.positive(service_ms=service_ms, budget_ms=budget_ms)
+    if not 0 <= q < 100:
+        raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
+    spare_per_s = -math.log(1 - q / 100) / (budget_ms / 1000)  # the μ − λ the budget needs
+    return max(0.0, 1000 / service_ms - spare_per_s)
+
+
+def capacity_per_s(
+    service_ms: float | Callable[[int], float], *, servers: int = 1, batch_size: int = 1
+) -> float:
+    """Requests per second the servers answer when always busy with full batches: servers ×
+    batch_size / (the time of one call on a full batch). Arrivals at this rate or above (ρ ≥ 1)
+    build a queue that never settles."""
+    call_ms = service_ms(batch_size) if callable(service_ms) else service_ms * batch_size
+    validate.zero_or_more(service_ms=call_ms)
+    return math.inf if call_ms == 0 else servers * batch_size * 1000 / call_ms
+
+
+def _arrival_gaps(rng, n: int, rate_per_s: float, arrivals: str, sources, jitter_ms) -> np.ndarray:
+    """The gaps (ms) between ``n`` merged arrivals: Poisson, or ``sources`` periodic streams,
+    each at rate_per_s / sources, from a random phase, with optional Gaussian jitter."""
+    if arrivals == "poisson":
+        return rng.exponential(1000 / rate_per_s, n)
+    period = sources * 1000 / rate_per_s
+    frames = -(-n // sources) + 2  # enough per source: later frames all come after the n-th
+    times = rng.uniform(0, period, (sources, 1)) + period * np.arange(frames)
+    if jitter_ms:
+        # clipped to ± half a period, so that each source's frames stay in order
+        times += np.clip(rng.normal(0, jitter_ms, times.shape), -period / 2, period / 2)
+    times = np.sort(times.ravel())[:n] + period / 2  # the clock starts half a period earlier
+    return np.diff(times, prepend=0.0)
 
 
 def simulate_server(
@@ -75,20 +126,30 @@ def simulate_server(
     service: str = "exponential",
     batch_size: int = 1,
     max_delay_ms: float = 0.0,
+    arrivals: str = "poisson",
+    sources: int | None = None,
+    jitter_ms: float = 0.0,
+    transient: bool = False,
 ) -> np.ndarray:
     """Response times (queue + service, ms) of ``n`` requests to a shared server, with SimPy.
 
-    Requests arrive as a Poisson stream of ``rate_per_s`` per second: many cameras sending at a
-    frame rate merge into one (the Palm–Khintchine theorem), and MLPerf's server scenario uses
-    the same. ``servers`` workers take requests first come, first served; ``service`` is
+    ``arrivals`` is "poisson" (many independent users merge into a Poisson stream, the
+    Palm–Khintchine theorem; MLPerf's server scenario assumes it) or "periodic": ``sources``
+    cameras, each sending rate_per_s / sources frames per second on its own clock from a random
+    phase, each frame off its tick by Gaussian ``jitter_ms`` (a standard deviation, clipped to ±
+    half a period). ``servers`` workers take requests first come, first served; ``service`` is
     "exponential" (M/M/c) or "deterministic" (M/D/c) around ``service_ms``.
 
     Dynamic batching: a worker takes up to ``batch_size`` waiting requests and, if fewer are
     waiting, waits up to ``max_delay_ms`` for more. ``service_ms`` may then be a function of the
     batch size (the measured time of one call on a batch).
+
+    At or above :func:`capacity_per_s` (ρ ≥ 1) the queue has no steady state and its response
+    times only say how long the run lasted: refused (``ValueError``) unless ``transient=True``,
+    which returns the growing queue's response times to plot, never to take a p99 of.
     """
     validate.positive(rate_per_s=rate_per_s)
-    validate.non_negative(max_delay_ms=max_delay_ms)
+    validate.non_negative(max_delay_ms=max_delay_ms, jitter_ms=jitter_ms)
     if not callable(service_ms):
         validate.non_negative(service_ms=service_ms)
     validate.whole(n=n, servers=servers, batch_size=batch_size)
@@ -101,12 +162,21 @@ def simulate_server(
         raise ValueError(
             f"service={service!r}; use 'exponential' (M/M/c) or 'deterministic' (M/D/c)."
         )
+    if arrivals not in ("poisson", "periodic"):
+        raise ValueError(f"arrivals={arrivals!r}; use 'poisson' or 'periodic'.")
+    if arrivals == "periodic":
+        if sources is None:
+            raise ValueError("arrivals='periodic' needs sources=, the number of cameras.")
+        validate.whole(sources=sources)
     if servers < 1 or batch_size < 1:
         raise ValueError(f"servers={servers!r}, batch_size={batch_size!r}: both must be 1 or more.")
     batch_ms = service_ms if callable(service_ms) else (lambda size: service_ms * size)
     validate.zero_or_more(service_ms=batch_ms(1), max_delay_ms=max_delay_ms)
+    capacity = capacity_per_s(service_ms, servers=servers, batch_size=batch_size)
+    if not transient:
+        _steady(rate_per_s / capacity, rate_per_s, capacity, simulated=True)
     rng = np.random.default_rng(seed)
-    gaps = rng.exponential(1000 / rate_per_s, n)
+    gaps = _arrival_gaps(rng, n, rate_per_s, arrivals, sources, jitter_ms)
     env = simpy.Environment()
     waiting = simpy.Store(env)
     arrived = np.zeros(n)
@@ -148,3 +218,41 @@ def simulate_server(
         env.process(worker())
     env.run(until=finished[1])
     return response
+
+
+def rate_at_budget_per_s(
+    service_ms: float | Callable[[int], float],
+    budget_ms: float,
+    n: int,
+    seed: int = 0,
+    *,
+    q: float = 99,
+    steps: int = 8,
+    **server,
+) -> float:
+    """The highest arrival rate (per second) whose simulated ``q``-th percentile response stays
+    within ``budget_ms``: a bisection over rates below :func:`capacity_per_s`, ``steps`` halvings
+    (8: within 0.4 % of the capacity), each a :func:`simulate_server` run of ``n`` requests with
+    the options in ``server``. 0 when even a nearly idle server misses the budget. Only steady
+    queues (ρ < 1) are ever simulated, so no p99 of an unstable queue enters the answer."""
+    from utils import measure
+
+    validate.positive(budget_ms=budget_ms)
+    validate.whole(steps=steps)
+    top = capacity_per_s(
+        service_ms, servers=server.get("servers", 1), batch_size=server.get("batch_size", 1)
+    )
+    if math.isinf(top):
+        raise ValueError("service_ms is 0: a server that takes no time has no capacity limit.")
+
+    def meets(rate: float) -> bool:
+        samples = simulate_server(rate, service_ms, n, seed, **server)
+        return float(measure.percentile(samples, q)) <= budget_ms
+
+    low, high = top / 2**steps, top
+    if not meets(low):
+        return 0.0
+    for _ in range(steps):
+        middle = (low + high) / 2
+        low, high = (middle, high) if meets(middle) else (low, middle)
+    return low

@@ -1,5 +1,5 @@
-"""Notebook 07: the checker of the serving exercise (an M/M/1 server's load, p99 and the
-cameras it can take)."""
+"""Notebook 07: the checker of the serving exercise (periodic cameras on a server of fixed
+service time, ΣD/D/1: its load, its worst response and the cameras it can take)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,30 @@ import math
 from utils.exercises.base import NotYet, _correct, _number, close_to
 
 
+def _worst_ms(cameras: int, service_ms: float) -> float:
+    """The longest response (queue + service) of ``cameras`` periodic sources on one server of
+    fixed ``service_ms``, below full load: all frames arrive at once and the last waits for the
+    other cameras − 1. No phases do worse: any interval shorter than a period holds at most one
+    frame of each other camera, and a longer one brings no more work than the server clears."""
+    return cameras * service_ms
+
+
+def _fits(cameras: int, fps: float, service_ms: float, budget_ms: float) -> bool:
+    """Below full load (ρ < 1) and the worst response within the budget."""
+    return cameras * fps * service_ms < 1000 and _worst_ms(cameras, service_ms) <= budget_ms
+
+
 def check_server_load(
-    rho, p99_ms, max_cameras, *, cameras: int, fps: float, service_ms: float, budget_ms: float
+    rho, worst_ms, max_cameras, *, cameras: int, fps: float, service_ms: float, budget_ms: float
 ) -> None:
-    """Notebook 07: the utilisation ``cameras`` at ``fps`` put on an M/M/1 server taking
-    ``service_ms`` on average, its p99 response time, and the most cameras it can take before its
-    p99 passes ``budget_ms``."""
-    from utils import latency
+    """Notebook 07: the utilisation ``cameras`` at ``fps`` put on a server taking exactly
+    ``service_ms`` per frame, the worst response time a frame can see (the cameras send on their
+    own clocks, without jitter), and the most cameras it can take below full load with every
+    response within ``budget_ms``."""
+    from utils import queueing
 
     rate = cameras * fps  # λ, requests per second
-    capacity = 1000 / service_ms  # μ, requests per second
-    truth = latency.utilisation(rate, service_ms)
+    truth = queueing.utilisation(rate, service_ms)
     rho = _number(rho, "utilisation (a fraction)")
     near = close_to(rho)
     if not near(truth):
@@ -40,76 +53,74 @@ def check_server_load(
             hint = "ρ = λ × service time: requests per second times seconds per request."
         raise NotYet(f"rho = {rho:,.4g} is not it; {hint}")
 
-    spare = capacity - rate  # μ − λ, per second
-    p99 = latency.mm1_response_percentile_ms(rate, service_ms)
-    p99_ms = _number(p99_ms, "ms")
-    near = close_to(p99_ms)
-    if not near(p99):
-        if near(p99 / 1000):
+    worst = _worst_ms(cameras, service_ms)
+    mm1_p99 = queueing.mm1_response_percentile_ms(rate, service_ms)
+    worst_ms = _number(worst_ms, "ms")
+    near = close_to(worst_ms)
+    if not near(worst):
+        if near(worst / 1000):
             hint = "that looks like seconds: give milliseconds."
-        elif near(-p99):
+        elif near(mm1_p99):
             hint = (
-                "it came out negative: μ − λ is the service rate minus the arrival rate, not "
-                "the other way round."
+                "that is M/M/1's p99, for Poisson arrivals and random service times; these "
+                "cameras send on a clock and every frame takes the same time."
             )
-        elif near(1000 / spare):
+        elif near(worst - service_ms):
             hint = (
-                "that is the mean response, 1 / (μ − λ); the p99 is ln(100) ≈ 4.6 times the mean."
+                f"that is the wait in the queue alone, behind the other {cameras - 1} frames; "
+                f"the response also counts the frame's own {service_ms:g} ms."
             )
-        elif near(2 * 1000 / spare):
-            hint = "ln is the natural logarithm: ln(100) ≈ 4.61, not log10(100) = 2."
-        elif near(math.log(100 * truth) / spare * 1000) or near(p99 - service_ms):
+        elif near(service_ms):
             hint = (
-                "that is the wait in the queue alone; the response time also counts the "
-                "request's own service: ln(100) / (μ − λ)."
+                "that is one frame's own service, as if frames never met; cameras on their own "
+                "clocks can send at the same instant."
             )
-        elif near(math.log(100) * service_ms):
-            hint = (
-                "that is the service time's own p99, as if no request ever waited; behind a "
-                "queue the response is exponential with rate μ − λ, not μ."
-            )
-        elif near(math.log(100) / (capacity - fps) * 1000):
-            hint = f"λ is the rate of all {cameras} cameras, not one camera's."
+        elif near(1000 / fps):
+            hint = "that is the time between one camera's frames, not a response time."
         else:
             hint = (
-                "an M/M/1 response time is exponential with rate μ − λ (per second): p99 = "
-                "ln(100) / (μ − λ)."
+                f"in the worst case all {cameras} cameras send at the same instant: the last "
+                f"frame waits for the other {cameras - 1}, then for its own service."
             )
-        raise NotYet(f"p99_ms = {p99_ms:,.4g} is not it; {hint}")
+        raise NotYet(f"worst_ms = {worst_ms:,.4g} is not it; {hint}")
 
     most = _number(max_cameras, "cameras")
     if most != int(most) or most < 0:
         raise NotYet(f"max_cameras = {max_cameras!r}; answer a whole number of cameras.")
     most = int(most)
-    best = max(0, math.floor((capacity - math.log(100) / (budget_ms / 1000)) / fps))
+    best = 0
+    while _fits(best + 1, fps, service_ms, budget_ms):
+        best += 1
+    mm1_best = math.floor(queueing.mm1_rate_at_budget_per_s(service_ms, budget_ms) / fps)
     if most != best:
-        at = latency.mm1_response_percentile_ms(most * fps, service_ms) if most else 0.0
-        if most > best:
-            where = (
-                "the server is then at or above full load and its queue never settles"
-                if math.isinf(at)
-                else f"their p99 is {at:,.1f} ms, over the {budget_ms:g}-ms budget"
+        if most == mm1_best:
+            hint = (
+                "that is M/M/1's answer (a p99 within the budget for Poisson arrivals); periodic "
+                f"cameras never see more than cameras × {service_ms:g} ms while ρ < 1."
             )
-            fix = (
-                "round down: the camera count is the largest whole number under the limit"
-                if most == best + 1
-                else "the budget needs spare capacity: μ − λ must stay at least ln(100) / "
-                f"{budget_ms / 1000:g} s = {math.log(100) / (budget_ms / 1000):,.1f} requests "
-                "per second"
+        elif most > best and most * fps * service_ms >= 1000:
+            hint = (
+                f"with {most} cameras ρ = {most * fps * service_ms / 1000:.3g}, at or above "
+                "full load: the queue grows without end whatever the clocks; ρ must stay "
+                f"below 1, fewer than 1000 / ({fps:g} × {service_ms:g}) = "
+                f"{1000 / (fps * service_ms):,.4g} cameras."
             )
-            hint = f"with {most} cameras {where}; {fix}."
+        elif most > best:
+            hint = (
+                f"with {most} cameras the worst response is {_worst_ms(most, service_ms):,.4g} "
+                f"ms, over the {budget_ms:g}-ms budget."
+            )
         else:
             hint = (
-                f"{most + 1} cameras still meet the budget (p99 "
-                f"{latency.mm1_response_percentile_ms((most + 1) * fps, service_ms):,.1f} ms): "
-                f"solve ln(100) / (μ − λ) ≤ {budget_ms:g} ms for λ, then divide by {fps:g} "
-                "frames per second."
+                f"{most + 1} cameras still fit: ρ = {(most + 1) * fps * service_ms / 1000:.3g} "
+                f"< 1 and their worst response, {_worst_ms(most + 1, service_ms):,.4g} ms, is "
+                "within the budget."
             )
         raise NotYet(f"max_cameras = {most} is not it; {hint}")
     _correct(
-        f"ρ = {truth:.2f}; p99 = ln(100) / ({capacity:,.0f} − {rate:,.0f} per s) = {p99:,.1f} "
-        f"ms; {best} cameras keep it under {budget_ms:g} ms (p99 "
-        f"{latency.mm1_response_percentile_ms(best * fps, service_ms):,.1f} ms, ρ = "
-        f"{latency.utilisation(best * fps, service_ms):.2f}): the budget, not full load, sets "
-        "the limit."
+        f"ρ = {truth:.2f}; the worst response is {cameras} × {service_ms:g} ms = {worst:,.4g} "
+        f"ms (M/M/1's p99 would say {mm1_p99:,.1f} ms); {best} cameras fit (ρ = "
+        f"{best * fps * service_ms / 1000:.3g}, worst {_worst_ms(best, service_ms):,.4g} ms), "
+        f"where M/M/1 would allow {mm1_best}: periodic cameras queue far less than Poisson "
+        "arrivals, as long as their clocks keep time."
     )

@@ -103,9 +103,12 @@ from utils.latency.simulation import (
 )
 from utils.latency.tables import read_table
 from utils.queueing import (
+    capacity_per_s,
     md1_mean_response_ms,
+    mm1_rate_at_budget_per_s,
     mm1_response_percentile_ms,
     mmc_mean_response_ms,
+    rate_at_budget_per_s,
     simulate_server,
     utilisation,
 )
@@ -145,6 +148,7 @@ __all__ = [
     "Outages",
     "answers",
     "break_even_uplink_mbps",
+    "capacity_per_s",
     "cloud_breakdown",
     "crop_payload_bytes",
     "deadline_miss_rate",
@@ -159,6 +163,7 @@ __all__ = [
     "loss_recovery_ms",
     "md1_mean_response_ms",
     "metres_travelled",
+    "mm1_rate_at_budget_per_s",
     "mm1_response_percentile_ms",
     "mmc_mean_response_ms",
     "monthly_cost",
@@ -173,6 +178,7 @@ __all__ = [
     "propagation_rtt_ms",
     "radio_joules",
     "radio_joules_per_bit",
+    "rate_at_budget_per_s",
     "read_table",
     "reference_ms",
     "region_rtts",
