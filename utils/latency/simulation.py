@@ -164,11 +164,12 @@ def simulate_cloud(
       segments of a message (request or answer) is followed by 3 or more delivered segments,
       so fast retransmit (RFC 5681) or RACK (RFC 8985) resends it after about one more round
       trip. A loss among the last 3 is repaired as ``recovery`` says
-      (:func:`tail_recovery_ms`): ``"rack-tlp"`` (the default, as in Linux and Android) by a
-      probe after about 2 round trips (one-segment messages: at the retransmission timeout),
-      ``"rto"`` (a stack without RACK-TLP) by the retransmission timeout, RTT + 200 ms. Costs
-      add up (recoveries that overlap in time are not credited, so the tail is slightly
-      pessimistic).
+      (:func:`tail_recovery_ms`): ``"rack-tlp"`` (the default, as in Linux and Android) by
+      RACK once a later segment is acknowledged (about 1¼ round trips) or, for a lost last
+      segment, by a probe after about 2 round trips (one-segment messages: at the
+      retransmission timeout); ``"rto"`` (a stack without RACK-TLP) by the retransmission
+      timeout, RTT + 200 ms. Costs add up (recoveries that overlap in time are not credited,
+      so the tail is slightly pessimistic).
     - ``protocol="udp"``: a frame with any lost packet is dropped (``inf``).
     """
     validate.zero_or_more(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
