@@ -92,6 +92,8 @@ from utils.latency.requests import (
 )
 from utils.latency.simulation import (
     DEFAULT_JITTER,
+    RACK_REORDER_WINDOW_RTTS,
+    RECOVERIES,
     Z95,
     deadline_miss_rate,
     feet_travelled,
@@ -100,6 +102,7 @@ from utils.latency.simulation import (
     percentiles,
     simulate_cloud,
     simulate_edge,
+    tail_recovery_ms,
 )
 from utils.latency.tables import read_table
 from utils.queueing import (
@@ -135,7 +138,9 @@ __all__ = [
     "PAYLOAD_CROPS",
     "PRICES_CSV",
     "PROPAGATION_CSV",
+    "RACK_REORDER_WINDOW_RTTS",
     "RADIO_ENERGY_CSV",
+    "RECOVERIES",
     "REGION_RTTS_CSV",
     "ROUTE_INFLATION",
     "RTO_MIN_MS",
@@ -188,6 +193,7 @@ __all__ = [
     "simulate_outages",
     "simulate_server",
     "slow_start_ms",
+    "tail_recovery_ms",
     "transmit_ms",
     "utilisation",
 ]

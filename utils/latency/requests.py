@@ -193,6 +193,9 @@ def loss_recovery_ms(
 ) -> float:
     """Extra time one lost segment at the end of a transfer costs before its repair is sent.
 
+    ``rtt_ms`` (taken as the smoothed round trip, SRTT) may be a number or an array of them;
+    ``in_flight`` is the number of segments out when the last one leaves (FlightSize).
+
     - ``"tail loss probe"`` (RACK-TLP, RFC 8985, 7.2): a probe after PTO = 2 × SRTT, plus the
       worst-case delayed-ACK time WCDelAckT (200 ms) when only one segment is in flight, and
       never later than the retransmission timeout would fire. With one segment out the PTO
@@ -203,19 +206,24 @@ def loss_recovery_ms(
       round trip (RFC 6298 recommends a 1 s minimum; Linux uses less);
     - ``"initial timeout"``: a lost SYN, before any round trip was measured: 1 s (RFC 6298).
     """
-    validate.zero_or_more(rtt_ms=rtt_ms)
-    rto_ms = rtt_ms + RTO_MIN_MS
+    validate.non_negative(rtt_ms=rtt_ms)  # a number or an array of them
+    rto_ms = np.asarray(rtt_ms, float) + RTO_MIN_MS
     if mechanism == "tail loss probe":
-        probe_ms = 2 * rtt_ms + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
-        return min(probe_ms, rto_ms)
+        probe_ms = 2 * np.asarray(rtt_ms, float) + (TLP_DELAYED_ACK_MS if in_flight == 1 else 0.0)
+        return _number(np.minimum(probe_ms, rto_ms))
     if mechanism == "retransmission timeout":
-        return rto_ms
+        return _number(rto_ms)
     if mechanism == "initial timeout":
         return INITIAL_RTO_MS
     raise ValueError(
         f"mechanism={mechanism!r}; use 'tail loss probe', 'retransmission timeout' or "
         "'initial timeout'."
     )
+
+
+def _number(values: np.ndarray):
+    """A float for a single value, the array otherwise."""
+    return float(values) if values.ndim == 0 else values
 
 
 # ---------------------------------------------------------------- keeping up with a frame rate

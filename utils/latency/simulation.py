@@ -13,11 +13,22 @@ import numpy as np
 
 from utils import measure, validate
 from utils.latency.links import FEET_PER_MILE, METRES_PER_MILE, Network
-from utils.latency.requests import DUPACK_THRESHOLD, MSS_BYTES, RTO_MIN_MS, cloud_breakdown
+from utils.latency.requests import (
+    DUPACK_THRESHOLD,
+    MSS_BYTES,
+    cloud_breakdown,
+    loss_recovery_ms,
+)
 
 #: Lognormal shape of the round-trip time, a modelling choice: its p99 is about 2 x its median.
 DEFAULT_JITTER = 0.3
 Z95 = 1.6449  # the standard normal's 95th percentile
+#: How TCP repairs a lost tail segment: "rack-tlp" (RFC 8985, the default in Linux and Android)
+#: or "rto" (an old stack without it: only the retransmission timeout).
+RECOVERIES = ("rack-tlp", "rto")
+#: RFC 8985 (6.2, step 4): RACK's reordering window is min_RTT / 4 while no reordering was seen
+#: and fewer than 3 later segments are SACKed (it is 0 from 3 on, as with 3 duplicate ACKs).
+RACK_REORDER_WINDOW_RTTS = 0.25
 
 
 def lognormal_shape(median: float, p95: float | None) -> float:
@@ -73,6 +84,58 @@ def _lost(rng, n: int, slots: int, loss: float, chain: tuple[float, float] | Non
     return lost
 
 
+def _check_recovery(recovery: str) -> None:
+    if recovery not in RECOVERIES:
+        raise ValueError(
+            f"recovery={recovery!r}; use 'rack-tlp' (RFC 8985, the default) or 'rto' (a stack "
+            "without it)."
+        )
+
+
+def tail_recovery_ms(rtt_ms, lost, extra_losses, *, in_flight: int, recovery: str = "rack-tlp"):
+    """Extra time (ms) the lost segments among one message's last segments cost, per request.
+
+    ``rtt_ms`` holds one round trip a request (``n``), taken as the smoothed round trip SRTT;
+    ``lost`` ``(n, t)`` booleans, which of the message's last ``t`` segments are lost (the last
+    column is its very last segment); ``extra_losses`` ``(n, t)``, how many times each repair
+    is lost again; ``in_flight`` the message's segments (FlightSize when its last one leaves).
+    RTO is :func:`loss_recovery_ms`'s retransmission timeout (RTT + 200 ms) and PTO its probe
+    timeout for ``in_flight`` (min(2 RTT, RTO), or min(2 RTT + 200 ms, RTO) for one segment).
+    Each lost segment costs, beyond the round trip the request pays anyway:
+
+    - ``"rto"`` (no RACK-TLP, no early retransmit): fewer than 3 duplicate ACKs follow it, so
+      it waits the RTO, doubled each time the retransmission is lost: RTO × (2^(k+1) − 1);
+    - ``"rack-tlp"`` (RFC 8985), the last segment lost: no later segment is SACKed, so the
+      probe timer fires after the PTO (7.2) and the probe resends the last segment (7.3, when
+      there is no new data): PTO. A lost probe leaves the RTO timer, re-armed when the probe
+      left (7.3), without backoff yet: PTO + RTO × (2^k − 1);
+    - ``"rack-tlp"``, an earlier segment lost with the last one: the probe's ACK SACKs the
+      last segment and RACK marks the hole lost, one round trip after the probe (the PTO is
+      counted once, on the last segment): RTT + RTO × (2^k − 1);
+    - ``"rack-tlp"``, an earlier segment lost but the last delivered: RACK marks it lost once
+      a later segment is SACKed and the reordering window has passed (6.2), with no probe:
+      1.25 RTT + RTO × (2^k − 1) (a lost repair waits the RTO: nothing follows it).
+
+    Assumed: the costs add up (repairs that overlap in time are not credited: pessimistic when
+    several segments are lost), the SRTT is the request's own round trip, and the receiver
+    SACKs (RFC 2018), which RACK-TLP needs.
+    """
+    _check_recovery(recovery)
+    validate.whole(in_flight=in_flight, minimum=1)
+    rtt = np.atleast_1d(np.asarray(rtt_ms, float))[:, None]
+    lost, extra = np.atleast_2d(np.asarray(lost, bool)), np.atleast_2d(extra_losses)
+    rto = loss_recovery_ms(rtt, "retransmission timeout")
+    if recovery == "rto":
+        cost = rto * (2.0 ** (extra + 1) - 1)
+    else:
+        # an earlier segment: found one round trip after the probe, or by RACK's window
+        found = np.where(lost[:, -1:], 1.0, 1 + RACK_REORDER_WINDOW_RTTS) * rtt
+        cost = np.repeat(found, lost.shape[1], axis=1)
+        cost[:, -1:] = loss_recovery_ms(rtt, "tail loss probe", in_flight=in_flight)
+        cost = cost + rto * (2.0**extra - 1)
+    return np.where(lost, cost, 0.0).sum(axis=1)
+
+
 def simulate_cloud(
     payload_bytes: float,
     network: Network,
@@ -88,6 +151,7 @@ def simulate_cloud(
     protocol: str = "tcp",
     bursty: bool = False,
     burst_length: float = 4.0,
+    recovery: str = "rack-tlp",
 ) -> np.ndarray:
     """``n`` end-to-end latencies (ms) of cloud requests; ``inf`` for a frame that never arrives.
 
@@ -96,17 +160,23 @@ def simulate_cloud(
     travels in segments of :data:`MSS_BYTES`, each lost with probability ``network.loss``,
     independently or in Gilbert–Elliott bursts of ``burst_length`` packets on average.
 
-    - ``protocol="tcp"``: a lost segment is sent again. A loss among the last 3 segments of a
-      transfer cannot trigger fast retransmit (RFC 5681), so it waits a retransmission timeout,
-      RTT + :data:`RTO_MIN_MS`, doubled for each time the retransmission is lost as well; any
-      other loss episode costs one more round trip. Costs add up (recoveries that overlap in
-      time are not credited, so the tail is slightly pessimistic).
+    - ``protocol="tcp"``: a lost segment is sent again. A loss episode before the last 3
+      segments of a message (request or answer) is followed by 3 or more delivered segments,
+      so fast retransmit (RFC 5681) or RACK (RFC 8985) resends it after about one more round
+      trip. A loss among the last 3 is repaired as ``recovery`` says
+      (:func:`tail_recovery_ms`): ``"rack-tlp"`` (the default, as in Linux and Android) by
+      RACK once a later segment is acknowledged (about 1¼ round trips) or, for a lost last
+      segment, by a probe after about 2 round trips (one-segment messages: at the
+      retransmission timeout); ``"rto"`` (a stack without RACK-TLP) by the retransmission
+      timeout, RTT + 200 ms. Costs add up (recoveries that overlap in time are not credited,
+      so the tail is slightly pessimistic).
     - ``protocol="udp"``: a frame with any lost packet is dropped (``inf``).
     """
     validate.zero_or_more(payload_bytes=payload_bytes, server_ms=server_ms, jitter=jitter)
     validate.request_count(n)
     if protocol not in ("tcp", "udp"):
         raise ValueError(f"protocol={protocol!r}; use 'tcp' (retransmit) or 'udp' (drop).")
+    _check_recovery(recovery)
     rng = np.random.default_rng(seed)
     rtt = _lognormal(rng, network.rtt_ms, None, n, sigma=jitter)
     server = _lognormal(rng, server_ms, server_p95_ms, n)
@@ -127,17 +197,25 @@ def simulate_cloud(
         else:
             delivered = (1 - loss) * (1 - chain[0]) ** (segments - 1)
         return np.where(rng.random(n) < delivered, latency, np.inf)
-    tail = min(DUPACK_THRESHOLD, up) + min(DUPACK_THRESHOLD, down)
+    up_tail = min(DUPACK_THRESHOLD, up)
+    tail = up_tail + min(DUPACK_THRESHOLD, down)
     body = up + down - tail
     if body:
         # fast-retransmit episodes: each loss (independent) or each burst (Gilbert–Elliott)
         episode = loss if chain is None else (1 - loss) * chain[0]
         latency = latency + rng.binomial(body, episode, n) * rtt
-    lost_tail = _lost(rng, n, tail, loss, chain)
+    lost_tail = _lost(rng, n, tail, loss, chain)  # the request's tail, then the answer's
     # the retransmission lost again, and again
     extra_losses = rng.geometric(1 - loss, (n, tail)) - 1
-    timeouts = (RTO_MIN_MS + rtt[:, None]) * (2.0 ** (extra_losses + 1) - 1)
-    return latency + np.where(lost_tail, timeouts, 0).sum(axis=1)
+    for columns, segments in ((slice(0, up_tail), up), (slice(up_tail, tail), down)):
+        latency = latency + tail_recovery_ms(
+            rtt,
+            lost_tail[:, columns],
+            extra_losses[:, columns],
+            in_flight=segments,
+            recovery=recovery,
+        )
+    return latency
 
 
 def percentiles(samples_ms) -> dict[str, float]:
