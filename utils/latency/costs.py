@@ -1,7 +1,7 @@
-"""Notebooks 06-08: what a prediction costs: joules on the device and the radio, gigabytes, dollars.
+"""Notebooks 06-08: what a prediction costs: joules on the device, gigabytes, dollars.
 
-Power draws and radio states come from ``data/edge_cloud_energy.csv``, the radio's energy per
-bit from ``data/radio_energy.csv``, data prices from ``data/prices.csv``.
+Power draws come from ``data/edge_cloud_energy.csv`` (the offloading model that uses them is
+:mod:`~utils.latency.energy`), data prices from ``data/prices.csv``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from utils import config, validate
 from utils.latency.tables import read_table
 
 ENERGY_CSV = config.DATA_DIR / "edge_cloud_energy.csv"
-RADIO_ENERGY_CSV = config.DATA_DIR / "radio_energy.csv"
 PRICES_CSV = config.DATA_DIR / "prices.csv"
 DEFAULT_PLAN = "United States mobile data (average)"
 DAYS_PER_MONTH = 30
@@ -20,56 +19,18 @@ DAYS_PER_MONTH = 30
 
 
 def energy_figures() -> dict[str, tuple[float, str, str]]:
-    """``{item: (value, unit, source)}`` from ``data/edge_cloud_energy.csv`` (device power,
-    radio states)."""
+    """``{item: (value, unit, source)}`` from ``data/edge_cloud_energy.csv`` (a device's power
+    draws, its radio's assumed transmit power and tail, an LTE radio's promotion time)."""
     return {
         row["item"]: (float(row["value"]), row["unit"], row["source"])
         for row in read_table(ENERGY_CSV)
     }
 
 
-def radio_joules_per_bit(technology: str, kbps: float) -> float:
-    """Energy per bit (J) a phone's radio spends moving data at ``kbps``, from the measured
-    linear model of ``data/radio_energy.csv``: E_bit = A + B × (rate − C), with the rate clipped
-    to the range it was measured over."""
-    models = {row["technology"]: row for row in read_table(RADIO_ENERGY_CSV)}
-    if technology not in models:
-        raise ValueError(
-            f"Unknown radio {technology!r}; use one of {', '.join(repr(t) for t in models)}."
-        )
-    row = models[technology]
-    rate = min(max(float(kbps), float(row["min_kbps"])), float(row["max_kbps"]))
-    return float(row["a_j_per_bit"]) + float(row["b_j_per_bit_per_kbps"]) * (
-        rate - float(row["c_kbps"])
-    )
-
-
 def inference_joules(power_w: float, ms: float) -> float:
     """Energy of one inference: the device's power draw × its inference time."""
     validate.zero_or_more(power_w=power_w, ms=ms)
     return power_w * ms / 1000
-
-
-def radio_joules(
-    payload_bytes: float,
-    joules_per_bit: float,
-    *,
-    promotion_ms: float = 0.0,
-    promotion_w: float = 0.0,
-    tail_s: float = 0.0,
-    tail_w: float = 0.0,
-) -> float:
-    """Energy the radio spends to send ``payload_bytes``: per bit, plus (a cold radio) the
-    promotion from idle and the tail it stays powered for afterwards."""
-    validate.zero_or_more(
-        payload_bytes=payload_bytes,
-        joules_per_bit=joules_per_bit,
-        promotion_ms=promotion_ms,
-        promotion_w=promotion_w,
-        tail_s=tail_s,
-        tail_w=tail_w,
-    )
-    return payload_bytes * 8 * joules_per_bit + promotion_w * promotion_ms / 1000 + tail_w * tail_s
 
 
 # ---------------------------------------------------------------- bandwidth and money
