@@ -244,6 +244,56 @@ def test_images_per_second_is_the_median_after_the_first_epoch(monkeypatch):
     assert data.images_per_second(data.pipeline(toy(), batch_size=8), epochs=4) == 40 / 2
 
 
+def test_images_per_second_times_more_epochs_until_min_seconds(monkeypatch):
+    # epochs of 10 s (filling caches, not counted), then 2 s and 4 s: 2 timed epochs were asked
+    # for, but 2 s is under min_seconds=5, so a third is read; 2 + 4 = 6 s >= 5 s, so it stops.
+    # 40 images: rates 20 and 10 images/s, median (20 + 10) / 2 = 15.
+    clock = iter([0.0, 10.0, 10.0, 12.0, 12.0, 16.0])
+    monkeypatch.setattr(data.time, "perf_counter", lambda: next(clock))
+    ds = data.pipeline(toy(), batch_size=8)
+    assert data.images_per_second(ds, epochs=2, min_seconds=5) == 15
+
+
+class Epochs:
+    """A stand-in for a batched dataset: one batch of 8 images an epoch; it notes in ``events``
+    when the clock is read and when an epoch's iterator is released."""
+
+    def __init__(self, events):
+        self.events = events
+
+    def __iter__(self):
+        events = self.events
+
+        class Iterator:
+            def __init__(self):
+                self.batches = iter([(np.zeros((8, 2, 2, 3)), np.zeros(8))])
+
+            def __next__(self):
+                return next(self.batches)
+
+            def __iter__(self):
+                return self
+
+            def __del__(self):
+                events.append("released")
+
+        return Iterator()
+
+
+def test_images_per_second_stops_the_clock_before_the_iterator_is_released(monkeypatch):
+    # each epoch: clock read (start), one batch, clock read (stop), then the iterator is
+    # released; so the two reads of every epoch come before its "released"
+    events, ticks = [], iter([0.0, 1.0, 1.0, 3.0])
+    monkeypatch.setattr(data.time, "perf_counter", lambda: events.append("clock") or next(ticks))
+    assert data.images_per_second(Epochs(events), epochs=2) == 8 / 2  # the second epoch: 2 s
+    assert events == ["clock", "clock", "released"] * 2
+
+
+def test_images_per_second_refuses_a_negative_min_seconds():
+    with pytest.raises(ValueError, match="min_seconds=-1 is negative"):
+        data.images_per_second(data.pipeline(toy(), batch_size=8), min_seconds=-1)
+
+
 def test_images_per_second_needs_a_timed_epoch():
     with pytest.raises(ValueError, match="at least 2"):
         data.images_per_second(data.pipeline(toy(), batch_size=8), epochs=1)

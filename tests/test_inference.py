@@ -234,3 +234,41 @@ def test_the_published_shares_at_scale_are_sourced_and_add_up():
         assert row["inference_share"] + row["training_share"] + row["other_share"] == pytest.approx(
             1
         )
+
+
+class FakeTrainee:
+    """train_on_batch advances the fake clock by 9 ms and notes what it was given."""
+
+    def __init__(self, clock):
+        self.clock, self.batches = clock, []
+
+    def train_on_batch(self, images, labels):
+        self.batches.append((images.shape, tuple(labels)))
+        self.clock.now += 9 / 1000
+
+
+def test_a_training_step_in_inferences_is_timed_against_the_same_batch(clock, monkeypatch):
+    # the forward pass is the fake clock's call: 1 ms + 0.1 ms per image, so 1 + 0.1 * 20 = 3 ms
+    # on the batch of 20 and 1.1 ms on one image; the step takes 9 ms: 9 / 3 = 3 forward passes
+    monkeypatch.setattr(inference, "compiled_forward", lambda model: clock.call)
+    trainee = FakeTrainee(clock)
+    images, labels = np.zeros((20, 5, 5, 3), np.float32), np.arange(20) % 3
+    timed = inference.step_against_inference(trainee, None, images, labels, runs=4, warmup=1)
+    assert timed.train_step.median_ms == pytest.approx(9)
+    assert timed.forward_pass.median_ms == pytest.approx(3)
+    assert timed.single_image.median_ms == pytest.approx(1.1)
+    assert timed.ratio == pytest.approx(3)
+    assert set(clock.shapes) == {(20, 5, 5, 3), (1, 5, 5, 3)}  # the batch, and one image alone
+    assert set(trainee.batches) == {((20, 5, 5, 3), tuple(labels))}  # the same batch, its labels
+
+
+def test_the_compiled_forward_pass_is_the_model_in_inference_mode():
+    # BatchNormalization uses its moving statistics only with training=False: after one step
+    # of training they differ from the batch's, so the two modes give different outputs
+    model = tiny_model()
+    model.compile(optimizer="sgd", loss="mse")
+    images = np.random.default_rng(0).random((6, 4, 4, 2), dtype=np.float32)
+    model.train_on_batch(images, np.zeros((6, 5), np.float32))
+    forward = inference.compiled_forward(model)
+    assert np.allclose(forward(images), model(images, training=False), atol=1e-6)
+    assert not np.allclose(forward(images), model(images, training=True), atol=1e-3)

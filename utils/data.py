@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from utils import artifacts, config, imagegen
+from utils import artifacts, config, imagegen, validate
 from utils.photos import (  # noqa: F401  (re-exported: the photo check's names, as before)
     BROKEN_LINK,
     HELD_OUT,
@@ -297,22 +297,34 @@ def arrays(split: str, batch_size: int = 256):
     )
 
 
-def images_per_second(ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0) -> float:
-    """Read the batched dataset ``epochs`` times; the median images per second after the first.
+def images_per_second(
+    ds: tf.data.Dataset, epochs: int = 3, step_ms: float = 0, min_seconds: float = 0
+) -> float:
+    """Read the batched dataset epoch after epoch; the median images per second after the first.
 
-    The first epoch fills caches and is left out. ``step_ms`` pauses after every batch, as a
-    model's training step would: that is the time a ``prefetch`` can use to prepare the next.
+    The first epoch fills caches and is left out. Then at least ``epochs - 1`` epochs are timed,
+    and more until they add up to ``min_seconds``: an epoch of a few milliseconds (a cached one)
+    is too short to time once, since one pause of the machine would swamp it. Each epoch is timed
+    from creating its iterator to its last batch. Releasing the iterator is left out: it stops
+    tf.data's autotuning thread, a fixed cost per epoch (milliseconds) and no part of reading.
+    ``step_ms`` pauses after every batch, as a model's training step would: that is the time a
+    ``prefetch`` can use to prepare the next.
     """
     if epochs < 2:
         raise ValueError(f"epochs={epochs}: the first epoch only warms up; read at least 2.")
-    rates = []
-    for _ in range(epochs):
+    validate.non_negative(step_ms=step_ms, min_seconds=min_seconds)
+    rates, timed = [], 0.0
+    while len(rates) < epochs or timed < min_seconds:
         start, count = time.perf_counter(), 0
-        for images, _ in ds:
+        iterator = iter(ds)
+        for images, _ in iterator:
             count += int(images.shape[0])
             if step_ms:
                 time.sleep(step_ms / 1000)
-        rates.append(count / (time.perf_counter() - start))
+        seconds = time.perf_counter() - start
+        del iterator  # released outside the timer (see above)
+        rates.append(count / seconds)
+        timed += seconds if len(rates) > 1 else 0.0
     return statistics.median(rates[1:])
 
 

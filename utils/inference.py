@@ -10,6 +10,8 @@ Three pure calculations and one measurement, used by notebook 03:
   :func:`break_even_requests` shows that the model's FLOPs cancel out of it;
 - :data:`SINGLE_IMAGE`: the course's one definition of a single-image inference (one image
   alone, a batch of 1), used by notebooks 00 and 03 through :func:`single_image_call`;
+- :func:`step_against_inference`: the course's one measurement of a training step against an
+  inference (:data:`STEP_IN_INFERENCES`), used by notebooks 00 and 03;
 - :func:`at_scale`: published shares of inference in a large operator's ML compute, sourced.
 """
 
@@ -21,6 +23,7 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
+import tensorflow as tf
 import tf_keras as keras
 
 from utils import config, measure
@@ -31,6 +34,8 @@ BACKWARD_FACTOR = 3  # a training step ≈ forward + 2 × forward (gradients for
 AT_SCALE_CSV = config.DATA_DIR / "inference_at_scale.csv"
 # The course's one definition, in notebooks 00 and 03: not a share of a bigger batch's time
 SINGLE_IMAGE = "a single-image inference: one image alone, batch 1"
+# ... and of a training step against an inference: the same batch, each called as it runs in use
+STEP_IN_INFERENCES = "one training step ÷ one compiled forward pass, on the same batch"
 
 
 # ---------------------------------------------------------------- memory
@@ -173,6 +178,50 @@ def single_image_call(call: Callable[[np.ndarray], object], images) -> Callable[
     if len(one) != 1:
         raise ValueError("images is empty: a single-image inference needs one image.")
     return lambda: call(one)
+
+
+def compiled_forward(model: keras.Model) -> Callable[[np.ndarray], object]:
+    """``model(images, training=False)`` compiled with ``tf.function``: an inference as an
+    application runs it (traced once per batch shape, then no Keras overhead per call)."""
+    return tf.function(lambda images: model(images, training=False))
+
+
+@dataclasses.dataclass(frozen=True)
+class StepAgainstInference:
+    """The timings behind :data:`STEP_IN_INFERENCES` and a single-image inference."""
+
+    train_step: measure.Timing  # train_on_batch on the batch: forward, loss, backward, update
+    forward_pass: measure.Timing  # the compiled forward pass on the same batch
+    single_image: measure.Timing  # the compiled forward pass on one image alone (SINGLE_IMAGE)
+
+    @property
+    def ratio(self) -> float:
+        """One training step in forward passes of the same batch (medians)."""
+        return self.train_step.median_ms / self.forward_pass.median_ms
+
+
+def step_against_inference(
+    trainee: keras.Model, model: keras.Model, images, labels, runs: int, warmup: int
+) -> StepAgainstInference:
+    """Time, in turns, one training step of the compiled ``trainee`` on ``images`` and
+    ``labels`` (``train_on_batch``), one inference of ``model`` on the same batch and one on
+    the first image alone, both through :func:`compiled_forward`: the course's one definition of
+    a training step in inferences (:data:`STEP_IN_INFERENCES`), in notebooks 00 and 03.
+
+    ``trainee`` may be ``model`` itself (its weights then change as it is timed) or a compiled
+    copy of it (``model`` stays untouched).
+    """
+    forward = compiled_forward(model)
+    timings = measure.time_in_turns(
+        {
+            "train": lambda: trainee.train_on_batch(images, labels),
+            "forward": lambda: forward(images),
+            "single": single_image_call(forward, images),
+        },
+        runs,
+        warmup,
+    )
+    return StepAgainstInference(timings["train"], timings["forward"], timings["single"])
 
 
 def single_images_in(ms: float, single_image_ms: float) -> float:

@@ -1,4 +1,4 @@
-"""Notebooks 03-08: one check for the numbers a public helper is given, a clear ValueError, not NaN.
+"""Notebooks 01, 03-08: one check for the numbers a public helper is given, a ValueError, not NaN.
 
 Each function takes the values by name (``validate.positive(mbps=mbps)``), accepts a number or
 an array of numbers, and raises one ``ValueError`` sentence naming the argument, what is wrong
