@@ -6,7 +6,12 @@ from utils import latency
 
 
 def _device_rows(name):
-    return [row for row in latency.read_table(latency.DEVICES_CSV) if row["name"] == name]
+    """The device's calibration rows (a floor-only row names no reference model)."""
+    return [
+        row
+        for row in latency.read_table(latency.DEVICES_CSV)
+        if row["name"] == name and row["reference_model"]
+    ]
 
 
 def test_devices_are_calibrated_by_a_reference_model_measured_here():

@@ -92,12 +92,7 @@ def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[floa
     threads = device.here_threads
     # float16 and dynamic-range models compute in float
     precision = "int8" if row["format"] == "int8" else "float32"
-    if (
-        precision == "int8"
-        and device.factors
-        and "int8" not in device.factors
-        and not device.floor_ms
-    ):
+    if precision == "int8" and device.factors and "int8" not in device.factors:
         row, precision = (
             quantization.grid_row(grid, row["sparsity"], "float32", row["method"]),
             "float32",
