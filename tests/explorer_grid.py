@@ -11,6 +11,10 @@ from utils.explorer import model
 FORMATS = ("float32", "float16", "dynamic", "int8")
 PAYLOAD = 1_600.0  # bytes: the JPEG crop in these tests (the real one needs the dataset)
 IMAGES = 1000  # validation and test images behind each accuracy
+# FLOPs of one forward pass, as quantization.variant_flops counts them: about the course model's
+# (82.6 MFLOP) for every magnitude-pruned variant (sparsity keeps the dense count), and about a
+# quarter of it with half of each layer's filters removed (inputs and outputs both halve)
+FLOPS = {"magnitude": 82.6e6, "filters": 22.4e6}
 
 
 def make_row(method, sparsity, fmt, accuracy, size_bytes, p50_ms=1.0, novel=True):
@@ -37,6 +41,7 @@ def make_row(method, sparsity, fmt, accuracy, size_bytes, p50_ms=1.0, novel=True
         "p95_ms_1t": 1.5 * p50_ms,
         "p50_ms_2t": p50_ms / 2,
         "p95_ms_2t": p50_ms,
+        "flops": FLOPS[method],
     }
 
 

@@ -23,8 +23,13 @@ HERE = [
 ]
 
 
-def _row(name):
-    (row,) = [r for r in latency.read_table(latency.DEVICES_CSV) if r["name"] == name]
+def _row(name, floor=False):
+    """The device's calibration row, or (``floor``) its floor-only row."""
+    (row,) = [
+        r
+        for r in latency.read_table(latency.DEVICES_CSV)
+        if r["name"] == name and bool(r["reference_model"]) != floor
+    ]
     return row
 
 
@@ -70,7 +75,6 @@ def test_every_new_row_names_its_page_what_it_measured_and_how_it_is_mapped():
         "coral.ai/docs/edgetpu/benchmarks",
         "MobileNet v1 (224x224) 2.4 ms",
         "fully 8-bit quantized",
-        "lower estimate",
         "not a measured draw",
     ):
         assert text in coral, text
@@ -83,9 +87,13 @@ def test_an_accelerator_is_scaled_against_one_thread_here(table):
     assert coral.factors == {"int8": pytest.approx(2.4 / 2.0)}  # 1.2: int8 by int8
     assert ncs2.threads is coral.threads is None and ncs2.here_threads == coral.here_threads == 1
     assert "takes 40 ms at 1 thread(s)" in ncs2.source and "the device used" not in ncs2.source
-    assert coral.time_ms(0.05, "int8") == pytest.approx(0.06)  # 0.05 ms here × 1.2
-    assert coral.variant_ms({"p50_ms_1t": 0.05, "p50_ms_2t": 9.0}, "int8") == pytest.approx(0.06)
-    assert ncs2.time_ms(2.0, "float32") == pytest.approx(1.753)  # 2.0 × 0.8765
+    # scaled: 0.05 ms here × 1.2 = 0.06 ms, under the Edge TPU's 2.0 ms floor; 20 ms here × 1.2
+    # = 24 ms is over it
+    assert coral.bounds_ms(0.05, "int8")["scaled"] == pytest.approx(0.06)
+    assert coral.time_ms(0.05, "int8") == pytest.approx(2.0)
+    assert coral.variant_ms({"p50_ms_1t": 20.0, "p50_ms_2t": 9.0}, "int8") == pytest.approx(24.0)
+    # 20 ms here × 0.8765 = 17.53 ms, over the NCS2's 10.22 ms floor
+    assert ncs2.time_ms(20.0, "float32") == pytest.approx(17.53)
 
 
 def test_without_measurements_the_development_machines_times_are_used():
@@ -119,9 +127,10 @@ def test_the_vpu_runs_float_models_only_so_it_has_no_int8_time(table):
 
 def test_energy_per_inference_is_power_times_time(table):
     coral, ncs2 = table[CORAL], table[NCS2]
-    # 2 W × 0.06 ms = 0.12 mJ
-    assert coral.joules(coral.time_ms(0.05, "int8")) == pytest.approx(2.0 * 0.06e-3)
-    assert ncs2.joules(ncs2.time_ms(1.0, "float32")) == pytest.approx(2.5 * 0.8765e-3)  # 2.19 mJ
+    # 2 W × its 2.0 ms floor = 4 mJ
+    assert coral.joules(coral.time_ms(0.05, "int8")) == pytest.approx(2.0 * 2.0e-3)
+    # 2.5 W × 20 ms × 0.8765 = 43.8 mJ
+    assert ncs2.joules(ncs2.time_ms(20.0, "float32")) == pytest.approx(2.5 * 17.53e-3)
     npu = latency.Device("npu", "edge", 0.0, "s", {"int8": 3.0}, int8_only=True, power_w=4.0)
     assert npu.joules(npu.time_ms(5.0, "int8")) == pytest.approx(0.06)  # 4 W × 15 ms
     assert npu.joules(5.0) == latency.inference_joules(4.0, 5.0)  # one formula

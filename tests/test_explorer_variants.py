@@ -5,7 +5,14 @@ import math
 
 import pytest
 
-from explorer_grid import NPU, devices, grid, make_row  # noqa: F401  (fixtures)
+from explorer_grid import (  # noqa: F401  (fixtures)
+    FORMATS,
+    NPU,
+    devices,
+    grid,
+    make_row,
+    payload,
+)
 from utils import explorer, latency
 
 
@@ -105,6 +112,54 @@ def test_a_device_without_an_int8_reference_gets_no_int8_gain(grid):
 def test_a_server_never_answers_faster_than_its_per_request_floor(grid):
     gpu = latency.Device("gpu", "server", 0.0, "test", {}, 0.47, None, 1)
     assert explorer.device_ms(gpu, grid[0], grid) == (0.47, 0.47)
+
+
+# The Raspberry Pi 4 of the device table, with no reference measured here: its factor is
+# 314 ms published / 68 ms (the table's measured_here_ms) = 4.6176, at 1 thread here, and its
+# roofline rate 8.2164 GFLOP (ResNet-50) / 0.314 s = 26.167 GFLOP/s. A variant taking 0.2 ms here
+# scales to 0.2 × 4.6176 = 0.924 ms, but 82.6 MFLOP at 26.167 GFLOP/s take
+# 82.6 × 0.314 / 8.2164 = 3.157 ms: the roofline sets its time, as in notebook 06.
+PI_ROOFLINE_MS = 82.6 * 0.314 / 8.2164
+
+
+def test_a_variants_pi_4_time_is_device_profiles_prediction_with_its_flops(devices, grid):
+    pi = devices["Raspberry Pi 4"]
+    row = make_row("magnitude", 0.0, "float32", 0.9, 400_000, p50_ms=0.2)
+    expected = pi.time_ms(0.2, "float32", 82.6e6)
+    assert expected == pytest.approx(PI_ROOFLINE_MS, rel=1e-6)
+    assert pi.bound(0.2, "float32", 82.6e6) == "roofline"
+    # p95 0.3 ms here: 1.385 ms scaled, the roofline again
+    assert explorer.device_ms(pi, row, [row]) == (expected, pi.time_ms(0.3, "float32", 82.6e6))
+    assert explorer.device_ms(pi, row, [row])[1] == pytest.approx(PI_ROOFLINE_MS, rel=1e-6)
+
+
+def test_the_explorer_shows_the_pi_4_at_its_roofline(devices):
+    rows = [make_row("magnitude", 0.0, fmt, 0.9, 400_000, p50_ms=0.2) for fmt in FORMATS]
+    view = explorer.compute(rows, devices, explorer.Settings(device="Raspberry Pi 4"))
+    assert view.edge_stages["inference on Raspberry Pi 4"] == pytest.approx(
+        PI_ROOFLINE_MS, rel=1e-6
+    )
+
+
+def test_removed_filters_lower_the_roofline_and_sparsity_does_not(devices):
+    pi = devices["Raspberry Pi 4"]
+    dense = make_row("magnitude", 0.0, "float32", 0.9, 400_000, p50_ms=0.1)
+    sparse = make_row("magnitude", 0.8, "float32", 0.86, 100_000, p50_ms=0.1)
+    filters = make_row("filters", 0.5, "float32", 0.8, 200_000, p50_ms=0.1)
+    grid = [dense, sparse, filters]
+    # 0.1 ms here scales to 0.462 ms; the roofline: 82.6 MFLOP 3.157 ms for both magnitude rows
+    # (zeros are multiplied too), 22.4 MFLOP × 0.314 / 8.2164 = 0.856 ms with filters removed
+    assert explorer.device_ms(pi, sparse, grid)[0] == explorer.device_ms(pi, dense, grid)[0]
+    assert explorer.device_ms(pi, dense, grid)[0] == pytest.approx(PI_ROOFLINE_MS, rel=1e-6)
+    assert explorer.device_ms(pi, filters, grid)[0] == pytest.approx(
+        22.4 * 0.314 / 8.2164, rel=1e-6
+    )
+
+
+def test_a_row_without_flops_is_refused(grid):
+    row = {key: value for key, value in grid[0].items() if key != "flops"}
+    with pytest.raises(ValueError, match="flops"):
+        explorer.device_ms(latency.Device("d", "edge", 1.0, "test"), row, grid)
 
 
 # ---------------------------------------------------------------- int8-only devices

@@ -3,10 +3,16 @@
 import pytest
 
 from utils import latency
+from utils.latency import device_profiles
 
 
 def _device_rows(name):
-    return [row for row in latency.read_table(latency.DEVICES_CSV) if row["name"] == name]
+    """The device's calibration rows (a floor-only row names no reference model)."""
+    return [
+        row
+        for row in latency.read_table(latency.DEVICES_CSV)
+        if row["name"] == name and row["reference_model"]
+    ]
 
 
 def test_devices_are_calibrated_by_a_reference_model_measured_here():
@@ -83,3 +89,55 @@ def test_variant_ms_reads_the_row_at_the_devices_thread_count():
     assert gpu.variant_ms({"p50_ms_1t": 0.1}, "int8") == 0.5
     with pytest.raises(ValueError, match="no published int8 reference"):
         phone.variant_ms({"p50_ms_2t": 1.5}, "int8")
+
+
+def test_the_roofline_is_the_flops_at_the_rate_reached_on_the_reference_network():
+    pi = latency.devices(rows=MEASURED)["Raspberry Pi 4"]
+    # ResNet-50: 8.2164 GFLOP (Open Model Zoo, a multiply-add = 2 FLOPs) in 314 ms on the Pi:
+    # 8.2164 / 0.314 = 26.17 GFLOP/s; the course model's 82.6 MFLOP: 82.6e6 / 26.17e9 s = 3.16 ms
+    assert pi.gflops["float32"] == pytest.approx(26.17, abs=0.01)
+    assert pi.roofline_ms(82.6e6, "float32") == pytest.approx(3.157, abs=0.001)
+    assert pi.roofline_ms(None) == 0.0 and pi.roofline_ms(82.6e6, "int8") == 0.0  # no rate
+    with pytest.raises(ValueError, match="give the model's FLOPs"):
+        pi.roofline_ms(-1.0)
+
+
+def test_the_binding_bound_is_named():
+    # hand-built: factor 2, floor 1 ms, 100 GFLOP/s
+    d = latency.Device(
+        "d", "edge", 2.0, "s", {"float32": 2.0}, floor_ms=1.0, gflops={"float32": 100}
+    )
+    # 0.2 ms here × 2 = 0.4 ms < floor 1 ms; 10 MFLOP / 100 GFLOP/s = 0.1 ms
+    assert d.bound(0.2, "float32", 10e6) == "floor" and d.time_ms(0.2, "float32", 10e6) == 1.0
+    # 0.2 × 2 = 0.4 ms; 500 MFLOP / 100 GFLOP/s = 5 ms > 1 ms floor
+    assert d.bound(0.2, "float32", 500e6) == "roofline"
+    assert d.time_ms(0.2, "float32", 500e6) == pytest.approx(5.0)
+    # 10 ms here × 2 = 20 ms beats both
+    assert d.bound(10.0, "float32", 500e6) == "scaled" and d.time_ms(10.0, "float32") == 20.0
+    # a tie between the scaled time and a bound: the scaled time stands
+    assert d.bound(0.5, "float32") == "scaled"  # 0.5 × 2 = 1.0 = the floor
+    assert set(d.bounds_ms(0.2, "float32", 10e6)) == set(device_profiles.BOUNDS)
+
+
+@pytest.mark.parametrize("here_ms", [0.0, 0.001, 0.05, 1.0, 50.0])
+def test_no_device_answers_below_its_floor(here_ms):
+    for name, device in latency.devices(rows=MEASURED).items():
+        for precision in ("float32", "int8"):
+            try:
+                ms = device.time_ms(here_ms, precision, flops=82.6e6)
+            except ValueError:  # no such precision there
+                continue
+            assert ms >= device.floor_ms, name
+            assert ms >= device.roofline_ms(82.6e6, precision), name
+
+
+def test_the_accelerators_floors_are_their_sources_smallest_times():
+    table = latency.devices()
+    # Coral Table 1: SqueezeNet 2 ms on the Dev Board, the smallest time on the page
+    assert table["Coral Edge TPU (Dev Board)"].floor_ms == 2.0
+    # OpenVINO 2022.1: resnet-18-pytorch 97.80 images/s on the NCS2, its fastest row: 1000 / 97.80
+    assert table["Intel NCS2 (Myriad X VPU)"].floor_ms == pytest.approx(1000 / 97.80, abs=0.005)
+    # the course model (82.6 MFLOP) on the Edge TPU: 1.148 GFLOP / 2.4 ms = 478 GOP/s gives a
+    # roofline of 0.17 ms, so the 2 ms floor sets its time, whatever it takes here below 1.58 ms
+    coral = table["Coral Edge TPU (Dev Board)"]
+    assert coral.bound(0.05, "int8", 82.6e6) == "floor"

@@ -1,9 +1,14 @@
 """utils.quantization.variants and references: a grid row found or the choices named, one
 row's scores without a novel split, and the published figures with their sources."""
 
+from pathlib import Path
+
+import numpy as np
 import pytest
+import tf_keras as keras
 
 from utils import quantization
+from utils.quantization import variants
 from quantization_models import images, model, small_images, small_model
 
 
@@ -30,6 +35,37 @@ def test_variant_scores_without_a_novel_split(model, images):
     assert row["activation_bytes"] == 4 * (12 + 12)  # the reshape's 12 floats in and 12 out
     splits["novel"] = (images[:8], (labels[:8] + 1) % 3)
     assert quantization.variant_scores(content, splits, reference)["novel_accuracy"] == 0.0
+
+
+def _conv(filters: int, zero: bool = False) -> keras.Model:
+    """4 × 4 × 1 in, one 3 × 3 'same' convolution with ``filters`` filters and a bias."""
+    model = keras.Sequential(
+        [keras.Input((4, 4, 1)), keras.layers.Conv2D(filters, 3, padding="same")]
+    )
+    if zero:  # every weight zeroed (more than any pruning leaves), every shape kept
+        model.set_weights([np.zeros_like(w) for w in model.get_weights()])
+    return model
+
+
+def test_variant_flops_count_the_source_model_and_its_zeros_too(monkeypatch):
+    # 2 filters: 4 × 4 outputs × 2 filters × 9 multiply-adds × 1 input channel, 2 FLOPs each,
+    # plus a bias add per output: 2 × 288 + 32 = 608. One filter (half removed): 2 × 144 + 16 = 304.
+    sources = {
+        ("magnitude", 0.0): _conv(2),
+        ("magnitude", 0.9): _conv(2, zero=True),
+        ("filters", 0.5): _conv(1),
+    }
+    monkeypatch.setattr(
+        variants, "_source_model", lambda method, sparsity: sources[method, sparsity]
+    )
+    monkeypatch.setattr(variants.artifacts, "path", lambda name: Path("/nowhere/grid-test"))
+    variants._flops.cache_clear()
+    try:
+        assert quantization.variant_flops("magnitude", 0.0) == 608
+        assert quantization.variant_flops("magnitude", 0.9) == 608  # zeros are multiplied too
+        assert quantization.variant_flops("filters", 0.5) == 304
+    finally:
+        variants._flops.cache_clear()
 
 
 @pytest.mark.parametrize(

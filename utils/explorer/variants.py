@@ -84,24 +84,28 @@ def int8_only_reason(fmt: str, place: str) -> str:
 
 def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[float, float]:
     """A variant's median and p95 on ``device``: its LiteRT time here at the thread count the
-    device's factor was calibrated with, scaled by the factor of the variant's precision
-    (:meth:`latency.Device.time_ms`, with the device's per-request floor). int8 is scaled by an
-    int8 reference; a device without one (no published int8 figure) is credited with no int8
-    gain: its int8 variant takes the float32 variant's time there.
+    device's factor was calibrated with, scaled by the factor of the variant's precision, never
+    below the device's per-request floor nor the roofline of the variant's ``flops``
+    (:meth:`latency.Device.time_ms`, the same prediction notebooks 06 and 07 make). int8 is
+    scaled by an int8 reference; a device without one (no published int8 figure) is credited
+    with no int8 gain: its int8 variant takes the float32 variant's time there.
     """
+    if "flops" not in row:
+        raise ValueError(
+            f"The row of {row.get('variant', 'this variant')!r} has no 'flops': read the grid "
+            "with quantization.grid(), which counts each variant's FLOPs."
+        )
+    # the variant's own FLOPs: fewer with filters removed; a sparse variant keeps the dense
+    # count, since a CPU's dense kernels multiply its zeros too (quantization.variant_flops)
+    flops = row["flops"]
     threads = device.here_threads
     # float16 and dynamic-range models compute in float
     precision = "int8" if row["format"] == "int8" else "float32"
-    if (
-        precision == "int8"
-        and device.factors
-        and "int8" not in device.factors
-        and not device.floor_ms
-    ):
+    if precision == "int8" and device.factors and "int8" not in device.factors:
         row, precision = (
             quantization.grid_row(grid, row["sparsity"], "float32", row["method"]),
             "float32",
         )
     p50 = row.get(f"p50_ms_{threads}t", row[LATENCY_KEY])
     p95 = row.get(f"p95_ms_{threads}t", row[P95_KEY])
-    return device.time_ms(p50, precision), device.time_ms(p95, precision)
+    return device.time_ms(p50, precision, flops), device.time_ms(p95, precision, flops)

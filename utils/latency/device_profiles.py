@@ -2,7 +2,15 @@
 
 A device's speed factor, per precision, is a published latency of a reference model on it
 divided by the same model's latency measured here (``data/device_profiles.csv``, every row
-with its source).
+with its source). A device's time for a model is the largest of three numbers:
+
+- **scaled**: the model's time here × the factor;
+- **floor**: the sourced per-inference time no model beats on that device (a GPU's launches, an
+  accelerator's transfers; 0 for a CPU, whose fixed costs are inside the time measured here);
+- **roofline**: the model's FLOPs ÷ the FLOP/s the device reached on its reference network
+  (``reference_gflop`` ÷ ``published_ms``): a device is taken to go no faster on a small network
+  than on the one it was benchmarked with. FLOPs count a multiply-add as 2, as
+  :func:`utils.training.forward_flops` does.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from utils.latency.tables import read_table
 DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
 #: The accepts column's value for a device that runs only full-int8 models (an NPU).
 ACCEPTS_INT8_ONLY = "int8 only"
+#: What sets a device's time (:meth:`Device.bound`): its floor, the scaled time, or the roofline.
+BOUNDS = ("floor", "scaled", "roofline")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +42,8 @@ class Device:
     ``int8_only``: the device runs only full-int8 models (an NPU such as the Edge TPU), so a float
     model has no time there. ``power_w``: the sourced power behind its energy per inference
     (:meth:`joules`), None where no source gives one; ``source`` says whether it is a measured
-    draw or a rating.
+    draw or a rating. ``gflops`` maps a precision to the GFLOP/s the device reached on its
+    reference network (the roofline's rate; absent where the table gives no FLOP count).
     """
 
     name: str
@@ -45,12 +56,23 @@ class Device:
     here_threads: int = 1
     int8_only: bool = False
     power_w: float | None = None
+    gflops: dict = dataclasses.field(default_factory=dict)
 
-    def time_ms(self, here_ms: float, precision: str = "float32") -> float:
-        """This device's time for a model that takes ``here_ms`` here (at ``here_threads``
-        threads) in ``precision``. A precision without a reference of its own is refused: an
-        int8 time scaled by a float32 factor would credit the device with this CPU's int8 gain.
-        So is any model but a full-int8 one on an ``int8_only`` device."""
+    def roofline_ms(self, flops: float | None, precision: str = "float32") -> float:
+        """The time ``flops`` take at the FLOP/s this device reached on its reference network in
+        ``precision``: flops ÷ (gflops × 1e9) s. 0 where either is unknown."""
+        if flops is None:
+            return 0.0
+        if not flops >= 0:
+            raise ValueError(f"flops={flops!r}: give the model's FLOPs, 0 or more.")
+        rate = self.gflops.get(precision)
+        return flops / (rate * 1e9) * 1000 if rate else 0.0
+
+    def bounds_ms(
+        self, here_ms: float, precision: str = "float32", flops: float | None = None
+    ) -> dict[str, float]:
+        """The three candidates for this device's time (ms), by name (:data:`BOUNDS`): its
+        floor, ``here_ms`` scaled by the factor, and the roofline of ``flops``."""
         if not here_ms >= 0:
             raise ValueError(f"here_ms={here_ms!r}: give the model's time here, 0 ms or more.")
         if self.int8_only and precision != "int8":
@@ -59,20 +81,46 @@ class Device:
                 "does not run there; use the int8 variant."
             )
         factor = self.factors.get(precision) if self.factors else self.factor
-        if factor is None and not self.floor_ms:
+        if factor is None:  # a device known only by its floor has no factors at all
             have = ", ".join(sorted(self.factors)) or "none"
             raise ValueError(
                 f"{self.name} has no published {precision} reference (it has: "
                 f"{have}), so a {precision} time here cannot be scaled to it; use its "
                 f"{' or '.join(sorted(self.factors))} model instead."
             )
-        return max(here_ms * (factor or 0.0), self.floor_ms)
+        return {
+            "floor": self.floor_ms,
+            "scaled": here_ms * (factor or 0.0),
+            "roofline": self.roofline_ms(flops, precision),
+        }
 
-    def variant_ms(self, row: dict, precision: str, key: str = "p50") -> float:
+    def bound(self, here_ms: float, precision: str = "float32", flops: float | None = None) -> str:
+        """Which bound sets the time (:meth:`time_ms`): "scaled" unless the floor or the roofline
+        exceeds it; between those two, the larger ("floor" on a tie)."""
+        b = self.bounds_ms(here_ms, precision, flops)
+        if b["scaled"] >= max(b["floor"], b["roofline"]):
+            return "scaled"
+        return "floor" if b["floor"] >= b["roofline"] else "roofline"
+
+    def time_ms(
+        self, here_ms: float, precision: str = "float32", flops: float | None = None
+    ) -> float:
+        """This device's time for a model that takes ``here_ms`` here (at ``here_threads``
+        threads) in ``precision``: the largest of its floor, the scaled time and, given the
+        model's ``flops``, the roofline (:meth:`bounds_ms`). A precision without a reference
+        of its own is refused: an int8 time scaled by a float32 factor would credit the device
+        with this CPU's int8 gain. So is any model but a full-int8 one on an ``int8_only``
+        device."""
+        return max(self.bounds_ms(here_ms, precision, flops).values())
+
+    def variant_ms(
+        self, row: dict, precision: str, key: str = "p50", flops: float | None = None
+    ) -> float:
         """A model variant's time on this device, from its row of notebook 05's grid (its LiteRT
         ``key`` time here, e.g. ``p50_ms_2t``, at this device's ``here_threads``), scaled by
-        :meth:`time_ms`. Notebooks 06 and 07 time the course model on each device with it."""
-        return self.time_ms(row[f"{key}_ms_{self.here_threads}t"], precision)
+        :meth:`time_ms` (with the roofline of ``flops``, the variant's FLOPs, where given).
+        Notebooks 06 and 07 time the course model on each device with it."""
+        return self.time_ms(row[f"{key}_ms_{self.here_threads}t"], precision, flops)
 
     def joules(self, device_ms: float) -> float:
         """Energy of one inference that takes ``device_ms`` on this device: its ``power_w`` × that
@@ -114,7 +162,9 @@ def devices(
     model, format, threads, p50_ms). ``reference_ms_here`` (``{model: ms}``, float32, 1 thread)
     is the older way to pass them. A model missing from both falls back to the table's
     ``measured_here_ms``, measured once on the course's development machine.
-    Devices with a ``floor_ms`` (GPUs) take at least that per request. ``accepts`` "int8 only"
+    A device takes at least its ``floor_ms`` per request (the largest of its rows'), and a row's
+    ``reference_gflop`` (the reference network's FLOPs) gives the device's roofline rate in that
+    precision (:attr:`Device.gflops`). ``accepts`` "int8 only"
     makes a device :attr:`Device.int8_only`; ``power_w`` is its sourced power, where one exists.
     """
     if rows is None:
@@ -141,6 +191,7 @@ def devices(
                 "here_threads": 1,
                 "int8_only": False,
                 "power": None,
+                "gflops": {},
             },
         )
         model, source = row["reference_model"], row["source"]
@@ -183,6 +234,9 @@ def devices(
                     "all threads there against all threads here"
                 )
             entry["factors"][precision] = float(row["published_ms"]) / here
+            gflop = (row.get("reference_gflop") or "").strip()
+            if gflop:  # the roofline's rate: the reference network's GFLOP per second there
+                entry["gflops"][precision] = float(gflop) / (float(row["published_ms"]) / 1000)
             entry["threads"], entry["here_threads"] = threads, here_threads
             source = f"{source.rstrip('.')}. {note}."
         elif not row["floor_ms"]:
@@ -208,6 +262,7 @@ def devices(
             e["here_threads"],
             e["int8_only"],
             e["power"],
+            dict(e["gflops"]),
         )
         for name, e in grouped.items()
     }

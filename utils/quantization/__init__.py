@@ -50,6 +50,7 @@ from utils.quantization.variants import (
     filters_removed_model,
     grid,
     grid_row,
+    variant_flops,
     variant_scores,
 )
 
@@ -95,5 +96,6 @@ __all__ = [
     "filters_removed_model",
     "grid",
     "grid_row",
+    "variant_flops",
     "variant_scores",
 ]

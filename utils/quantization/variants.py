@@ -4,13 +4,14 @@ measured (accuracy, agreement, sizes, latency) and cached.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import numpy as np
 import tf_keras as keras
 
-from utils import artifacts, config, data, pruning
+from utils import artifacts, config, data, pruning, training
 from utils.quantization.conversion import calibration_images
 from utils.quantization.footprint import activation_bytes, sizes
 from utils.quantization.litert import evaluate, latencies, split_arrays
@@ -113,12 +114,43 @@ def _build_grid(folder: Path, settings: dict) -> None:
     (folder / GRID_FILE).write_text(json.dumps(rows, indent=1))
 
 
+def _source_model(method: str, sparsity: float) -> keras.Model:
+    """The Keras model a grid variant was converted from (as :func:`_build_grid` loads it)."""
+    if method == "filters":
+        return filters_removed_model(sparsity)
+    return keras.models.load_model(
+        artifacts.get("pruning.sweep") / f"sparsity_{round(100 * sparsity)}.keras"
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _flops(grid_folder: str, method: str, sparsity: float) -> int:
+    # grid_folder (the artifact's folder, named by its settings) only keys the cache
+    return training.forward_flops(_source_model(method, sparsity))
+
+
+def variant_flops(method: str, sparsity: float) -> int:
+    """One forward pass's FLOPs (:func:`training.forward_flops`, a multiply-add counted as 2) of a
+    grid variant, counted from the Keras model it was converted from; every format of a variant
+    has the same count (an int8 multiply-add counts as 2 operations, as the int8 references'
+    GFLOPs do). Removing filters shrinks the layers, so a filters-removed variant counts fewer.
+    Magnitude pruning only zeroes weights: every tensor keeps its shape and the course converts
+    without TFLite's experimental sparsity, so a CPU's dense kernels multiply the zeros like any
+    weight and a sparse variant keeps the dense model's FLOPs (its measured time here shows
+    whatever it does gain). The devices' roofline (:meth:`latency.Device.time_ms`) reads them."""
+    return _flops(artifacts.path("quantization.grid").name, method, float(sparsity))
+
+
 def grid() -> list[dict]:
     """Every measured variant (built and cached the first time): pruning method and sparsity ×
     format, with validation, test and novel accuracy (``novel_accuracy`` is None when the dataset
     has no novel split), the image counts behind them, agreement with the Keras model, three
-    sizes, the estimated peak ``activation_bytes``, and latency at 1 and 2 threads."""
-    return json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
+    sizes, the estimated peak ``activation_bytes``, latency at 1 and 2 threads, and ``flops``
+    (:func:`variant_flops`, counted when the grid is read: the cached artifact is unchanged)."""
+    rows = json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
+    for row in rows:
+        row["flops"] = variant_flops(row["method"], row["sparsity"])
+    return rows
 
 
 def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitude") -> dict:
