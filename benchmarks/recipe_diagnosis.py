@@ -223,6 +223,8 @@ def main() -> None:
     from utils import data, recipe
 
     epochs = args.epochs or cfg.epochs
+    if epochs < 2:
+        sys.exit(f"--epochs {epochs}: give at least 2, so that there are epoch-to-epoch changes.")
     arrays = {split: data.arrays(split) for split in ("train", "validation", "test")}
     sizes = {split: len(y) for split, (_, y) in arrays.items()}
     print(
