@@ -59,12 +59,17 @@ def paired_se(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(d.var() / len(d)))
 
 
-def early_stop(val: list[float], patience: int, min_delta: float) -> tuple[int, int]:
+def early_stop(
+    val: list[float], patience: int, min_delta: float, start: int = 0
+) -> tuple[int, int]:
     """(epochs run, epoch restored), both 1-based, as keras.callbacks.EarlyStopping on
     val_accuracy with restore_best_weights: an epoch improves when it beats the best by more
-    than min_delta; the run stops after ``patience`` epochs without one."""
-    best, best_epoch, wait = -np.inf, 0, 0
+    than min_delta; the run stops after ``patience`` epochs without one; the first ``start``
+    epochs are not watched (``start_from_epoch``)."""
+    best, best_epoch, wait = -np.inf, start, 0
     for epoch, value in enumerate(val):
+        if epoch < start:
+            continue
         if value - min_delta > best:
             best, best_epoch, wait = value, epoch, 0
         else:
@@ -202,10 +207,18 @@ def report(result: dict, n_val: int) -> list[str]:
         f"epoch-to-epoch |dVal|: median {np.median(changes):.3f}, max {changes.max():.3f}; "
         f"changes beyond 2 SE: {int((changes > 2 * se).sum())} of {len(changes)}",
     ]
-    for patience, delta in ((4, 0.0), (4, se), (6, se), (5, 2 * se)):
-        ran, restored = early_stop(val, patience, delta)
+    half = len(val) // 2
+    for patience, delta, start in (
+        (4, 0.0, 0),
+        (4, se, 0),
+        (6, se, 0),
+        (5, 2 * se, 0),
+        (4, se, half),
+    ):
+        ran, restored = early_stop(val, patience, delta, start)
         lines.append(
-            f"EarlyStopping(patience={patience}, min_delta={delta:.3f}): stops after {ran}, "
+            f"EarlyStopping(patience={patience}, min_delta={delta:.3f}, start_from_epoch={start}):"
+            f" stops after {ran}, "
             f"restores epoch {restored}: val {val[restored - 1]:.3f}, "
             f"test {rows[restored - 1]['test_acc']:.3f}"
         )
