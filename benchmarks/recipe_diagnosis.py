@@ -199,7 +199,7 @@ def report(result: dict, n_val: int) -> list[str]:
     within = val[best] - val[-1] <= 2 * last_paired
     lines += [
         f"best val epoch {best + 1}: {val[best]:.3f} (SE {se:.3f} on {n_val} images); last epoch "
-        f"{val[-1]:.3f}; train (running) at the end {rows[-1]['train_acc']:.3f}; test at best "
+        f"{val[-1]:.3f};\n  train (running) at the end {rows[-1]['train_acc']:.3f}; test at best "
         f"{rows[best]['test_acc']:.3f}, at last {rows[-1]['test_acc']:.3f}",
         f"last within 2 paired SE of best ({val[best] - val[-1]:+.3f} vs 2x{last_paired:.3f}): "
         f"{'yes' if within else 'no'}; within 2 binomial SE: "
