@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from utils import validate
+from utils import measure, validate
 
 
 def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
@@ -25,15 +25,22 @@ def utilisation(rate_per_s: float, service_ms: float, servers: int = 1) -> float
     return rate_per_s * service_ms / 1000 / servers
 
 
-def _steady(rho: float, rate_per_s: float, capacity_per_s: float, simulated=False) -> None:
-    """Refuse a queue at or above full load: it has no steady state, so no mean and no p99."""
+def _steady(rate_per_s: float, capacity: float, simulated=False) -> None:
+    """Refuse a queue at or above full load (ρ = rate ÷ :func:`capacity_per_s` ≥ 1): it has no
+    steady state, so no mean and no p99."""
+    rho = rate_per_s / capacity
     if rho >= 1:
         raise ValueError(
             f"rho={rho:.3g}: at {rate_per_s:,.4g} requests/s the server (capacity "
-            f"{capacity_per_s:,.4g}/s) is at or above full load, where the queue has no steady "
+            f"{capacity:,.4g}/s) is at or above full load, where the queue has no steady "
             "state and no mean or p99; lower the arrival rate below the capacity or add servers"
             + (" (or pass transient=True to watch the queue grow)." if simulated else ".")
         )
+
+
+def _check_percentile(q: float) -> None:
+    if not 0 <= q < 100:
+        raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
 
 
 def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1) -> float:
@@ -42,8 +49,8 @@ def mmc_mean_response_ms(rate_per_s: float, service_ms: float, servers: int = 1)
     state)."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
     validate.whole(servers=servers)
+    _steady(rate_per_s, capacity_per_s(service_ms, servers=servers))
     rho = utilisation(rate_per_s, service_ms, servers)
-    _steady(rho, rate_per_s, servers * 1000 / service_ms if service_ms else math.inf)
     offered = rate_per_s * service_ms / 1000  # a = λ / μ, in Erlangs
     # Erlang B by its recursion (no a^c / c!, which overflows for hundreds of servers), then C
     blocking = 1.0
@@ -60,10 +67,8 @@ def mm1_response_percentile_ms(rate_per_s: float, service_ms: float, q: float = 
     ln(100) / (μ − λ), ln(100) ≈ 4.6 times the mean. Raises ``ValueError`` at utilisation 1 or
     more: an unstable queue has no p99."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
-    if not 0 <= q < 100:
-        raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
-    rho = utilisation(rate_per_s, service_ms)
-    _steady(rho, rate_per_s, 1000 / service_ms if service_ms else math.inf)
+    _check_percentile(q)
+    _steady(rate_per_s, capacity_per_s(service_ms))
     if service_ms == 0:
         return 0.0
     spare_per_ms = 1 / service_ms - rate_per_s / 1000  # μ − λ, per millisecond
@@ -74,8 +79,8 @@ def md1_mean_response_ms(rate_per_s: float, service_ms: float) -> float:
     """Mean time in an M/D/1 system: Pollaczek–Khinchine, Wq = ρ / (2μ(1 − ρ)), plus service.
     Raises ``ValueError`` at utilisation 1 or more (no steady state)."""
     validate.non_negative(rate_per_s=rate_per_s, service_ms=service_ms)
+    _steady(rate_per_s, capacity_per_s(service_ms))
     rho = utilisation(rate_per_s, service_ms)
-    _steady(rho, rate_per_s, 1000 / service_ms if service_ms else math.inf)
     return rho * service_ms / (2 * (1 - rho)) + service_ms
 
 
@@ -84,8 +89,7 @@ def mm1_rate_at_budget_per_s(service_ms: float, budget_ms: float, q: float = 99)
     percentile response within ``budget_ms``: solve −ln(1 − q/100) / (μ − λ) ≤ budget for λ,
     λ = μ − ln(100) / budget for the p99. 0 when even an idle server misses the budget."""
     validate.positive(service_ms=service_ms, budget_ms=budget_ms)
-    if not 0 <= q < 100:
-        raise ValueError(f"q={q!r}: give a percentile from 0 up to (not including) 100.")
+    _check_percentile(q)
     spare_per_s = -math.log(1 - q / 100) / (budget_ms / 1000)  # the μ − λ the budget needs
     return max(0.0, 1000 / service_ms - spare_per_s)
 
@@ -174,7 +178,7 @@ def simulate_server(
     validate.zero_or_more(service_ms=batch_ms(1), max_delay_ms=max_delay_ms)
     capacity = capacity_per_s(service_ms, servers=servers, batch_size=batch_size)
     if not transient:
-        _steady(rate_per_s / capacity, rate_per_s, capacity, simulated=True)
+        _steady(rate_per_s, capacity, simulated=True)
     rng = np.random.default_rng(seed)
     gaps = _arrival_gaps(rng, n, rate_per_s, arrivals, sources, jitter_ms)
     env = simpy.Environment()
@@ -235,8 +239,6 @@ def rate_at_budget_per_s(
     (8: within 0.4 % of the capacity), each a :func:`simulate_server` run of ``n`` requests with
     the options in ``server``. 0 when even a nearly idle server misses the budget. Only steady
     queues (ρ < 1) are ever simulated, so no p99 of an unstable queue enters the answer."""
-    from utils import measure
-
     validate.positive(budget_ms=budget_ms)
     validate.whole(steps=steps)
     top = capacity_per_s(

@@ -129,6 +129,12 @@ def _flops(grid_folder: str, method: str, sparsity: float) -> int:
     return training.forward_flops(_source_model(method, sparsity))
 
 
+def _architecture(method: str, sparsity: float) -> tuple[str, float]:
+    """The variant whose model has the same layer shapes: every magnitude-pruned variant has the
+    dense model's (pruning zeroes weights, keeps shapes), so one model load counts them all."""
+    return (method, float(sparsity)) if method == "filters" else ("magnitude", 0.0)
+
+
 def variant_flops(method: str, sparsity: float) -> int:
     """One forward pass's FLOPs (:func:`training.forward_flops`, a multiply-add counted as 2) of a
     grid variant, counted from the Keras model it was converted from; every format of a variant
@@ -138,7 +144,7 @@ def variant_flops(method: str, sparsity: float) -> int:
     without TFLite's experimental sparsity, so a CPU's dense kernels multiply the zeros like any
     weight and a sparse variant keeps the dense model's FLOPs (its measured time here shows
     whatever it does gain). The devices' roofline (:meth:`latency.Device.time_ms`) reads them."""
-    return _flops(artifacts.path("quantization.grid").name, method, float(sparsity))
+    return _flops(artifacts.path("quantization.grid").name, *_architecture(method, sparsity))
 
 
 def grid() -> list[dict]:

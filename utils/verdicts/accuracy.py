@@ -24,6 +24,12 @@ def standard_error(accuracy: float, n: int) -> float:
     return math.sqrt(accuracy * (1 - accuracy) / n)
 
 
+def difference_error(a: float, n_a: int, b: float, n_b: int) -> float:
+    """One standard error of the difference of two accuracies, √(se_a² + se_b²): treated as
+    independent, which is conservative when both are measured on the same images."""
+    return math.hypot(standard_error(a, n_a), standard_error(b, n_b))
+
+
 def accuracy(
     name: str,
     value: float,
@@ -87,7 +93,7 @@ def accuracy_gap(
     ``reference_n`` the reference run's image counts (this run's when not given).
     """
     se_a, se_b = standard_error(a, n_a), standard_error(b, n_b)
-    se = max(math.hypot(se_a, se_b), 1e-12)
+    se = max(difference_error(a, n_a, b, n_b), 1e-12)
 
     def outcome(x: float, y: float, noise: float) -> int:
         return 0 if abs(x - y) <= 2 * noise else (1 if x > y else -1)
@@ -110,7 +116,7 @@ def accuracy_gap(
     if ref_a is None or ref_b is None:
         return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
     ref_n_a, ref_n_b = reference_n or (n_a, n_b)
-    ref_se = max(math.hypot(standard_error(ref_a, ref_n_a), standard_error(ref_b, ref_n_b)), 1e-12)
+    ref_se = max(difference_error(ref_a, ref_n_a, ref_b, ref_n_b), 1e-12)
     text += (
         f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a gap of "
         f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b, ref_se)}."

@@ -20,7 +20,7 @@ import dataclasses
 import math
 import statistics
 
-from utils.verdicts.accuracy import standard_error
+from utils.verdicts.accuracy import difference_error, standard_error
 from utils.verdicts.base import Verdict
 
 
@@ -161,7 +161,7 @@ def finetuned_against_dense(dense: float, variants: dict, n_test: int) -> Verdic
         raise ValueError("Give at least one fine-tuned variant: {name: (validation, test)}.")
     name = max(variants, key=lambda v: variants[v][0])
     test = float(variants[name][1])
-    noise = 2 * math.hypot(standard_error(dense, n_test), standard_error(test, n_test))
+    noise = 2 * difference_error(dense, n_test, test, n_test)
     gap = test - dense
     said = (
         f"{name}, the best on validation, scored {test:.3f} against the dense model's "
