@@ -39,6 +39,14 @@ def test_learning_curve_checker_accepts_an_early_stop(capsys):
     assert "best epoch 2 of 6" in out and "early stopping ended the run" in out
 
 
+def test_learning_curve_checker_counts_only_the_watched_epochs(capsys):
+    # start_from_epoch 2: epochs 3-6 watched (0.75, 0.7, 0.8, 0.79), so epoch 5 is best, 1 after
+    exercises.check_learning_curve(5, 1, True, CURVE, planned_epochs=15, start_from_epoch=2)
+    assert "best epoch 5 of 6" in capsys.readouterr().out
+    with pytest.raises(exercises.NotYet, match="watched only from epoch 3"):
+        exercises.check_learning_curve(2, 4, True, CURVE, planned_epochs=15, start_from_epoch=2)
+
+
 @pytest.mark.parametrize(
     "history, planned, answer, says",
     [

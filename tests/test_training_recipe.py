@@ -56,9 +56,41 @@ def test_compile_model_sets_the_recipes_loss_optimizer_and_schedule():
     schedule = model.optimizer._learning_rate  # Keras 2 keeps the schedule there
     assert schedule.decay_steps == 20 and schedule.initial_learning_rate == recipe.LEARNING_RATE
     assert float(schedule(20)) == pytest.approx(0, abs=1e-9)  # cosine: down to zero at the end
-    callbacks, timer = recipe.training_callbacks("some/folder")
-    assert timer in callbacks and callbacks[0].patience == recipe.PATIENCE
-    assert callbacks[1].filepath.endswith("best.weights.h5")
+    callbacks, timer = recipe.training_callbacks("some/folder", epochs=15, n_validation=900)
+    stopping, best = callbacks[0], callbacks[1]
+    assert timer in callbacks and stopping.patience == recipe.PATIENCE
+    # by hand: 15 // 2 = 7 epochs unwatched; one SE at p = 0.5 on 900 images: 0.5 / 30
+    assert stopping.start_from_epoch == 7 == best.start_from_epoch
+    assert stopping.min_delta == pytest.approx(0.5 / 30)
+    assert best.path.endswith("best.weights.h5")
+
+
+class _Model:
+    """Stands in for a Keras model: weights are one number, the epoch that set them."""
+
+    def __init__(self):
+        self.weights, self.saved = None, []
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        self.weights = weights
+
+    def save_weights(self, path):
+        self.saved.append(self.weights)
+
+
+def test_best_weights_keeps_the_best_watched_epoch_not_the_last_or_an_unwatched_one():
+    best = recipe.BestWeights("some/best.weights.h5", start_from_epoch=2)
+    model = best.model = _Model()
+    best.on_train_begin()
+    # epoch 1 (index 0) is the highest but unwatched; index 3 ties index 2 (the first is kept)
+    for epoch, accuracy in enumerate([0.9, 0.5, 0.7, 0.7, 0.6]):
+        model.weights = epoch
+        best.on_epoch_end(epoch, {"val_accuracy": accuracy})
+    best.on_train_end()
+    assert (best.best_epoch, model.weights, model.saved) == (3, 2, [2])
 
 
 def test_the_notebooks_training_run_gives_the_cached_models_weights(monkeypatch):
@@ -87,5 +119,5 @@ def test_the_notebooks_training_run_gives_the_cached_models_weights(monkeypatch)
     )
     folder = artifacts.get("training.model")
     assert (
-        json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["model"] == "small_cnn/2"
+        json.loads((folder / artifacts.MANIFEST).read_text())["settings"]["model"] == "small_cnn/3"
     )

@@ -64,6 +64,16 @@ def test_two_epochs_compare_their_difference_with_its_noise_and_a_tie_keeps_the_
     assert stop.still_improving is False
 
 
+def test_the_best_epoch_is_the_best_watched_one():
+    # start_from_epoch 2: epochs 1-2 unwatched, so epoch 2's 0.75 is not the kept best;
+    # of epochs 3-6 (0.62 0.66 0.70 0.74) the best is epoch 6. The trend is the same window.
+    run = {**history([0.60, 0.75, 0.62, 0.66, 0.70, 0.74], 15), "start_from_epoch": 2}
+    stop = verdicts.training_stop(run, 1000)
+    assert (stop.best_epoch, stop.best_accuracy) == (6, 0.74)
+    with pytest.raises(ValueError, match="start_from_epoch is 6"):
+        verdicts.training_stop({**run, "start_from_epoch": 6}, 1000)
+
+
 def test_a_single_epoch_is_too_short_to_judge():
     stop = verdicts.training_stop(history([0.4], 1), 100)
     assert stop.still_improving is None and stop.text.startswith("**Too short to judge:**")

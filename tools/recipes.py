@@ -67,7 +67,7 @@ RECIPES = {
             "the course's training recipe",
             "utils.training trains the cached model (artifact ``training.model``) with it.",
             "tests/test_training_recipe.py",
-            "import time\nfrom pathlib import Path\n\n"
+            "import math\nimport time\nfrom pathlib import Path\n\n"
             "from utils import config  # noqa: F401  (first: the Keras-2 guard)\n\n"
             "import tensorflow as tf\nimport tf_keras as keras\n",
         ),

@@ -6,6 +6,7 @@ and tests/test_training_recipe.py fail while the two differ. utils.training trai
 (artifact ``training.model``) with it.
 """
 
+import math
 import time
 from pathlib import Path
 
@@ -45,7 +46,15 @@ def compile_model(model, steps_per_epoch, epochs, learning_rate=LEARNING_RATE):
     return model
 
 
-PATIENCE = 4  # early stopping: epochs without a better validation accuracy before it stops
+PATIENCE = 4  # early stopping: watched epochs without a real improvement before it stops
+
+
+def stopping_rule(epochs, n_validation):
+    """Early stopping's two settings: the first epoch it watches (counted from 0: the second
+    half of the run, once the learning rate has come down) and the improvement it counts as
+    real, one standard error of an accuracy on ``n_validation`` images at its largest,
+    sqrt(0.5 * 0.5 / n)."""
+    return epochs // 2, 0.5 / math.sqrt(n_validation)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -61,15 +70,37 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def training_callbacks(folder, patience=PATIENCE):
-    """Early stopping (restoring the best epoch's weights), a checkpoint of the best epoch in
-    ``folder``, and the epoch timer (returned too, to read its times)."""
+class BestWeights(keras.callbacks.Callback):
+    """Keeps the weights of the watched epoch with the highest validation accuracy (the first
+    on a tie), saves them to ``path`` and puts them back when training ends."""
+
+    def __init__(self, path, start_from_epoch):
+        super().__init__()
+        self.path, self.start_from_epoch = str(path), start_from_epoch
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_epoch, self.weights = -1.0, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch >= self.start_from_epoch and logs["val_accuracy"] > self.best:
+            self.best, self.best_epoch = logs["val_accuracy"], epoch + 1  # counted from 1
+            self.weights = self.model.get_weights()
+            self.model.save_weights(self.path)
+
+    def on_train_end(self, logs=None):
+        if self.weights is not None:
+            self.model.set_weights(self.weights)
+
+
+def training_callbacks(folder, epochs, n_validation, patience=PATIENCE):
+    """Early stopping (``stopping_rule``), the best watched epoch's weights (kept, saved in
+    ``folder`` and restored), and the epoch timer (returned too, to read its times)."""
+    start, min_delta = stopping_rule(epochs, n_validation)
     timer = EpochTimer()
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
-                                      restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(str(Path(folder) / "best.weights.h5"), monitor="val_accuracy",
-                                        save_best_only=True, save_weights_only=True),
+                                      min_delta=min_delta, start_from_epoch=start),
+        BestWeights(Path(folder) / "best.weights.h5", start),
         timer,
     ]
     return callbacks, timer

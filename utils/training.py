@@ -27,7 +27,15 @@ from utils import artifacts, config, data
 
 # the recipe, generated from notebook 02's #@save cells (small_cnn: every layer is one that tfmot
 # can prune and the TFLite converter can quantize to int8)
-from utils.recipe import PATIENCE, EpochTimer, compile_model, small_cnn, training_callbacks  # noqa: F401
+from utils.recipe import (  # noqa: F401
+    PATIENCE,
+    BestWeights,
+    EpochTimer,
+    compile_model,
+    small_cnn,
+    stopping_rule,
+    training_callbacks,
+)
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
@@ -209,7 +217,8 @@ class EnergyMeter:
 
 def train(folder: Path) -> dict:
     """Train :func:`small_cnn` on the active dataset with notebook 02's recipe (``utils.recipe``:
-    Adam on a cosine schedule, early stopping, a checkpoint of the best epoch); save the model and
+    Adam on a cosine schedule, early stopping in the run's second half, the best watched epoch's
+    weights kept); save the model and
     its history in ``folder``. Seeded and deterministic (:func:`reproducible`), in the notebook's
     order; the CPU's energy is read around ``fit`` where the machine allows it
     (:class:`EnergyMeter`).
@@ -226,7 +235,9 @@ def train(folder: Path) -> dict:
     ]
     steps_per_epoch = len(batches)
     compile_model(model, steps_per_epoch, cfg.epochs)
-    callbacks, timer = training_callbacks(folder)
+    n_validation = sum(int(labels.shape[0]) for _, labels in validation_ds)
+    callbacks, timer = training_callbacks(folder, cfg.epochs, n_validation)
+    start_from_epoch, min_delta = stopping_rule(cfg.epochs, n_validation)
     meter = EnergyMeter().start()
     history = model.fit(
         train_ds, validation_data=validation_ds, epochs=cfg.epochs, callbacks=callbacks
@@ -240,6 +251,10 @@ def train(folder: Path) -> dict:
         "train_examples": sum(batches),
         "planned_epochs": cfg.epochs,
         "patience": PATIENCE,
+        "start_from_epoch": start_from_epoch,  # early stopping watched epochs after this many
+        "min_delta": min_delta,
+        "n_validation": n_validation,
+        "best_epoch": next(c for c in callbacks if isinstance(c, BestWeights)).best_epoch,  # from 1
         "energy_joules": energy["joules"],
         "energy_source": energy["source"],
     }
@@ -256,8 +271,8 @@ def _model_settings() -> dict:
         "epochs": cfg.epochs,
         "batch_size": cfg.batch_size,
         "seed": cfg.seed,
-        "model": "small_cnn/2",
-    }  # 2: deterministic ops
+        "model": "small_cnn/3",
+    }  # 2: deterministic ops; 3: early stopping watches the second half
 
 
 @artifacts.register("training.model", settings=_model_settings)

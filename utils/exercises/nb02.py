@@ -41,10 +41,12 @@ def check_learning_curve(
     *,
     planned_epochs: int,
     patience: int = 4,
+    start_from_epoch: int = 0,
 ) -> None:
-    """Notebook 02: read a run's history. Which epoch was best (validation accuracy, the first
-    on a tie, as EarlyStopping counts only a strictly better value), how many epochs ran after
-    it, and whether early stopping ended the run before ``planned_epochs``.
+    """Notebook 02: read a run's history. Which epoch was best (validation accuracy among the
+    epochs after the first ``start_from_epoch``, those early stopping watched and BestWeights
+    chose from; the first on a tie, as only a strictly better value counts), how many epochs ran
+    after it, and whether early stopping ended the run before ``planned_epochs``.
 
     Every run has an answer, whether early stopping fired, the last epoch was the best, or the
     run was a single epoch; the message says what that history means.
@@ -61,7 +63,13 @@ def check_learning_curve(
             f"{planned_epochs} planned: pass the run's planned epochs."
         )
     run = len(accuracy)
-    best = accuracy.index(max(accuracy)) + 1
+    if not 0 <= start_from_epoch < run:
+        raise ValueError(
+            f"start_from_epoch is {start_from_epoch}, but {run} epoch(s) ran: pass the "
+            "history's start_from_epoch."
+        )
+    watched = accuracy[start_from_epoch:]
+    best = start_from_epoch + watched.index(max(watched)) + 1
     after, early = run - best, run < planned_epochs
     for name, value in (("best_epoch", best_epoch), ("epochs_after_best", epochs_after_best)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -69,16 +77,21 @@ def check_learning_curve(
     if best_epoch != best:
         if best_epoch == best - 1:
             hint = "epochs count from 1, so add 1 to a list index."
-        elif 1 <= best_epoch <= run and accuracy[best_epoch - 1] == max(accuracy):
+        elif 1 <= best_epoch <= start_from_epoch:
             hint = (
-                "that epoch ties with an earlier one; EarlyStopping keeps the first, as only "
+                f"early stopping watched only from epoch {start_from_epoch + 1} on, and the "
+                "weights kept are the best of those."
+            )
+        elif 1 <= best_epoch <= run and accuracy[best_epoch - 1] == max(watched):
+            hint = (
+                "that epoch ties with an earlier one; BestWeights keeps the first, as only "
                 "a strictly higher accuracy counts as better."
             )
         else:
             hint = "look for the highest validation accuracy (val_accuracy, not accuracy)."
         raise NotYet(
             f"epoch {best_epoch} is not the best: validation accuracy peaks at "
-            f"{max(accuracy):.3f} in epoch {best}; {hint}"
+            f"{max(watched):.3f} in epoch {best}; {hint}"
         )
     if epochs_after_best != after:
         raise NotYet(
@@ -98,9 +111,9 @@ def check_learning_curve(
         )
     elif early:
         meaning = (
-            f"validation accuracy did not improve for {after} epochs (the patience is "
-            f"{patience}), so early stopping ended the run and restored epoch {best}'s "
-            "weights."
+            f"for {patience} watched epochs (the patience) validation accuracy did not beat "
+            f"its best by more than noise, so early stopping ended the run, and epoch {best}'s "
+            "weights, the best watched, were restored."
         )
     else:
         meaning = (

@@ -31,7 +31,7 @@ class TrainingStop:
     epochs_run: int
     planned_epochs: int
     patience: int
-    best_epoch: int  # counted from 1: the epoch early stopping restored (the first on a tie)
+    best_epoch: int  # counted from 1: the best watched epoch, restored (the first on a tie)
     best_accuracy: float
     n_validation: int
     window: int  # the last epochs the trend is fitted to
@@ -91,7 +91,8 @@ class TrainingStop:
 
 def training_stop(history: dict, n_validation: int) -> TrainingStop:
     """Judge a run from its history (the dict ``training.trained_model`` returns: one
-    ``val_accuracy`` per epoch, ``planned_epochs`` and ``patience``) and its validation count.
+    ``val_accuracy`` per epoch, ``planned_epochs``, ``patience`` and ``start_from_epoch``, the
+    epochs early stopping left unwatched, 0 when absent) and its validation count.
 
     Still improving: the least-squares rise of the validation accuracy over the last ``patience``
     epochs (all of them when fewer ran) exceeds two of its standard errors. For accuracies
@@ -116,7 +117,14 @@ def training_stop(history: dict, n_validation: int) -> TrainingStop:
             f"{len(accuracies)} epochs ran of {planned} planned on {n_validation} validation "
             "images: pass the run's planned epochs and its validation split's image count."
         )
-    best = max(accuracies)
+    start = history.get("start_from_epoch", 0)
+    if not isinstance(start, int) or not 0 <= start < len(accuracies):
+        raise ValueError(
+            f"start_from_epoch is {start!r}: give the epochs early stopping left unwatched, a "
+            f"whole number from 0 to {len(accuracies) - 1}, as training.trained_model records."
+        )
+    watched = accuracies[start:]  # the epochs early stopping judged and BestWeights chose from
+    best = max(watched)
     window = accuracies[-min(patience, len(accuracies)) :]
     k = len(window)
     rise = noise = 0.0
@@ -133,7 +141,7 @@ def training_stop(history: dict, n_validation: int) -> TrainingStop:
         epochs_run=len(accuracies),
         planned_epochs=planned,
         patience=patience,
-        best_epoch=accuracies.index(best) + 1,
+        best_epoch=start + watched.index(best) + 1,
         best_accuracy=best,
         n_validation=n_validation,
         window=k,
