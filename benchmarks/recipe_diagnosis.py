@@ -222,6 +222,16 @@ def report(result: dict, n_val: int) -> list[str]:
             f"restores epoch {restored}: val {val[restored - 1]:.3f}, "
             f"test {rows[restored - 1]['test_acc']:.3f}"
         )
+    from utils import recipe
+
+    start, delta = recipe.stopping_rule(len(val), n_val)
+    ran, _ = early_stop(val, recipe.PATIENCE, delta, start)
+    kept = start + int(np.argmax(val[start:ran])) + 1  # BestWeights: the best watched epoch
+    lines.append(
+        f"the recipe's rule (stopping_rule: start_from_epoch={start}, min_delta={delta:.3f}, "
+        f"patience {recipe.PATIENCE}; BestWeights): stops after {ran}, restores epoch {kept}: "
+        f"val {val[kept - 1]:.3f}, test {rows[kept - 1]['test_acc']:.3f}"
+    )
     return lines
 
 
