@@ -102,8 +102,8 @@ def _link(notebook: str) -> str:
 
 def opening_table() -> str:
     """Notebook 00's opening: each claim, quoted and attributed, with the notebook testing it."""
-    lines = ["| the blog post claimed | tested in | by |", "|---|---|---|"]
-    lines += [f"| “{c.quote}” | {_link(c.notebook)} | {c.measurement} |" for c in claims()]
+    lines = ["| the blog post claimed | tested in |", "|---|---|"]
+    lines += [f"| “{c.quote}” | {_link(c.notebook)} |" for c in claims()]
     return (
         "\n".join(lines) + f"\n\n(Quotes: {claims()[0].attribution}; sources in "
         "`data/blog_claims.csv`.)"
