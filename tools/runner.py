@@ -28,7 +28,7 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from utils import config, figures, results
+from utils import config, figures, ledger, results
 from utils import reference as reference_run
 
 
@@ -226,6 +226,7 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
     executed_dir.mkdir(parents=True, exist_ok=True)
     html_dir.mkdir(parents=True, exist_ok=True)
     results.clear(profile)
+    ledger.clear(profile)
     series = notebooks(folder)
     pages, timings = [], []
     for number, source in enumerate(series, start=1):
