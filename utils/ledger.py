@@ -228,7 +228,7 @@ def record(notebook: str, claim_id: str, numbers: dict):
     if notebook != expected:
         raise ValueError(f"{claim_id!r} is tested by {expected}, not {notebook}; record it there.")
     judgement = judge(claim_id, numbers)
-    with results._locked(path()):  # the results file's lock: one writer at a time
+    with results.locked(path()):  # the results file's lock: one writer at a time
         ledger = load()
         ledger.setdefault(config.profile_name(), {})[claim_id] = {
             "notebook": notebook,
@@ -246,7 +246,7 @@ def record(notebook: str, claim_id: str, numbers: dict):
 
 def clear(profile: str) -> None:
     """Forget one profile's ledger (``make run`` starts from a clean slate)."""
-    with results._locked(path()):
+    with results.locked(path()):
         ledger = load()
         if ledger.pop(profile, None) is not None:
             path().write_text(json.dumps(ledger, indent=1))
@@ -267,7 +267,7 @@ def closing_table(profile: str | None = None) -> str:
             cells = ("not measured yet", f"run notebook {c.notebook[:2]}")
         lines.append(
             f"| “{c.quote}” | {_link(c.notebook)} | "
-            f"{results._cell(cells[0])} | {results._cell(cells[1])} |"
+            f"{results.table_cell(cells[0])} | {results.table_cell(cells[1])} |"
         )
     return "\n".join(lines)
 

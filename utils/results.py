@@ -26,7 +26,8 @@ except ImportError:  # Windows: no advisory locks; writes stay atomic
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
+def locked(path: Path):
+    """Hold the results file's lock (one writer at a time; no lock on Windows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         if fcntl:
@@ -114,7 +115,7 @@ def record_many(notebook: str, values: dict) -> dict[str, figures.Figure]:
     ]
     keys = {(profile, notebook, key) for key in recorded}
     path = config.results_path()
-    with _locked(path):
+    with locked(path):
         entries = [e for e in load(path) if (e["profile"], e["notebook"], e["key"]) not in keys]
         _save(entries + new, path)
     return recorded
@@ -152,7 +153,7 @@ class Log:
 def clear(profile: str) -> None:
     """Forget one profile's entries (``make run`` starts each run from a clean slate)."""
     path = config.results_path()
-    with _locked(path):
+    with locked(path):
         _save([e for e in load(path) if e["profile"] != profile], path)
 
 
@@ -183,8 +184,8 @@ def table(
     if reference is None:
         lines = ["| notebook | quantity | value | unit |", "|---|---|---:|---|"]
         lines += [
-            f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
-            f"{_cell(e['unit'])} |"
+            f"| {e['notebook']} | {table_cell(_label(e))} | {format_number(e['value'])} | "
+            f"{table_cell(e['unit'])} |"
             for e in rows
         ]
         return "\n".join(lines)
@@ -196,9 +197,9 @@ def table(
     for e in rows:
         ref = theirs.get((e["notebook"], e["key"]))
         lines.append(
-            f"| {e['notebook']} | {_cell(_label(e))} | {format_number(e['value'])} | "
+            f"| {e['notebook']} | {table_cell(_label(e))} | {format_number(e['value'])} | "
             f"{'—' if ref is None else format_number(ref)} | {ratio_text(e['value'], ref)} | "
-            f"{_cell(e['unit'])} |"
+            f"{table_cell(e['unit'])} |"
         )
     return "\n".join(lines)
 
@@ -207,7 +208,7 @@ def _label(entry: dict) -> str:
     return figures.label(entry["notebook"], entry["key"])
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
     """Text safe inside a Markdown table cell (a unit may hold a "|")."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
