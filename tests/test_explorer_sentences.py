@@ -47,8 +47,13 @@ def test_ties_name_other_variants_within_noise_of_the_best(grid, devices):
     for d in qualifying:
         close = explorer.within_noise(d.accuracy, d.accuracy_se, best.accuracy, best.accuracy_se)
         assert close == (d.variant in {t.variant for t in view.within_noise})
-    text = explorer.decision(view, grid).text
+    decided = explorer.decision(view, grid)
+    text = decided.text
     assert f"Best: {best.variant} at the edge" in text and "Within noise of it" in text
+    # one sentence shown (the best and how many tie with it); the ties and the test fold beneath
+    tied = len(view.within_noise)
+    assert decided.headline.endswith(f"; {tied} other{'s' if tied > 1 else ''} within noise of it.")
+    assert "Within noise of it" in decided.details and "test accuracy" in decided.details
     assert text.count(" ± ") <= 2 + explorer.SHOW_TIED
     assert "test accuracy" in text and "reported once" in text and "1,000 images" in text
     assert "within noise of it on validation" in explorer.budget_table(view)

@@ -82,18 +82,20 @@ def test_int8_slower_here_says_so_and_names_the_missing_instructions(machines):
         reasons=("int8",),
     )
     assert v.agrees is False
-    assert "int8 was 1.40× slower" in v.text
-    assert "3.00× faster" in v.text  # what the reference measured: 0.36 / 0.12
-    assert "differs from the reference" in v.text
-    assert "no int8 dot-product instructions" in v.text and "avx512_vnni" in v.text
-    assert "a different CPU (Slow CPU" in v.text
+    assert v.headline == (
+        "int8 took 0.28 ms and float32 0.2 ms: int8 was 1.40× slower, "
+        "**unlike the reference machine**."
+    )
+    assert "3.00× faster" in v.details  # what the reference measured: 0.36 / 0.12
+    assert "no int8 dot-product instructions" in v.details and "avx512_vnni" in v.details
+    assert "a different CPU (Slow CPU" in v.details
 
 
 def test_int8_faster_here_agrees(machines):
     v = verdicts.faster(
         "int8", 0.1, "float32", 0.4, reference=("05", "int8_p50_ms", "float32_p50_ms")
     )
-    assert v.agrees is True and "4.00× faster" in v.text and "The same outcome." in v.text
+    assert v.agrees is True and "4.00× faster, as on the reference machine." in v.headline
     assert "Likely reasons" not in v.text
 
 
@@ -108,8 +110,8 @@ def test_batching_without_gain_is_about_the_same_not_higher(machines):
         unit="images/s",
     )
     assert v.agrees is False
-    assert "batch 64 was about the same (within 5%)" in v.text
-    assert "2.00× higher" in v.text
+    assert "batch 64 was about the same (within 5%), **unlike" in v.headline
+    assert "2.00× higher" in v.details
 
 
 def test_a_busy_machine_is_named_as_a_reason(machines, monkeypatch):
@@ -132,10 +134,11 @@ def test_accuracy_below_the_reference_with_own_photos(machines, monkeypatch):
     )
     se = math.sqrt(0.842 * 0.158 / 1000)
     assert v.agrees is False
-    assert f"0.842 ± {se:.3f}" in v.text
-    assert "not reached here" in v.text
-    assert "-7.8 points here" in v.text and "more than noise explains" in v.text
-    assert "'my_images' dataset" in v.text
+    assert f"0.842 ± {se:.3f}" in v.headline
+    assert "not reached here" in v.details
+    assert "-7.8 points from the reference machine's" in v.headline  # 0.842 - 0.92
+    assert "more than noise explains" in v.headline
+    assert "'my_images' dataset" in v.details
 
 
 def test_accuracy_below_the_reference_from_a_run_still_improving_does_not_blame_the_images(
@@ -177,12 +180,12 @@ def test_accuracy_within_noise_of_the_reference(machines):
     v = verdicts.accuracy(
         "test accuracy", 0.915, 1000, chance=1 / 3, reference_key=("02", "test_accuracy")
     )
-    assert v.agrees is True and "the same within noise" in v.text
+    assert v.agrees is True and "the same as the reference machine's within noise" in v.headline
 
 
 def test_accuracy_at_chance_is_called_not_learned(machines):
     v = verdicts.accuracy("test accuracy", 0.35, 90, chance=1 / 3, reference_key=0.92)
-    assert "not clearly above chance" in v.text
+    assert "not clearly above chance" in v.headline
 
 
 def test_against_reference_slower_machine(machines):
@@ -190,13 +193,16 @@ def test_against_reference_slower_machine(machines):
         "median epoch", 20.0, "s", "02", "epoch_seconds", lower_is_better=True
     )
     assert v.agrees is False
-    assert "this machine 20 s · reference machine 8 s · ratio 2.50×" in v.text
-    assert "(worse here)" in v.text
+    assert (
+        v.headline == "**median epoch:** 20 s here, 2.50× the reference machine's (**worse here**)."
+    )
+    assert "Reference CPU, 2 cores" in v.details and "8 s" in v.details
 
 
 def test_no_reference_figure_says_so(machines):
     v = verdicts.faster("a", 1.0, "b", 2.0, reference=("05", "missing", "float32_p50_ms"))
-    assert v.agrees is None and "has no figure" in v.text
+    assert v.agrees is None and "has no figure" in v.details
+    assert "(no reference figure)" in v.headline
 
 
 def test_bad_numbers_are_refused_in_one_sentence():
@@ -277,9 +283,9 @@ def test_record_many_records_every_figure_or_none(tmp_path, monkeypatch, catalog
 def test_a_clear_gap_like_the_reference_agrees(machines):
     v = verdicts.accuracy_gap("test", 0.90, 1000, "novel", 0.72, 600, reference=GAP_KEYS)
     assert v.agrees is True
-    assert "a gap of +18.0 ± 2.1 points" in v.text  # hypot(0.0095, 0.0183) = 0.0206
-    assert "test higher by 8.7 standard errors" in v.text
-    assert "a gap of +22.0 points" in v.text and "The same outcome." in v.text
+    assert "a gap of +18.0 ± 2.1 points" in v.headline  # hypot(0.0095, 0.0183) = 0.0206
+    assert "test higher by 8.7 standard errors, as on the reference machine." in v.headline
+    assert "a gap of +22.0 points" in v.details
 
 
 def test_no_gap_here_is_within_noise_and_differs_from_the_reference(machines):
@@ -287,16 +293,16 @@ def test_no_gap_here_is_within_noise_and_differs_from_the_reference(machines):
         "test", 0.80, 120, "novel", 0.78, 60, reference=GAP_KEYS, reference_n=(1000, 600)
     )
     assert v.agrees is False
-    assert "within noise (less than two standard errors)" in v.text
-    assert "differs from the reference" in v.text
+    assert "within noise, **unlike the reference machine**" in v.headline
+    assert "beyond two standard errors" in v.details
 
 
 def test_the_other_split_higher_is_said_as_such(machines, monkeypatch):
     monkeypatch.setenv(config.DATASET_VARIABLE, "my_images")
     v = verdicts.accuracy_gap("test", 0.60, 1000, "novel", 0.75, 1000, reference=GAP_KEYS)
     assert v.agrees is False
-    assert "novel higher by" in v.text and "a gap of -15.0" in v.text
-    assert "'my_images' dataset" in v.text  # the likely reason: other photos
+    assert "novel higher by" in v.headline and "a gap of -15.0" in v.headline
+    assert "'my_images' dataset" in v.details  # the likely reason: other photos
 
 
 def test_the_reference_standard_error_uses_the_reference_counts(machines):
@@ -306,12 +312,12 @@ def test_the_reference_standard_error_uses_the_reference_counts(machines):
         "test", 0.9, 50, "novel", 0.85, 50, reference=(0.9, 0.85), reference_n=(1000, 600)
     )
     assert wide.agrees is True and narrow.agrees is False
-    assert "+5.0 points, test higher by" in narrow.text
+    assert "+5.0 points, test higher by" in narrow.details
 
 
 def test_without_a_reference_figure_it_says_so(machines):
     v = verdicts.accuracy_gap("test", 0.9, 100, "novel", 0.6, 100, reference=("03", "x", "y"))
-    assert v.agrees is None and "no figure for this comparison" in v.text
+    assert v.agrees is None and "no figure for this comparison" in v.details
 
 
 def test_an_accuracy_outside_0_1_is_refused(machines):
@@ -333,7 +339,7 @@ def test_lower_says_more_and_differs_when_this_run_is_the_contrary(machines):
     v = verdicts.lower(
         "the edge", 8.0, "the radio", 2.0, reference=("06", "edge_mj", "radio_mj"), unit="mJ"
     )
-    assert "the edge was 4.00× more" in v.text and "differs from the reference" in v.text
+    assert "the edge was 4.00× more, **unlike the reference machine**." in v.headline
     assert v.agrees is False
 
 
@@ -352,18 +358,19 @@ def test_close_means_with_a_wide_spread_are_within_noise_and_contradict_the_refe
     v = verdicts.seeds_compared(
         "firing rate", [0.84, 0.80, 0.88], "random", [0.85, 0.86, 0.81], 1000, reference=SEED_KEYS
     )
-    assert "within noise" in v.text
-    assert "firing rate 0.840 (± 0.040 over 3 seeds, from 0.800 to 0.880)" in v.text
+    assert "(means over 3 random seeds)" in v.headline and "**within noise**" in v.headline
+    assert "firing rate 0.840 (± 0.040 over 3 random seeds, from 0.800 to 0.880)" in v.details
     assert v.agrees is False  # the reference saw random clearly ahead
-    assert "differs from the reference" in v.text and "'my_images' dataset" in v.text
+    assert "**unlike the reference machine**" in v.headline
+    assert "'my_images' dataset" in v.details
 
 
 def test_a_clear_difference_is_named_and_agrees_with_the_reference(machines, photos):
     v = verdicts.seeds_compared(
         "firing rate", [0.70, 0.71, 0.69], "random", [0.85, 0.86, 0.84], 1000, reference=SEED_KEYS
     )
-    assert "random higher, by" in v.text and "-15.0 ±" in v.text
-    assert v.agrees is True and "The same outcome." in v.text
+    assert "random higher, by" in v.headline and "-15.0 ±" in v.headline
+    assert v.agrees is True and "as on the reference machine." in v.headline
 
 
 def test_the_noise_counts_the_seeds_and_the_images():
@@ -372,9 +379,86 @@ def test_the_noise_counts_the_seeds_and_the_images():
     assert "+0.0 ± 7.1 points" in v.text  # hypot(0.05, 0.05) = 0.0707
     assert v.agrees is True
     one = verdicts.seeds_compared("a", [0.9], "b", [0.6], 100)
-    assert "1 seed" in one.text and "a higher" in one.text and one.agrees is None
+    assert "1 random seed" in one.details and "a higher" in one.headline and one.agrees is None
 
 
 def test_no_seeds_is_a_clear_error():
     with pytest.raises(ValueError, match="at least one accuracy"):
         verdicts.seeds_compared("a", [], "b", [0.5], 100)
+
+
+# ---------------------------------------------------------------- one sentence shown
+
+
+def shown_words(headline: str) -> int:
+    return len(headline.replace("*", "").split())
+
+
+def every_shape():
+    """One verdict of each builder, with notebook 04's longest names where a name is given."""
+    return [
+        verdicts.faster(
+            "50 % removed (LiteRT int8)",
+            2.34,
+            "dense (LiteRT int8)",
+            1.23,
+            reference=("05", "int8_p50_ms", "float32_p50_ms"),
+            reasons=("int8",),
+        ),
+        verdicts.higher(
+            "batch 64", 900.0, "batch 1", 1000.0, reference=(2000.0, 1000.0), unit="images/s"
+        ),
+        verdicts.lower("the edge", 8.0, "the radio", 2.0, reference=("06", "edge_mj", "radio_mj")),
+        verdicts.against_reference(
+            "median epoch", 20.0, "s", "02", "epoch_seconds", lower_is_better=True
+        ),
+        verdicts.accuracy(
+            "test accuracy",
+            0.842,
+            1000,
+            chance=1 / 3,
+            reference_key=("02", "test_accuracy"),
+            bar=0.9,
+        ),
+        verdicts.accuracy_gap("test", 0.60, 1000, "novel", 0.75, 1000, reference=GAP_KEYS),
+        verdicts.seeds_compared(
+            "firing rate",
+            [0.84, 0.80, 0.88],
+            "random",
+            [0.85, 0.86, 0.81],
+            1000,
+            reference=SEED_KEYS,
+        ),
+        verdicts.reveal("p99", 200, 50, unit="ms", why=("a tail is longer than a median",)),
+        verdicts.finetuned_against_dense(0.80, {"80 % sparse": (0.81, 0.82)}, 500),
+    ]
+
+
+def test_a_verdict_shows_one_short_sentence_and_folds_the_reference_and_the_reasons(machines):
+    for v in every_shape():
+        # one sentence: a single full stop, at its end ("1.23" and "0.842" have none followed by
+        # a space), at most 30 words; the reference machine's description and the reasons are
+        # in the details, never in the sentence shown
+        assert v.headline.endswith(".") and ". " not in v.headline, v.headline
+        assert shown_words(v.headline) <= 30, v.headline
+        assert "Reference CPU" not in v.headline and "Likely reasons" not in v.headline
+        assert v.details and v.text == f"{v.headline} {v.details}"
+        shown, folded = v.markdown.split("<details>")
+        assert shown == v.headline + "\n\n" and v.details in folded
+        # a blank line after the summary, so that the Markdown inside renders
+        assert "</summary>\n\n" in folded and folded.endswith("\n\n</details>\n")
+        assert str(v) == v._repr_markdown_() == v.markdown
+    disagrees = every_shape()[0]
+    assert "Reference CPU, 2 cores, avx512_vnni" in disagrees.details
+    assert "no int8 dot-product instructions" in disagrees.details
+
+
+def test_a_verdict_without_details_shows_no_fold():
+    v = verdicts.reveal("x", 2, 2)  # exactly right, no reference, nothing to explain
+    assert v.headline == "**x.** You predicted 2; this run measured 2 (exactly right)."
+    assert v.details == "" and v.markdown == v.headline and "<details>" not in str(v)
+
+
+def test_the_summary_is_escaped_html():
+    folded = verdicts.base.fold("Shown.", "Folded.", "a < b & c")
+    assert "<summary>a &lt; b &amp; c</summary>" in folded

@@ -24,10 +24,15 @@ def test_a_run_stopped_early_while_its_last_epochs_rise_is_still_improving():
     assert stop.still_improving is True and stop.stopped_early
     assert (stop.best_epoch, stop.best_accuracy, stop.epochs_run, stop.window) == (2, 0.75, 6, 4)
     assert stop.rise == pytest.approx(0.12) and stop.noise == pytest.approx(0.039582, abs=1e-6)
-    assert "**Stopped while still improving:**" in stop.text
-    assert "early stopping ended the run after 6 of 15 planned epochs" in stop.text
-    assert "+12.0 points over epochs 3–6" in stop.text and "± 4.0 points" in stop.text
-    assert "1,000 validation images" in stop.text and "best 0.750 at epoch 2" in stop.text
+    assert stop.headline == (
+        "**Stopped while still improving:** early stopping ended the run after 6 of 15 planned "
+        "epochs; the model is undertrained (best 0.750 at epoch 2)."
+    )
+    # the trend it was judged on folds beneath the sentence shown
+    assert "+12.0 points over epochs 3–6" in stop.details and "± 4.0 points" in stop.details
+    assert "1,000 validation images" in stop.details
+    assert stop.markdown.startswith(stop.headline + "\n\n<details><summary>")
+    assert stop.details in stop.markdown and str(stop) == stop._repr_markdown_()
 
 
 def test_the_issues_run_flat_within_noise_after_epoch_1_plateaued():
@@ -77,6 +82,7 @@ def test_the_best_epoch_is_the_best_watched_one():
 def test_a_single_epoch_is_too_short_to_judge():
     stop = verdicts.training_stop(history([0.4], 1), 100)
     assert stop.still_improving is None and stop.text.startswith("**Too short to judge:**")
+    assert stop.details == "" and "<details>" not in stop.markdown  # nothing to fold
 
 
 @pytest.mark.parametrize(
@@ -103,18 +109,20 @@ def test_fine_tuning_clearly_above_the_dense_model_says_it_was_undertrained():
         0.718, {"50 % sparse": (0.70, 0.74), "80 % sparse": (0.72, 0.763)}, 1000
     )
     assert v.agrees is None
-    assert v.text.startswith("**Fine-tuning raised accuracy by 4.5 points, more than noise: the")
-    assert "dense model was undertrained" in v.text
-    assert "80 % sparse, the best on validation, scored 0.763" in v.text and "± 3.9" in v.text
-    assert "√(se₁² + se₂²)" in v.text  # the test used is stated
+    assert v.headline == (
+        "**Fine-tuning raised accuracy by 4.5 points, more than noise: the dense model was "
+        "undertrained.**"
+    )
+    assert "80 % sparse, the best on validation, scored 0.763" in v.details
+    assert "± 3.9" in v.details and "√(se₁² + se₂²)" in v.details  # the test used is stated
 
 
 def test_the_variant_is_chosen_on_validation_never_on_test():
     # "b" has the higher test accuracy, but "a" the higher validation one: a is compared,
     # 0.70 - 0.72 = -2.0 points.
     v = verdicts.finetuned_against_dense(0.72, {"a": (0.80, 0.70), "b": (0.75, 0.90)}, 1000)
-    assert v.text.startswith("No fine-tuned variant beat the dense model by more than noise")
-    assert "a, the best on validation, scored 0.700" in v.text and "-2.0 points" in v.text
+    assert v.headline == "No fine-tuned variant beat the dense model by more than noise."
+    assert "a, the best on validation, scored 0.700" in v.details and "-2.0 points" in v.details
 
 
 def test_a_gain_within_noise_is_nothing_alarming():

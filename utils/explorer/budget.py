@@ -21,8 +21,8 @@ def _at(d: Deployment) -> str:
 
 def decision(view: View, grid: list[dict] | None = None) -> verdicts.Verdict:
     """The budget's outcome in Markdown, generated from the numbers: the best deployment (chosen
-    on validation), the others within noise of it and, given the ``grid``, the best's test
-    accuracy, reported once."""
+    on validation) in one sentence; folded beneath it, the others within noise of it and, given
+    the ``grid``, the best's test accuracy, reported once."""
     best = view.best
     if best is None:
         return verdicts.Verdict(
@@ -35,33 +35,39 @@ def decision(view: View, grid: list[dict] | None = None) -> verdicts.Verdict:
         if best.where == EDGE
         else "the model stays on the server"
     )
-    text = (
+    headline = (
         f"**Best: {best.variant} {_at(best)}** ({best.place}): {where}, "
         f"p99 {number(best.p99_ms)} ms, "
-        f"validation accuracy {percent(best.accuracy, best.accuracy_se)}."
+        f"validation accuracy {percent(best.accuracy, best.accuracy_se)}"
     )
     if view.within_noise:
+        count = len(view.within_noise)
+        headline += f"; {count} other{'s' if count > 1 else ''} within noise of it."
         shown = view.within_noise[:SHOW_TIED]
         others = "; ".join(
             f"{d.variant} {_at(d)} ({percent(d.accuracy, d.accuracy_se)})" for d in shown
         )
         if len(view.within_noise) > len(shown):
             others += f"; and {len(view.within_noise) - len(shown)} more (see the budget table)"
-        text += (
-            f" **Within noise of it** (less than {NOISE_SE} standard errors of the "
+        ties = (
+            f"**Within noise of it** (less than {NOISE_SE} standard errors of the "
             f"difference apart): {others}. The validation split cannot tell these apart: "
             "choose among them on size, latency or cost."
         )
     else:
-        text += " No other qualifying variant is within noise of it on validation."
+        headline += "."
+        ties = "No other qualifying variant is within noise of it on validation."
+    tested = ""
     if grid is not None:
         row = next(r for r in grid if r["variant"] == best.variant)
-        text += (
-            f" Its **test accuracy**, reported once after choosing: "
+        tested = (
+            f"Its **test accuracy**, reported once after choosing: "
             f"{percent(row[TEST_KEY], accuracy_se(row, 'test'))} over "
             f"{row['test_images']:,} images."
         )
-    return verdicts.Verdict(text, None)
+    return verdicts.verdict(
+        headline, None, ties, tested, summary="The variants within noise, the test accuracy"
+    )
 
 
 def budget_table(view: View) -> str:

@@ -113,7 +113,7 @@ from utils.latency.simulation import (
     simulate_edge,
     tail_recovery_ms,
 )
-from utils.latency.tables import read_table
+from utils.latency.tables import citation, read_table
 from utils.queueing import (
     capacity_per_s,
     md1_mean_response_ms,
@@ -199,6 +199,7 @@ __all__ = [
     "prices",
     "propagation_rtt_ms",
     "rate_at_budget_per_s",
+    "citation",
     "read_table",
     "reference_ms",
     "region_rtts",

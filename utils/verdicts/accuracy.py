@@ -2,7 +2,8 @@
 
 :func:`accuracy` judges one accuracy against chance, a bar and the reference machine;
 :func:`accuracy_gap` and :func:`seeds_compared` judge the gap between two, with this run's
-noise.
+noise. Each shows one sentence and folds the standard errors, the reference machine's figures and
+the likely reasons beneath it (:func:`utils.verdicts.base.verdict`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ import math
 import statistics
 
 from utils.reference import likely_reasons
-from utils.verdicts.base import Verdict, _because, _reference_one, _reference_pair
+from utils.verdicts.base import (
+    AGREES,
+    NO_FIGURE,
+    Verdict,
+    _because,
+    _on_reference,
+    _reference_one,
+    _reference_pair,
+    verdict,
+)
 
 
 def standard_error(accuracy: float, n: int) -> float:
@@ -49,31 +59,45 @@ def accuracy(
     it stopped while still improving, a gap to the reference is put on that, not on the images.
     """
     se = standard_error(value, n)
-    text = f"**This run:** {name} {value:.3f} ± {se:.3f} (one standard error over {n:,} images)"
     margin = (value - chance) / max(se, 1e-12)
-    text += (
-        f", {margin:.0f} standard errors above chance ({chance:.3f})."
+    measured = f"{name} {value:.3f} ± {se:.3f}, " + (
+        f"{margin:.0f} standard errors above chance"
         if margin >= 2
-        else f", **not clearly above chance ({chance:.3f})**: the model has not learned yet."
+        else "**not clearly above chance: the model has not learned yet**"
     )
-    if bar is not None:
-        text += (
-            f" The course's goal for its own dataset in the full profile is {bar:.2f}: "
-            f"{'reached' if value >= bar else 'not reached here'}."
-        )
+    noise = f"One standard error over {n:,} images; chance is {chance:.3f}."
+    goal = (
+        ""
+        if bar is None
+        else f"The course's goal for its own dataset in the full profile is {bar:.2f}: "
+        f"{'reached' if value >= bar else 'not reached here'}."
+    )
     ref = _reference_one(reference_key, value)
     if ref is None:
-        return Verdict(text + " (The reference machine has no figure for this.)", None)
+        return verdict(measured + " (no reference figure).", None, noise, goal, NO_FIGURE)
     diff = value - ref
-    close = abs(diff) <= 2 * math.hypot(se, standard_error(ref, n))
-    text += f" **Reference machine:** {ref:.3f} ({diff * 100:+.1f} points here)"
-    if close:
-        return Verdict(text + ", the same within noise.", True)
+    on_reference = _on_reference(f"{ref:.3f} ({diff * 100:+.1f} points here).")
+    if abs(diff) <= 2 * math.hypot(se, standard_error(ref, n)):
+        return verdict(
+            measured + ", the same as the reference machine's within noise.",
+            True,
+            noise,
+            goal,
+            on_reference,
+        )
     if training is not None and training.still_improving:
         reasons = [training.reason, *likely_reasons(("training",))]
     else:
         reasons = likely_reasons(("data",))
-    return Verdict(text + ", more than noise explains." + _because(reasons), False)
+    return verdict(
+        f"{measured}; {diff * 100:+.1f} points from the reference machine's, "
+        "**more than noise explains**.",
+        False,
+        noise,
+        goal,
+        on_reference,
+        _because(reasons),
+    )
 
 
 def accuracy_gap(
@@ -101,31 +125,34 @@ def accuracy_gap(
     def said(x: float, y: float, noise: float) -> str:
         sign = outcome(x, y, noise)
         if sign == 0:
-            return "within noise (less than two standard errors)"
+            return "within noise"
         return (
             f"{name_a if sign > 0 else name_b} higher by {abs(x - y) / noise:.1f} standard errors"
         )
 
-    gap = a - b
-    text = (
-        f"**This run:** {name_a} {a:.3f} ± {se_a:.3f} ({n_a:,} images), {name_b} {b:.3f} ± "
-        f"{se_b:.3f} ({n_b:,} images): a gap of {gap * 100:+.1f} ± {se * 100:.1f} points, "
-        f"{said(a, b, se)}."
+    measured = (
+        f"{name_a} {a:.3f} and {name_b} {b:.3f}: a gap of {(a - b) * 100:+.1f} ± "
+        f"{se * 100:.1f} points, {said(a, b, se)}"
+    )
+    noise = (
+        f"One standard error: {name_a} ± {se_a:.3f} over {n_a:,} images, {name_b} ± {se_b:.3f} "
+        f"over {n_b:,}; a gap counts only beyond two standard errors of the difference."
     )
     ref_a, ref_b = _reference_pair(reference, a, b)
     if ref_a is None or ref_b is None:
-        return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
+        return verdict(measured + " (no reference figure).", None, noise, NO_FIGURE)
     ref_n_a, ref_n_b = reference_n or (n_a, n_b)
     ref_se = max(difference_error(ref_a, ref_n_a, ref_b, ref_n_b), 1e-12)
-    text += (
-        f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a gap of "
-        f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b, ref_se)}."
-    )
-    if outcome(a, b, se) == outcome(ref_a, ref_b, ref_se):
-        return Verdict(text + " The same outcome.", True)
-    return Verdict(
-        text + " **This run differs from the reference.**" + _because(likely_reasons(("data",))),
-        False,
+    same = outcome(a, b, se) == outcome(ref_a, ref_b, ref_se)
+    return verdict(
+        f"{measured}, {AGREES[same]}.",
+        same,
+        noise,
+        _on_reference(
+            f"{ref_a:.3f} and {ref_b:.3f}, a gap of {(ref_a - ref_b) * 100:+.1f} points, "
+            f"{said(ref_a, ref_b, ref_se)}."
+        ),
+        "" if same else _because(likely_reasons(("data",))),
     )
 
 
@@ -162,34 +189,39 @@ def seeds_compared(
     def said(x: float, y: float) -> str:
         sign = outcome(x, y)
         if sign == 0:
-            return "**within noise** (less than two standard errors)"
+            return "**within noise**"
         return (
             f"{name_a if sign > 0 else name_b} higher, by {abs(x - y) / noise:.1f} standard errors"
         )
 
     def described(name: str, v: list[float]) -> str:
-        seeds = f"{len(v)} seeds" if len(v) > 1 else "1 seed"
+        seeds = f"{len(v)} random seeds" if len(v) > 1 else "1 random seed"
         return (
             f"{name} {statistics.fmean(v):.3f} (± {spread(v):.3f} over {seeds}, from "
             f"{min(v):.3f} to {max(v):.3f})"
         )
 
-    text = (
-        f"**This run:** {described(name_a, a)}, {described(name_b, b)}, on {n:,} images: a "
-        f"difference of {(mean_a - mean_b) * 100:+.1f} ± {noise * 100:.1f} points, "
-        f"{said(mean_a, mean_b)}."
+    seeds = len(a) if len(a) == len(b) else f"{len(a)} and {len(b)}"
+    measured = (
+        f"{name_a} {mean_a:.3f} and {name_b} {mean_b:.3f} (means over {seeds} random "
+        f"seed{'s' if len(a) + len(b) > 2 else ''}): {(mean_a - mean_b) * 100:+.1f} ± "
+        f"{noise * 100:.1f} points, {said(mean_a, mean_b)}"
+    )
+    spreads = (
+        f"{described(name_a, a)}, {described(name_b, b)}, on {n:,} images; a difference counts "
+        "only beyond two standard errors, counting the random seeds and the images."
     )
     ref_a, ref_b = _reference_pair(reference)
     if ref_a is None or ref_b is None:
-        return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
-    text += (
-        f" **Reference machine:** {ref_a:.3f} and {ref_b:.3f}, a difference of "
-        f"{(ref_a - ref_b) * 100:+.1f} points, {said(ref_a, ref_b)} (judged with this run's "
-        "noise)."
-    )
-    if outcome(mean_a, mean_b) == outcome(ref_a, ref_b):
-        return Verdict(text + " The same outcome.", True)
-    return Verdict(
-        text + " **This run differs from the reference.**" + _because(likely_reasons(("data",))),
-        False,
+        return verdict(measured + " (no reference figure).", None, spreads, NO_FIGURE)
+    same = outcome(mean_a, mean_b) == outcome(ref_a, ref_b)
+    return verdict(
+        f"{measured}, {AGREES[same]}.",
+        same,
+        spreads,
+        _on_reference(
+            f"{ref_a:.3f} and {ref_b:.3f}, a difference of {(ref_a - ref_b) * 100:+.1f} points, "
+            f"{said(ref_a, ref_b)} (judged with this run's noise)."
+        ),
+        "" if same else _because(likely_reasons(("data",))),
     )

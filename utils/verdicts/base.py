@@ -1,33 +1,81 @@
 """Notebooks 00-08: the verdict itself, a generated sentence, and the pieces every verdict uses.
 
-A :class:`Verdict` is Markdown and whether this run agrees with the reference machine; ``NOISE``
-is how close two timings must be to count as "about the same"; the helpers format a number, say
-the likely reasons, and find the reference machine's figures (:mod:`utils.reference`).
+A :class:`Verdict` is one sentence a student reads (what this run measured, and whether it agrees
+with the reference machine), the details folded beneath it (:func:`fold`), and ``agrees``; every
+builder composes one with :func:`verdict`. ``NOISE`` is how close two timings must be to count as
+"about the same"; the helpers format a number, say the likely reasons, and find the reference
+machine's figures (:mod:`utils.reference`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 
 from utils import figures, results
-from utils.reference import reference_value
+from utils.reference import describe, reference_machine, reference_value
 
 NOISE = 0.05  # two timings within 5 % of each other are "about the same"
 
 
+SUMMARY = "The reference machine, reasons and caveats"  # the folded block's title
+
+
+def fold(headline: str, details: str, summary: str = SUMMARY) -> str:
+    """Markdown that shows ``headline`` (the one sentence a student reads) and folds ``details``
+    into an HTML ``<details>`` block, which JupyterLab, Colab and nbconvert's HTML all render;
+    the blank lines let the Markdown inside the block (bold, links) render too."""
+    if not details:
+        return headline
+    return (
+        f"{headline}\n\n<details><summary>{html.escape(summary)}</summary>\n\n"
+        f"{details}\n\n</details>\n"
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Verdict:
-    """A generated sentence (Markdown) and whether this run agrees with the reference machine
-    (None when the reference machine has no figure to compare with)."""
+    """A generated verdict and whether this run agrees with the reference machine (None when the
+    reference machine has no figure to compare with).
 
-    text: str
+    ``headline`` is the one sentence shown (what this run measured, and whether that agrees with
+    the reference machine); ``details`` (the reference machine's figures and description, the
+    likely reasons, the caveats) fold beneath it. ``text`` is both, as plain Markdown.
+    """
+
+    headline: str
     agrees: bool | None
+    details: str = ""
+    summary: str = SUMMARY
+
+    @property
+    def text(self) -> str:
+        return f"{self.headline} {self.details}".strip()
+
+    @property
+    def markdown(self) -> str:
+        return fold(self.headline, self.details, self.summary)
 
     def _repr_markdown_(self) -> str:
-        return self.text
+        return self.markdown
 
     def __str__(self) -> str:
-        return self.text
+        return self.markdown
+
+
+def verdict(headline: str, agrees: bool | None, *details: str, summary: str = SUMMARY) -> Verdict:
+    """The one way a builder composes a verdict: the sentence shown, whether it agrees, and the
+    pieces folded beneath it (empty pieces are left out)."""
+    return Verdict(headline, agrees, " ".join(d.strip() for d in details if d.strip()), summary)
+
+
+AGREES = {True: "as on the reference machine", False: "**unlike the reference machine**"}
+NO_FIGURE = "The reference machine has no figure for this comparison."
+
+
+def _on_reference(figures_said: str) -> str:
+    """The details' sentence on the reference machine: its description, then its figures."""
+    return f"**Reference machine** ({describe(reference_machine())}): {figures_said}"
 
 
 def _num(value: float, unit: str = "") -> str:
@@ -38,10 +86,10 @@ def _num(value: float, unit: str = "") -> str:
 def _because(reasons: list[str]) -> str:
     if not reasons:
         return (
-            " Nothing recorded about the two machines explains it: rerun the cell on a quiet "
+            "Nothing recorded about the two machines explains it: rerun the cell on a quiet "
             "machine to see whether the difference is noise."
         )
-    return " Likely reasons: " + "; ".join(reasons) + "."
+    return "Likely reasons: " + "; ".join(reasons) + "."
 
 
 def _reference_pair(reference, a=None, b=None) -> tuple[float | None, float | None]:

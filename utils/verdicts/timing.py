@@ -2,14 +2,26 @@
 
 :func:`faster`, :func:`higher` and :func:`lower` compare two measurements with this run's
 outcome beside the reference machine's; :func:`against_reference` sets one figure beside the
-reference machine's with the ratio of the two.
+reference machine's with the ratio of the two. Each shows one sentence and folds the reference
+machine's figures and the likely reasons beneath it (:func:`utils.verdicts.base.verdict`).
 """
 
 from __future__ import annotations
 
 from utils import figures, validate
-from utils.reference import describe, likely_reasons, reference_machine, reference_value
-from utils.verdicts.base import NOISE, Verdict, _because, _num, _outcome, _reference_pair
+from utils.reference import likely_reasons, reference_value
+from utils.verdicts.base import (
+    AGREES,
+    NO_FIGURE,
+    NOISE,
+    Verdict,
+    _because,
+    _num,
+    _on_reference,
+    _outcome,
+    _reference_pair,
+    verdict,
+)
 
 
 def faster(
@@ -131,23 +143,19 @@ def _compare(
         return f"{factor:.2f}× {win if outcome > 0 else lose}"
 
     here = _outcome(gain(a, b), tolerance)
-    text = (
-        f"**This machine:** {name_a} {quantity} {_num(a, unit)} and {name_b} "
-        f"{_num(b, unit)}: {name_a} was {said(a, b)}."
+    measured = (
+        f"{name_a} {quantity} {_num(a, unit)} and {name_b} {_num(b, unit)}: {name_a} was "
+        f"{said(a, b)}"
     )
     ref_a, ref_b = _reference_pair(reference, a, b)
     if ref_a is None or ref_b is None:
-        return Verdict(text + " (The reference machine has no figure for this comparison.)", None)
-    there = _outcome(gain(ref_a, ref_b), tolerance)
-    text += (
-        f" **Reference machine** ({describe(reference_machine())}): {_num(ref_a, unit)} "
-        f"and {_num(ref_b, unit)}, {said(ref_a, ref_b)}."
-    )
-    if here == there:
-        return Verdict(text + " The same outcome.", True)
-    return Verdict(
-        text + " **This run differs from the reference.**" + _because(likely_reasons(reasons)),
-        False,
+        return verdict(measured + " (no reference figure).", None, NO_FIGURE)
+    same = here == _outcome(gain(ref_a, ref_b), tolerance)
+    return verdict(
+        f"{measured}, {AGREES[same]}.",
+        same,
+        _on_reference(f"{_num(ref_a, unit)} and {_num(ref_b, unit)}, {said(ref_a, ref_b)}."),
+        "" if same else _because(likely_reasons(reasons)),
     )
 
 
@@ -161,7 +169,8 @@ def against_reference(
     lower_is_better: bool | None = None,
     reasons: tuple[str, ...] = ("speed",),
 ) -> Verdict:
-    """One figure beside the reference machine's: *yours · reference · ratio*. Give a Figure
+    """One figure beside the reference machine's: yours and the ratio shown, the reference
+    machine's folded beneath. Give a Figure
     (its unit and key are its own), or a number with its unit, notebook and key."""
     if isinstance(value, figures.Figure):
         unit = value.unit if unit is None else unit
@@ -169,15 +178,18 @@ def against_reference(
     else:
         ref = None if key is None else reference_value(notebook, key)
     unit = unit or ""
-    text = f"**{name}:** this machine {_num(value, unit)}"
+    measured = f"**{name}:** {_num(value, unit)} here"
     if ref is None or ref == 0:
-        return Verdict(text + " (the reference machine has no figure for this).", None)
+        return verdict(measured + " (the reference machine has no figure for this).", None)
     ratio = value / ref
-    text += f" · reference machine {_num(ref, unit)} · ratio {ratio:.2f}×"
+    measured += f", {ratio:.2f}× the reference machine's"
+    on_reference = _on_reference(f"{_num(ref, unit)}.")
     if lower_is_better is None:
-        return Verdict(text + ".", None)
-    if abs(ratio - 1) <= NOISE or (ratio < 1) == lower_is_better:
-        return Verdict(
-            text + (" (about the same)." if abs(ratio - 1) <= NOISE else " (better here)."), True
-        )
-    return Verdict(text + " (worse here)." + _because(likely_reasons(reasons)), False)
+        return verdict(measured + ".", None, on_reference)
+    if abs(ratio - 1) <= NOISE:
+        return verdict(measured + " (about the same).", True, on_reference)
+    if (ratio < 1) == lower_is_better:
+        return verdict(measured + " (better here).", True, on_reference)
+    return verdict(
+        measured + " (**worse here**).", False, on_reference, _because(likely_reasons(reasons))
+    )

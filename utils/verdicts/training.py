@@ -21,12 +21,13 @@ import math
 import statistics
 
 from utils.verdicts.accuracy import difference_error, standard_error
-from utils.verdicts.base import Verdict
+from utils.verdicts.base import Verdict, fold, verdict
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainingStop:
-    """How a training run ended, from its history (:func:`training_stop`); shown as Markdown."""
+    """How a training run ended, from its history (:func:`training_stop`); shown as Markdown, one
+    sentence with the trend it was judged on folded beneath (:func:`utils.verdicts.base.fold`)."""
 
     epochs_run: int
     planned_epochs: int
@@ -62,16 +63,32 @@ class TrainingStop:
         return f"the run used all {self.planned_epochs} planned epochs"
 
     @property
-    def text(self) -> str:
+    def headline(self) -> str:
+        """The one sentence shown: how the run ended."""
         best = f"best {self.best_accuracy:.3f} at epoch {self.best_epoch}"
         if self.still_improving is None:
             return f"**Too short to judge:** {self._ran}, too few for a trend ({best})."
         if self.still_improving:
             return (
-                f"**Stopped while still improving:** {self._ran}, yet validation accuracy rose "
-                f"{self._trend}; the model is undertrained ({best})."
+                f"**Stopped while still improving:** {self._ran}; the model is undertrained "
+                f"({best})."
             )
-        return f"**Plateaued:** {self._ran}, and validation accuracy moved {self._trend} ({best})."
+        return f"**Plateaued:** {self._ran} ({best})."
+
+    @property
+    def details(self) -> str:
+        """The trend it was judged on, folded beneath the headline."""
+        if self.still_improving is None:
+            return ""
+        return f"Validation accuracy {'rose' if self.still_improving else 'moved'} {self._trend}."
+
+    @property
+    def text(self) -> str:
+        return f"{self.headline} {self.details}".strip()
+
+    @property
+    def markdown(self) -> str:
+        return fold(self.headline, self.details, "How it was judged")
 
     @property
     def reason(self) -> str:
@@ -83,10 +100,10 @@ class TrainingStop:
         )
 
     def _repr_markdown_(self) -> str:
-        return self.text
+        return self.markdown
 
     def __str__(self) -> str:
-        return self.text
+        return self.markdown
 
 
 def training_stop(history: dict, n_validation: int) -> TrainingStop:
@@ -177,9 +194,10 @@ def finetuned_against_dense(dense: float, variants: dict, n_test: int) -> Verdic
         f"± {noise * 100:.1f} ({TEST_USED})."
     )
     if gap > noise:
-        return Verdict(
+        headline = (
             f"**Fine-tuning raised accuracy by {gap * 100:.1f} points, more than noise: the dense "
-            f"model was undertrained.** {said}",
-            None,
+            "model was undertrained.**"
         )
-    return Verdict(f"No fine-tuned variant beat the dense model by more than noise: {said}", None)
+    else:
+        headline = "No fine-tuned variant beat the dense model by more than noise."
+    return verdict(headline, None, said, summary="The figures and the test used")
