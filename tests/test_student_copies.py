@@ -72,10 +72,8 @@ def test_every_notebook_has_a_copy_without_solutions_or_outputs(copies):
 def test_the_copys_colab_badge_opens_the_copy_and_the_instructors_opens_the_source(copies):
     for name, text in copies.items():
         title = nbformat.reads(text, as_version=4).cells[0].source
-        student_badge = bootstrap_cell.badge_line(name).replace(
-            "/notebooks/", f"/{bootstrap_cell.STUDENT_FOLDER}/"
-        )
-        assert student_badge in title and "/notebooks/" not in title, name
+        url = bootstrap_cell.colab_url(name, folder="student")
+        assert f"({url})" in title and "/notebooks/" not in title, name
         source = nbformat.read(grading.config.NOTEBOOKS_DIR / name, as_version=4)
         assert bootstrap_cell.badge_line(name) in source.cells[0].source, name
 

@@ -66,10 +66,15 @@ def cell_source(repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
     return CELL.format(repo=repo, ref=ref).rstrip("\n")
 
 
-def badge_line(notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
+def colab_url(
+    notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF, folder: str = "notebooks"
+) -> str:
     path = repo.removeprefix("https://github.com/").removesuffix(".git")
-    url = f"https://colab.research.google.com/github/{path}/blob/{ref}/notebooks/{notebook_name}"
-    return f"[![Open In Colab]({BADGE_IMAGE})]({url})"
+    return f"https://colab.research.google.com/github/{path}/blob/{ref}/{folder}/{notebook_name}"
+
+
+def badge_line(notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook_name, repo, ref)})"
 
 
 def for_students(title: str) -> str:
