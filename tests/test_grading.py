@@ -90,7 +90,7 @@ def test_every_notebook_is_released_without_solutions_and_with_locked_checks(cou
                     )
                 elif meta["solution"]:
                     answers += 1
-                    assert "raise NotImplementedError()" in cell.source
+                    assert "raise exercises.Unanswered()" in cell.source
                 elif meta["grade"]:
                     checks += 1
                     assert (
