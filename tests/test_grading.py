@@ -4,6 +4,7 @@ autograded, in the smoke profile, as four students would submit it: untouched, t
 solutions, partly right, and with a locked check cell edited. Written answers are released as
 "YOUR ANSWER HERE" and left for a person to grade."""
 
+import copy
 import csv
 import re
 import subprocess
@@ -13,7 +14,7 @@ import time
 import nbformat
 import pytest
 
-from tools import grading
+from tools import bootstrap_cell, grading
 from utils import config
 
 ROOT = config.ROOT
@@ -90,7 +91,7 @@ def test_every_notebook_is_released_without_solutions_and_with_locked_checks(cou
                     )
                 elif meta["solution"]:
                     answers += 1
-                    assert "raise NotImplementedError()" in cell.source
+                    assert "raise exercises.Unanswered()" in cell.source
                 elif meta["grade"]:
                     checks += 1
                     assert (
@@ -114,10 +115,12 @@ def round_trip(course, tmp_path_factory):
     for cell in edited.cells:
         if cell.metadata["nbgrader"]["grade"]:
             cell.source = "print('all good')  # a student's edit of the check"
+    answered = nbformat.read(source, as_version=4)  # a student copy with every answer written:
+    answered.cells[0].source = bootstrap_cell.for_students(answered.cells[0].source)  # its badge
     submissions = {
         "untouched": nbformat.read(release, as_version=4),
-        "solutions": nbformat.read(source, as_version=4),
-        "partial": solution_region_replaced(nbformat.read(source, as_version=4), *WRONG[:2]),
+        "solutions": answered,
+        "partial": solution_region_replaced(copy.deepcopy(answered), *WRONG[:2]),
         "edited": edited,
     }
     folder = tmp_path_factory.mktemp("submissions")
@@ -138,8 +141,9 @@ def test_untouched_copy_scores_zero_and_the_run_goes_on(round_trip):
     root, graded = round_trip
     untouched = graded["untouched"]
     assert untouched.auto_max > 0 and untouched.score == 0 and not untouched.flagged
-    assert (
-        untouched.feedback is not None and "NotImplementedError" in untouched.feedback.read_text()
+    # each answer cell raised exercises.Unanswered, shown as its one-line hint
+    assert untouched.feedback is not None and "Not yet: this exercise has no answer yet" in (
+        untouched.feedback.read_text()
     )
     assert len(graded) == 4  # every student graded, though each of this one's answer cells raised
 

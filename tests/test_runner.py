@@ -172,3 +172,18 @@ def test_every_headline_figure_is_in_the_reference_machines_results(monkeypatch)
         if (notebook, key) not in recorded
     ]
     assert missing == []
+
+
+def test_the_index_links_each_page_beside_its_student_copy(tmp_path):
+    student = tmp_path / "student"
+    student.mkdir()
+    (student / "00_first.ipynb").write_text("{}")
+    html_dir = tmp_path / "html"
+    html_dir.mkdir()
+    pages = [(html_dir / "00_first.html", "First", 1.0), (html_dir / "01_other.html", "Other", 2.0)]
+    page = runner.write_index(pages, "smoke", html_dir, student).read_text()
+    assert "the instructor's notebook as this run executed it, solutions included" in page
+    first, other = page.split("<li>")[1:3]
+    assert f'href="{(student / "00_first.ipynb").as_uri()}">student/00_first.ipynb</a>' in first
+    assert "/blob/main/student/00_first.ipynb" in first  # its Colab link opens the copy
+    assert "student/" not in other  # no copy, no link

@@ -67,6 +67,7 @@ def test_the_tools_run_as_modules_from_the_course_folder():
         "nbgrader_metadata",
         "colab",
         "grading",
+        "student_copies",
         "make_photos",
     ):
         done = subprocess.run(

@@ -6,6 +6,7 @@ grades and checks them. It may import ``utils``; ``utils`` never imports it (a t
 
 - ``runner``: ``make run``, every notebook executed, rendered and summarised;
 - ``grading``: ``make assignments`` and ``make grade`` with nbgrader;
+- ``student_copies``: nbgrader's student copies of the notebooks, committed in ``student/``;
 - ``browser``: the Chromium for the explorer's browser test;
 - ``colab``: ``make test-colab``, every notebook outside the repository in a Colab-like venv;
 - ``colab_setup``: the second half of every notebook's bootstrap cell (installs what the runtime

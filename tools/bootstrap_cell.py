@@ -10,8 +10,10 @@ repository) it fetches the course with git from ``COURSE_REPO`` at ``COURSE_REF`
 installs only what the runtime lacks, puts the course on ``sys.path`` and says in one line what it
 did. The cell needs nothing but the standard library and git.
 
-The badge line goes under the title. Running the script again replaces both (idempotent): the
-cell is found by its ``course-bootstrap`` tag, the badge by Colab's badge image.
+The badge line goes under the title. In the instructor's notebooks (``notebooks/``) it opens the
+notebook itself; nbgrader's student copies (``student/``, ``tools/student_copies.py``) get a badge
+that opens the student copy (:func:`for_students`). Running the script again replaces both
+(idempotent): the cell is found by its ``course-bootstrap`` tag, the badge by Colab's badge image.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ DEFAULT_REPO = "https://github.com/YOUR-ORG/dl-training-vs-inference"
 DEFAULT_REF = "main"
 TAG = "course-bootstrap"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+STUDENT_FOLDER = "student"  # nbgrader's student copies, committed (tools/student_copies.py)
 
 CELL = """\
 #@title Course bootstrap (Colab or Jupyter outside the course folder) {{ display-mode: "form" }}
@@ -63,10 +66,24 @@ def cell_source(repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
     return CELL.format(repo=repo, ref=ref).rstrip("\n")
 
 
-def badge_line(notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
+def colab_url(
+    notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF, folder: str = "notebooks"
+) -> str:
     path = repo.removeprefix("https://github.com/").removesuffix(".git")
-    url = f"https://colab.research.google.com/github/{path}/blob/{ref}/notebooks/{notebook_name}"
-    return f"[![Open In Colab]({BADGE_IMAGE})]({url})"
+    return f"https://colab.research.google.com/github/{path}/blob/{ref}/{folder}/{notebook_name}"
+
+
+def badge_line(notebook_name: str, repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook_name, repo, ref)})"
+
+
+def for_students(title: str) -> str:
+    """The title cell's text with its badge opening the student copy (``student/NAME``) instead
+    of the instructor's notebook (``notebooks/NAME``)."""
+    return "\n".join(
+        line.replace("/notebooks/", f"/{STUDENT_FOLDER}/") if BADGE_IMAGE in line else line
+        for line in title.split("\n")
+    )
 
 
 def with_badge(title: str, badge: str) -> str:

@@ -22,6 +22,10 @@ its bootstrap cell and passes nbval in the smoke profile.
    and runs that commit's ``tools/colab_setup.py``: commit before running the check.
 4. **nbval** runs every copy in the smoke profile, with ``COURSE_BUILD_DIR`` at
    ``build/colab/drive`` (on Colab, a Google Drive folder: artifacts survive a runtime reset).
+
+It runs the instructor's notebooks (``notebooks/``): nbval needs the solutions to run a notebook
+to its end. A student copy (``student/``, what a student's Colab badge opens) stops at its first
+unanswered exercise by design; ``tests/test_student_copies.py`` runs one to that stop.
 """
 
 from __future__ import annotations

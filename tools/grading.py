@@ -6,11 +6,13 @@
 The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), with an
 ``nbgrader_config.py`` written here. Each notebook is one assignment, named after it
 (``00_start_here``); the committed notebooks in ``notebooks/`` stay the source, copied into
-``source/<assignment>/`` on every release.
+``source/<assignment>/`` on every release with the title's Colab badge opening the student copy
+(``student/``: ``python -m tools.student_copies`` commits the released notebooks there).
 
 - ``assignments``: ``nbgrader generate_assignment`` for every notebook into ``release/``:
-  solutions replaced by ``raise NotImplementedError()``, outputs cleared, check cells locked with
-  checksums, the points in the gradebook (``gradebook.db``).
+  solutions replaced by ``raise exercises.Unanswered()`` (a ``NotImplementedError`` shown as a
+  one-line hint), outputs cleared, check cells locked with checksums, the points in the gradebook
+  (``gradebook.db``).
 - ``grade``: a folder with one folder per student, each holding that student's notebooks (either
   ``<student>/<assignment>/<notebook>.ipynb``, nbgrader's layout, or ``<student>/<notebook>.ipynb``
   as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed);
@@ -37,6 +39,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
+
+from tools import bootstrap_cell
 from utils import config
 
 COURSE_ID = "dl-training-vs-inference"
@@ -56,7 +61,8 @@ c.CourseDirectory.db_url = {db!r}
 c.Execute.timeout = {timeout}
 # A submission that deleted a check cell gets it back, so deleting it cannot dodge it.
 c.OverwriteCells.add_missing_cells = True
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+# A NotImplementedError that IPython shows as one line saying what to do (utils/exercises/base.py).
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise exercises.Unanswered()"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 """
 
@@ -140,7 +146,9 @@ def assignments(sources: list[Path] | None = None, root: Path | None = None) -> 
         if source.exists():
             shutil.rmtree(source)
         source.mkdir(parents=True)
-        shutil.copy2(notebook, source / Path(notebook).name)
+        copy = nbformat.read(notebook, as_version=4)
+        copy.cells[0].source = bootstrap_cell.for_students(copy.cells[0].source)
+        nbformat.write(copy, source / Path(notebook).name)
         result = api.generate_assignment(name, force=True, create=True)
         if not result["success"]:
             tail = "\n".join(

@@ -3,9 +3,9 @@
     python -m tools.runner [--profile full|smoke] [--notebooks DIR] [--update-reference]
 
 Executed copies go to ``build/executed/``, readable HTML to ``build/html/`` (``index.html``
-links them in order), and every number the notebooks recorded to ``build/results.json`` and
-``build/summary.md``. The first failing notebook stops the run with its name, the failing cell
-and a non-zero exit status.
+links them in order, each beside its student copy in ``student/``, the one students work in), and
+every number the notebooks recorded to ``build/results.json`` and ``build/summary.md``. The first
+failing notebook stops the run with its name, the failing cell and a non-zero exit status.
 
 The summary and the index page show each number as *yours · reference · ratio* beside the
 course's reference machine (``data/reference_results.json``), headline figures first, as
@@ -28,8 +28,12 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
+from tools import bootstrap_cell
 from utils import config, figures, ledger, results
 from utils import reference as reference_run
+
+
+STUDENT_DIR = Path(__file__).resolve().parent.parent / bootstrap_cell.STUDENT_FOLDER
 
 
 def headlines() -> list[tuple[str, str, list[tuple[str, str, str]]]]:
@@ -159,13 +163,33 @@ def render_html(executed: Path, html_dir: Path) -> Path:
     return target
 
 
-def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Path) -> Path:
-    """The index page: the notebooks in order, the headline charts and tables, then every number."""
+def student_link(page: Path, student_dir: Path = STUDENT_DIR) -> str:
+    """The index's link for students: the student copy of the notebook a page shows (no
+    solutions), on disk and in Colab; empty when it has none (a folder of other notebooks)."""
+    copy = student_dir / page.with_suffix(".ipynb").name
+    if not copy.is_file():
+        return ""
+    colab = bootstrap_cell.colab_url(copy.name, folder=bootstrap_cell.STUDENT_FOLDER)
+    return (
+        f' · students: <a href="{copy.resolve().as_uri()}">{student_dir.name}/{copy.name}</a> '
+        f'(<a href="{colab}">in Colab</a>)'
+    )
+
+
+def write_index(
+    pages: list[tuple[Path, str, float]],
+    profile: str,
+    html_dir: Path,
+    student_dir: Path = STUDENT_DIR,
+) -> Path:
+    """The index page: the notebooks in order (each executed page, the instructor's, beside the
+    student copy), the headline charts and tables, then every number."""
     entries = [e for e in results.load() if e["profile"] == profile]
     reference = reference_run.reference_data()["entries"]
     rows = headline_rows(entries, reference)
     items = "\n".join(
-        f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small></li>'
+        f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small>'
+        f"{student_link(page, student_dir)}</li>"
         for page, name, seconds in pages
     )
     markdown = mistune.create_markdown(plugins=["table"])
@@ -189,6 +213,9 @@ def write_index(pages: list[tuple[Path, str, float]], profile: str, html_dir: Pa
         "The reference machine: "
         f"{html.escape(reference_run.describe(reference_run.reference_machine()))} "
         "(full profile).</p>"
+        "<p>Each page is the instructor's notebook as this run executed it, solutions included. "
+        "Students work in the student copies (no solutions), linked beside each page: open "
+        "them in JupyterLab or in Colab.</p>"
         f"<ol>{items}</ol><h2>Headline figures: yours · reference · ratio</h2>{picture}"
         f"{markdown(headline_markdown(rows))}"
         "<h2>Everything the series measured</h2>"

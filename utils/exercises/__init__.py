@@ -4,17 +4,18 @@ In the committed (instructor's) notebooks an exercise's answer sits between ``##
 SOLUTION`` and ``### END SOLUTION``, nbgrader's markers, in a cell with nbgrader's metadata
 (``tools/nbgrader_metadata.py`` writes it). The locked check cell after it calls one of the
 checkers (``exercises.check_...``), which prints what is right or raises :class:`NotYet` saying,
-in plain words, what is wrong. nbgrader makes the student copies (``make assignments``: each
-solution replaced by ``raise NotImplementedError()``) and grades them (``make grade``,
-``tools.grading``): a checker that raises fails its check cell, which then scores 0, and its hint
-is that cell's output in the student's feedback.
+in plain words, what is wrong. nbgrader makes the student copies (``student/``, written by
+``python -m tools.student_copies``): each solution replaced by ``raise exercises.Unanswered()``, a
+``NotImplementedError`` that IPython shows as one line saying what to do. nbgrader also grades
+them (``make grade``, ``tools.grading``): a checker that raises fails its check cell, which then
+scores 0, and its hint is that cell's output in the student's feedback.
 
 What every checker shares is in :mod:`utils.exercises.base`; notebook NN's checkers are in
 ``utils.exercises.nbNN``. Every checker is re-exported here, so a notebook calls
 ``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
 """
 
-from utils.exercises.base import BEGIN, END, NotYet, check_prediction, close_to
+from utils.exercises.base import BEGIN, END, NotYet, Unanswered, check_prediction, close_to
 from utils.exercises.nb00 import check_training_arithmetic
 from utils.exercises.nb01 import check_augmentation, check_class_counts
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
@@ -35,6 +36,7 @@ __all__ = [
     "BEGIN",
     "END",
     "NotYet",
+    "Unanswered",
     "close_to",
     "check_prediction",
     "check_training_arithmetic",

@@ -22,6 +22,17 @@ class NotYet(AssertionError):
         return [f"✗ Not yet: {self}"]
 
 
+class Unanswered(NotImplementedError):
+    """What an exercise cell of a student copy raises until it is answered (nbgrader's stub, set in
+    ``tools/grading.py``): shown as one line that says what to do, without a traceback."""
+
+    def _render_traceback_(self):  # IPython shows this instead of the traceback
+        return [
+            "✗ Not yet: this exercise has no answer yet. Write yours in place of `raise "
+            "exercises.Unanswered()` in the exercise cell, run it, then run its check cell."
+        ]
+
+
 def _correct(message: str) -> None:
     print(f"✓ Correct: {message}")
 
