@@ -89,7 +89,11 @@ def test_grade_without_a_folder_says_how_to_name_it():
         (["run", "--profile", "smoke"], [" -m tools.runner --profile smoke"]),
         (["reference"], [" -m tools.runner --profile full --update-reference"]),
         (["test-photos"], [" -m tools.make_photos ", "COURSE_DATASET=my_images", "--nbval-lax"]),
-        (["lab", "--no-browser"], [" -m jupyterlab --ServerApp.ip=127.0.0.1", "--no-browser"]),
+        (
+            ["lab", "--no-browser"],
+            [" -m jupyterlab --ServerApp.ip=127.0.0.1", "student --no-browser"],
+        ),
+        (["lab", "--instructor"], ["root_dir=", "notebooks"]),
         (
             ["explore", "--port", "9000", "--profile", "smoke"],
             [" -m utils.explorer --profile smoke --port 9000"],

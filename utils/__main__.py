@@ -8,7 +8,8 @@
     python -m utils test-photos   every notebook (smoke) on harder own photos (train/, test/ only)
     python -m utils test-colab    every notebook (smoke) outside the repository in a Colab-like venv
     python -m utils reference     run in full, then save its numbers as data/reference_results.json
-    python -m utils lab           JupyterLab on 127.0.0.1, opened in notebooks/
+    python -m utils lab           JupyterLab on 127.0.0.1, opened in student/ (--instructor:
+                                  notebooks/, the copies with the solutions)
     python -m utils explore       the trade-off explorer as a web app on http://127.0.0.1:8866/
     python -m utils assignments   nbgrader releases every notebook into build/nbgrader/release/
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
@@ -276,7 +277,14 @@ def parser() -> argparse.ArgumentParser:
         "reference",
         "run in full, then save its numbers as data/reference_results.json (maintainers)",
     )
-    add("lab", "JupyterLab on 127.0.0.1, opened in notebooks/ (other options go to jupyter lab)")
+    add(
+        "lab",
+        "JupyterLab on 127.0.0.1, opened in student/ (other options go to jupyter lab)",
+    ).add_argument(
+        "--instructor",
+        action="store_true",
+        help="open notebooks/, the instructor's copies with the solutions, instead",
+    )
     explore = add("explore", "the trade-off explorer (notebook 08) as a web app")
     explore.add_argument("--port", type=int, default=8866)
     explore.add_argument(
@@ -297,6 +305,12 @@ def parser() -> argparse.ArgumentParser:
         "--build-dir", help="the folder to delete (default: build/ in the course folder)"
     )
     return top
+
+
+def lab_folder(instructor: bool = False) -> Path:
+    """Where JupyterLab opens: the student copies (``student/``, no solutions), or with
+    ``instructor`` the source notebooks (``notebooks/``, the solutions under each question)."""
+    return config.NOTEBOOKS_DIR if instructor else ROOT / "student"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             "-m",
             "jupyterlab",
             "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.root_dir={config.NOTEBOOKS_DIR}",
+            f"--ServerApp.root_dir={lab_folder(getattr(args, 'instructor', False))}",
             *extra,
         ],
         "explore": [
