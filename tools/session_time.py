@@ -8,8 +8,9 @@
 A notebook's time is reading + exercises + running, in minutes, rounded to the nearest minute:
 
 - reading: the words a student reads (``tools.words``: the notebook's Markdown without model
-  answers and without the Time paragraph itself, counted now, plus the Markdown a run generates outside ``<details>``, as last counted
-  from a full run into ``data/reference_run_notebooks.csv``) ÷ ``data/reading_speed.csv``;
+  answers and without the Time paragraph itself, counted now, plus the Markdown a run generates
+  outside ``<details>``, as last counted from a full run into
+  ``data/reference_run_notebooks.csv``) ÷ ``data/reading_speed.csv``;
 - exercises: the sum of the notebook's rows of ``data/exercise_minutes.csv`` (one per graded
   cell, each with its source);
 - running: the reference machine's seconds with cached artifacts ÷ 60
