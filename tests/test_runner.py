@@ -65,6 +65,29 @@ def test_runs_every_notebook_in_order_and_writes_html_summary_and_results(tmp_pa
     assert "| 00_first | pi | 3.25 | " in summary and "| 01_second | answer | 42 | " in summary
     entries = json.loads(config.results_path().read_text())["entries"]
     assert {(e["profile"], e["key"]) for e in entries} == {("smoke", "pi"), ("smoke", "answer")}
+    runs = json.loads((build / runner.RUNS_FILE).read_text())
+    assert runs["profile"] == "smoke"
+    assert [r["notebook"] for r in runs["runs"]] == ["00_first", "01_second"]
+    assert all(r["builds"] == [] and r["build_seconds"] == 0 for r in runs["runs"])
+
+
+def test_building_time_is_the_union_of_nested_builds():
+    # by hand: A 100-160 holds B 110-150 (nested: 60 s in all); C 200-230 (30 s): 90 s
+    builds = {"A": (60.0, 160.0), "B": (40.0, 150.0), "C": (30.0, 230.0)}
+    assert runner.building_seconds(builds) == 90
+    # overlapping, not nested: 0-50 and 40-70 cover 70 s
+    assert runner.building_seconds({"x": (50.0, 50.0), "y": (30.0, 70.0)}) == 70
+
+
+def test_built_since_reads_only_the_manifests_written_after_the_start(tmp_path):
+    import os
+
+    for name, seconds, mtime in (("old-1", 5, 1_000), ("new-2", 7.5, 2_000)):
+        (tmp_path / name).mkdir()
+        manifest = tmp_path / name / "artifact.json"
+        manifest.write_text(json.dumps({"build_seconds": seconds}))
+        os.utime(manifest, (mtime, mtime))
+    assert runner.built_since(1_500, tmp_path) == {"new-2": (7.5, 2_000)}
 
 
 def test_a_failing_notebook_stops_the_run_naming_notebook_and_cell(tmp_path, capsys):

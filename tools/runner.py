@@ -19,6 +19,7 @@ import base64
 import datetime
 import html
 import io
+import json
 import sys
 import time
 from pathlib import Path
@@ -28,8 +29,8 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from tools import bootstrap_cell
-from utils import config, figures, ledger, results
+from tools import bootstrap_cell, words
+from utils import artifacts, config, figures, ledger, results
 from utils import reference as reference_run
 
 
@@ -245,6 +246,33 @@ def summary_markdown(profile: str, timings: list[tuple[str, float]]) -> str:
     )
 
 
+def built_since(wall_start: float, root: Path) -> dict[str, tuple[float, float]]:
+    """The artifacts under ``root`` whose manifest was written after ``wall_start``
+    (``time.time()``): folder name → (seconds the build took, when it ended)."""
+    built = {}
+    for manifest in root.glob(f"*/{artifacts.MANIFEST}"):
+        ended = manifest.stat().st_mtime
+        if ended >= wall_start:
+            seconds = float(json.loads(manifest.read_text())["build_seconds"])
+            built[manifest.parent.name] = (seconds, ended)
+    return built
+
+
+def building_seconds(builds: dict[str, tuple[float, float]]) -> float:
+    """The wall time spent building: the union of the builds' intervals (one build may run
+    inside another, e.g. the pruning sweep trains the model first, so seconds do not add)."""
+    spans = sorted((ended - seconds, ended) for seconds, ended in builds.values())
+    total, reach = 0.0, float("-inf")
+    for start, end in spans:
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+RUNS_FILE = "runs.json"  # in build/: the last run's time per notebook, for --update-reference
+
+
 def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
     """Execute, render and summarise the series; return ``build/html/index.html``."""
     config.use_profile(profile)
@@ -255,15 +283,28 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
     results.clear(profile)
     ledger.clear(profile)
     series = notebooks(folder)
-    pages, timings = [], []
+    pages, timings, runs = [], [], []
+    artifact_root = build / "artifacts" / profile
     for number, source in enumerate(series, start=1):
         print(f"[{number}/{len(series)}] {source.name} ...", flush=True)
         target = executed_dir / source.name
+        wall_start = time.time()
         seconds = execute(source, target, profile)
+        builds = built_since(wall_start, artifact_root)
         name = title(nbformat.read(target, as_version=4), source.stem)
         pages.append((render_html(target, html_dir), name, seconds))
         timings.append((source.stem, seconds))
+        runs.append(
+            {
+                "notebook": source.stem,
+                "seconds": round(seconds, 1),
+                "build_seconds": round(min(building_seconds(builds), seconds), 1),
+                "builds": sorted(builds),
+                "generated_words": words.generated_words(json.loads(target.read_text())),
+            }
+        )
         print(f"      done in {seconds:.1f} s", flush=True)
+    (build / RUNS_FILE).write_text(json.dumps({"profile": profile, "runs": runs}, indent=1))
     summary = summary_markdown(profile, timings)
     (build / "summary.md").write_text(summary, encoding="utf-8")
     return write_index(pages, profile, html_dir)
@@ -306,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     build = config.build_dir()
     if args.update_reference:
-        path = reference_run.write_reference(results.load())
+        runs = json.loads((build / RUNS_FILE).read_text())["runs"]
+        path = reference_run.write_reference(results.load(), runs=runs)
         print(f"\nSaved this run as the reference machine's results: {path}")
     print(
         f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"

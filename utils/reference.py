@@ -111,9 +111,13 @@ def reference_value(notebook: str, key: str) -> float | None:
     return None
 
 
-def write_reference(entries: list[dict], path: Path | None = None) -> Path:
+def write_reference(
+    entries: list[dict], path: Path | None = None, runs: list[dict] | None = None
+) -> Path:
     """Save one full-profile run's entries with this machine's description, atomically
-    (to ``data/reference_results.json`` unless ``path`` says otherwise)."""
+    (to ``data/reference_results.json`` unless ``path`` says otherwise), and ``runs``, the
+    run's time per notebook (``tools.runner``: seconds, of them building artifacts, which, and
+    the words of Markdown it generated), when given."""
     path = path or REFERENCE_PATH
     keep = [
         {k: e[k] for k in ("notebook", "key", "value", "unit")}
@@ -124,7 +128,8 @@ def write_reference(entries: list[dict], path: Path | None = None) -> Path:
         raise ValueError("No full-profile results to save: run make run (the full profile) first.")
     machine = dict(this_machine(), dataset=config.dataset_name())
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"machine": machine, "entries": keep}, indent=1) + "\n")
+    saved = {"machine": machine, "entries": keep, **({"runs": runs} if runs else {})}
+    tmp.write_text(json.dumps(saved, indent=1) + "\n")
     tmp.replace(path)
     _reference_file.cache_clear()
     return path
