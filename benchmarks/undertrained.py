@@ -71,7 +71,9 @@ def main() -> None:
     )
     print(
         f"training: {stop.epochs_run} of {stop.planned_epochs} planned epochs run (patience "
-        f"{stop.patience}), {'stopped early' if stop.stopped_early else 'no early stop'}; "
+        f"{stop.patience}, watching from epoch {history.get('start_from_epoch', 0) + 1}, "
+        f"min_delta {history.get('min_delta', 0):.3f}), "
+        f"{'stopped early' if stop.stopped_early else 'no early stop'}; "
         f"epoch {stop.best_epoch}'s weights restored (validation {stop.best_accuracy:.3f})"
     )
     print(

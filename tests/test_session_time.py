@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -94,7 +95,6 @@ def _data(tmp_path):
     for name in (
         "reading_speed.csv",
         "exercise_minutes.csv",
-        "reference_run_notebooks.csv",
         "reference_results.json",
     ):
         shutil.copy(session_time.DATA / name, data / name)
@@ -111,14 +111,13 @@ def test_bad_exercise_minutes_get_one_sentence(tmp_path):
         session_time.load(data=data)
 
 
-def test_a_notebook_without_a_reference_row_gets_one_sentence(tmp_path):
+def test_a_notebook_without_a_reference_run_time_gets_one_sentence(tmp_path):
     data = _data(tmp_path)
-    path = data / "reference_run_notebooks.csv"
-    kept = [
-        line for line in path.read_text(encoding="utf-8").splitlines() if "07_serving" not in line
-    ]
-    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"has no row for 07_serving; add .*\.$"):
+    path = data / "reference_results.json"
+    reference = json.loads(path.read_text(encoding="utf-8"))
+    reference["runs"] = [r for r in reference["runs"] if r["notebook"] != "07_serving"]
+    path.write_text(json.dumps(reference), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"has no run time for 07_serving; run `make reference`"):
         session_time.load(data=data)
 
 

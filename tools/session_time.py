@@ -2,19 +2,17 @@
 
     python -m tools.session_time                  rewrite the Time lines and the plan
     python -m tools.session_time --check          change nothing; exit 1 naming each stale line
-    python -m tools.session_time --recount DIR    recount the generated words from DIR's executed
-                                                  copies (a full run's build/executed/) first
 
 A notebook's time is reading + exercises + running, in minutes, rounded to the nearest minute:
 
 - reading: the words a student reads (``tools.words``: the notebook's Markdown without model
   answers and without the Time paragraph itself, counted now, plus the Markdown a run generates
-  outside ``<details>``, as last counted from a full run into
-  ``data/reference_run_notebooks.csv``) ÷ ``data/reading_speed.csv``;
+  outside ``<details>``, as the reference run counted it) ÷ ``data/reading_speed.csv``;
 - exercises: the sum of the notebook's rows of ``data/exercise_minutes.csv`` (one per graded
   cell, each with its source);
-- running: the reference machine's seconds with cached artifacts ÷ 60
-  (``data/reference_run_notebooks.csv``; ``data/reference_results.json`` holds no run times).
+- running: the reference machine's seconds with cached artifacts ÷ 60: the notebook's seconds in
+  the reference run less the time it spent building artifacts (``runs`` in
+  ``data/reference_results.json``, written by ``make reference``).
 
 The first run's build of the notebook's own cached artifacts is stated beside it, not added.
 The title cell's ``**Time:**`` paragraph is rewritten (nbformat, metadata kept); in
@@ -118,34 +116,35 @@ def load(folder: Path = ROOT / "notebooks", data: Path = DATA) -> list[Notebook]
     wpm = _number(speed_path, 1, "words_per_minute", _rows(speed_path)[0]["words_per_minute"])
     if wpm == 0:
         raise ValueError(f"{speed_path.name}: words_per_minute is 0; give a reading speed.")
-    runs_path, exercises_path = data / "reference_run_notebooks.csv", data / "exercise_minutes.csv"
-    runs = {row["notebook"]: (i, row) for i, row in enumerate(_rows(runs_path), start=1)}
+    exercises_path = data / "exercise_minutes.csv"
     exercises: dict[str, list[float]] = {}
     for i, row in enumerate(_rows(exercises_path), start=1):
         value = _number(exercises_path, i, "minutes", row["minutes"])
         exercises.setdefault(row["notebook"], []).append(value)
     reference = json.loads((data / "reference_results.json").read_text(encoding="utf-8"))
+    runs = {run["notebook"]: run for run in reference.get("runs", [])}
     notebooks = []
     for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         if path.stem not in runs:
             raise ValueError(
-                f"{runs_path.name} has no row for {path.stem}; add its reference-run seconds."
+                f"reference_results.json has no run time for {path.stem}; run `make reference` "
+                "(it records every notebook's)."
             )
-        i, run = runs[path.stem]
+        run = runs[path.stem]
         source = json.loads(path.read_text(encoding="utf-8"))
         title = source["cells"][0]
         title["source"] = TIME_PARAGRAPH.sub("", "".join(title["source"]))  # not its own input
-        generated = _number(runs_path, i, "generated_words", run["generated_words"])
+        builds = [name.rsplit("-", 1)[0] for name in run["builds"]]  # the folder less its hash
         notebooks.append(
             Notebook(
                 name=path.stem,
-                words=words.markdown_words(source) + int(generated),
+                words=words.markdown_words(source) + int(run["generated_words"]),
                 words_per_minute=wpm,
                 exercise_minutes=sum(exercises.get(path.stem, [])),
                 exercises=len(exercises.get(path.stem, [])),
-                seconds=_number(runs_path, i, "cached_seconds", run["cached_seconds"]),
-                builds=run["builds"].strip(),
-                build_seconds=_number(runs_path, i, "build_seconds", run["build_seconds"]),
+                seconds=round(run["seconds"] - run["build_seconds"]),
+                builds=" and ".join(", ".join(builds).rsplit(", ", 1)) if builds else "",
+                build_seconds=round(run["build_seconds"]),
                 cores=int(reference["machine"]["cores"]),
             )
         )
@@ -253,29 +252,11 @@ def stale(folder: Path = ROOT / "notebooks", guide: Path = GUIDE, write: bool = 
     return notebooks, plan, problems
 
 
-def recount(executed: Path, data: Path = DATA) -> None:
-    """Write each notebook's generated words, counted in ``executed``, into the data file."""
-    path = data / "reference_run_notebooks.csv"
-    rows = _rows(path)
-    for row in rows:
-        copy = executed / f"{row['notebook']}.ipynb"
-        if not copy.is_file():
-            raise ValueError(f"{copy} is missing; give the build/executed/ folder of a full run.")
-        row["generated_words"] = words.generated_words(json.loads(copy.read_text("utf-8")))
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if stale")
-    parser.add_argument("--recount", type=Path, help="an executed copies' folder to recount")
     args = parser.parse_args(argv)
     try:
-        if args.recount:
-            recount(args.recount)
         notebooks, plan, problems = stale(write=not args.check)
     except ValueError as error:
         print(error, file=sys.stderr)
