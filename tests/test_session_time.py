@@ -128,3 +128,11 @@ def test_other_bad_input_gets_one_sentence():
         session_time.rewritten_title("# 09 · A title\n\nNo time here.", "about 1 minute", "09")
     with pytest.raises(ValueError, match="no notebook '12'"):
         session_time.session_sums([notebook("00_a")], [{"session": "1", "shares": "12=1"}])
+
+
+def test_every_artifact_the_reference_run_built_has_a_students_name():
+    reference = json.loads((session_time.DATA / "reference_results.json").read_text("utf-8"))
+    built = {name.rsplit("-", 1)[0] for run in reference["runs"] for name in run["builds"]}
+    assert built and built <= set(session_time.ARTIFACT_WORDS), built - set(
+        session_time.ARTIFACT_WORDS
+    )

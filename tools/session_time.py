@@ -46,6 +46,19 @@ GUIDE_TIME = re.compile(r"(<!-- time (\d\d) -->).*?(<!-- /time -->)", re.S)
 GUIDE_PLAN = re.compile(r"(<!-- plan -->\n).*?(<!-- /plan -->)", re.S)
 
 
+# What each cached artifact is, in a student's words (the Time line names what a first run builds)
+ARTIFACT_WORDS = {
+    "data.generated": "the generated dataset",
+    "data.jpeg_files": "its JPEG files",
+    "data.my_images": "the demo photos' dataset",
+    "training.model": "the trained model",
+    "pruning.sweep": "the sparsity sweep",
+    "pruning.channels": "the channel-pruning sweep",
+    "quantization.grid": "the int8 variants",
+    "quantization.references": "the timed reference networks",
+}
+
+
 def _rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -134,7 +147,8 @@ def load(folder: Path = ROOT / "notebooks", data: Path = DATA) -> list[Notebook]
         source = json.loads(path.read_text(encoding="utf-8"))
         title = source["cells"][0]
         title["source"] = TIME_PARAGRAPH.sub("", "".join(title["source"]))  # not its own input
-        builds = [name.rsplit("-", 1)[0] for name in run["builds"]]  # the folder less its hash
+        built = [name.rsplit("-", 1)[0] for name in run["builds"]]  # the folder less its hash
+        builds = [ARTIFACT_WORDS.get(name, name) for name in built]
         notebooks.append(
             Notebook(
                 name=path.stem,
