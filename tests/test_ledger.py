@@ -33,7 +33,7 @@ def test_notebook_08_closes_with_the_generated_ledger_and_00_opens_with_the_clai
 def test_the_opening_lists_every_claim_with_its_notebook():
     table = ledger.opening_table()
     for claim in ledger.claims():
-        assert f"“{claim.quote}” | [{claim.notebook[:2]}]({claim.notebook}.ipynb)" in table
+        assert f"{claim.shown} | [{claim.notebook[:2]}]({claim.notebook}.ipynb)" in table
 
 
 def test_60_mph_is_88_feet_a_second_and_100_feet_is_1_14_s():
@@ -111,3 +111,11 @@ def test_a_claim_recorded_by_the_wrong_notebook_or_a_bad_number_is_refused(build
         ledger.judge("no_such_claim", {"x": 1})
     with pytest.raises(ValueError, match="finite|not a number|infinite"):
         ledger.judge("hundred_feet_blind", {"LTE": float("nan")})
+
+
+def test_only_the_posts_own_words_stand_in_quotation_marks():
+    shown = {claim.id: claim.shown for claim in ledger.claims()}
+    assert shown["ninety_feet_per_second"] == "“over 90 feet per second”"
+    # the firing-rate idea is the course's wording of the post's idea, so no quotation marks
+    assert shown["rarely_firing_neurons"] == "prune the neurons that rarely fire (paraphrased)"
+    assert all(claim.wording in ("quote", "paraphrase") for claim in ledger.claims())

@@ -33,10 +33,16 @@ DAY_S, HOUR_S = 86_400, 3_600  # the data-centre claim's thresholds (assumed: a 
 class Claim:
     id: str
     quote: str
+    wording: str  # "quote": the post's words; "paraphrase": the course's words for its idea
     attribution: str
     notebook: str
     measurement: str
     source: str
+
+    @property
+    def shown(self) -> str:
+        """The claim as a student reads it: in quotation marks only when it is the post's words."""
+        return f"“{self.quote}”" if self.wording == "quote" else f"{self.quote} (paraphrased)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +109,7 @@ def _link(notebook: str) -> str:
 def opening_table() -> str:
     """Notebook 00's opening: each claim, quoted and attributed, with the notebook testing it."""
     lines = ["| the blog post claimed | tested in |", "|---|---|"]
-    lines += [f"| “{c.quote}” | {_link(c.notebook)} |" for c in claims()]
+    lines += [f"| {c.shown} | {_link(c.notebook)} |" for c in claims()]
     return (
         "\n".join(lines) + f"\n\n(Quotes: {claims()[0].attribution}; sources in "
         "`data/blog_claims.csv`.)"
@@ -239,7 +245,7 @@ def record(notebook: str, claim_id: str, numbers: dict):
         tmp.write_text(json.dumps(ledger, indent=1))
         tmp.replace(path())
     return Markdown(
-        f"**The blog post's “{claim(claim_id).quote}”:** {judgement.sentence()}. "
+        f"**The blog post's {claim(claim_id).shown}:** {judgement.sentence()}. "
         f"This run: {judgement.measured}."
     )
 
@@ -266,7 +272,7 @@ def closing_table(profile: str | None = None) -> str:
         else:
             cells = ("not measured yet", f"run notebook {c.notebook[:2]}")
         lines.append(
-            f"| “{c.quote}” | {_link(c.notebook)} | "
+            f"| {c.shown} | {_link(c.notebook)} | "
             f"{results.table_cell(cells[0])} | {results.table_cell(cells[1])} |"
         )
     return "\n".join(lines)
