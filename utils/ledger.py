@@ -241,9 +241,7 @@ def record(notebook: str, claim_id: str, numbers: dict):
             "numbers": {k: float(v) for k, v in numbers.items()},
             "recorded": datetime.datetime.now().isoformat(timespec="seconds"),
         }
-        tmp = path().with_name(".ledger.json.tmp")
-        tmp.write_text(json.dumps(ledger, indent=1))
-        tmp.replace(path())
+        results.write_json(path(), ledger)
     return Markdown(
         f"**The blog post's {claim(claim_id).shown}:** {judgement.sentence()}. "
         f"This run: {judgement.measured}."
@@ -255,7 +253,7 @@ def clear(profile: str) -> None:
     with results.locked(path()):
         ledger = load()
         if ledger.pop(profile, None) is not None:
-            path().write_text(json.dumps(ledger, indent=1))
+            results.write_json(path(), ledger)
 
 
 def closing_table(profile: str | None = None) -> str:

@@ -74,10 +74,16 @@ def _malformed(entry) -> str | None:
     return None
 
 
-def _save(entries: list[dict], path: Path) -> None:
+def write_json(path: Path, data) -> None:
+    """Write ``data`` as JSON to ``path`` atomically (a reader never sees half a file); hold
+    :func:`locked` around a read-change-write."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps({"entries": entries}, indent=1))
+    tmp.write_text(json.dumps(data, indent=1))
     tmp.replace(path)
+
+
+def _save(entries: list[dict], path: Path) -> None:
+    write_json(path, {"entries": entries})
 
 
 def record(notebook: str, key: str, value: float, unit: str | None = None) -> figures.Figure:
