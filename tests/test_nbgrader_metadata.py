@@ -4,6 +4,7 @@ with one of each kind of exercise; points worked out from the rules in its docst
 import nbformat
 
 from tools import nbgrader_metadata as tool
+from tools import series
 from utils import config
 
 new = nbformat.v4
@@ -53,6 +54,15 @@ def test_each_kind_of_cell_gets_its_metadata_and_points():
     )
 
 
+def test_the_points_line_comes_last_in_the_title_wherever_it_stood():
+    # an older line under the badge moves to the end: the idea first, the administration after it
+    title = "# 99 · A test\n\n[badge](x)\n\n**Points: 1** (old)\n\nThe idea.\n\n**Time:** soon."
+    new = tool.with_points(title, "**Points: 2** (new)")
+    assert (
+        new == "# 99 · A test\n\n[badge](x)\n\nThe idea.\n\n**Time:** soon.\n\n**Points: 2** (new)"
+    )
+
+
 def test_running_it_twice_changes_nothing():
     notebook = course_like()
     tool.annotate(notebook)
@@ -74,8 +84,8 @@ def test_the_readme_and_the_guide_state_every_notebooks_points():
         points = float(re.search(r"\*\*Points: ([\d.]+)\*\*", title).group(1))
         total += points
         assert (
-            f"{path.name[:2]} · {points:g}," in readme
-            or f"{path.name[:2]} · {points:g} (" in readme
+            f"{series.number(path.stem)} · {points:g}," in readme
+            or f"{series.number(path.stem)} · {points:g} (" in readme
         ), path.name
         row = next(
             line

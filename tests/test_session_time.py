@@ -126,8 +126,14 @@ def test_other_bad_input_gets_one_sentence():
         session_time.minutes(1_500, 0, 12, 65)
     with pytest.raises(ValueError, match="no '\\*\\*Time:\\*\\*' paragraph"):
         session_time.rewritten_title("# 09 · A title\n\nNo time here.", "about 1 minute", "09")
-    with pytest.raises(ValueError, match="no notebook '12'"):
+    with pytest.raises(ValueError, match="row 1: no core notebook '12'; name one of 00"):
         session_time.session_sums([notebook("00_a")], [{"session": "1", "shares": "12=1"}])
+    with pytest.raises(ValueError, match="row 1: no core notebook 'A1'"):  # appendices: no session
+        session_time.session_sums(
+            [notebook("00_a"), notebook("A1_b")], [{"session": "1", "shares": "A1=1"}]
+        )
+    with pytest.raises(ValueError, match="row 1: the share '00=2' is not a number above 0"):
+        session_time.session_sums([notebook("00_a")], [{"session": "1", "shares": "00=2"}])
 
 
 def test_every_artifact_the_reference_run_built_has_a_students_name():

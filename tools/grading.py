@@ -41,7 +41,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import bootstrap_cell
+from tools import bootstrap_cell, series
 from utils import config
 
 COURSE_ID = "dl-training-vs-inference"
@@ -76,7 +76,7 @@ def course_dir(root: Path | None = None) -> Path:
 
 
 def notebooks() -> list[Path]:
-    return sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return series.notebooks(config.NOTEBOOKS_DIR)
 
 
 def assignment_id(notebook: Path) -> str:

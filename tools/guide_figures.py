@@ -2,7 +2,7 @@
 
 The guide (``docs/instructor.md``) quotes figures of the reference run. Each one carries a marker
 right after it, an HTML comment that Markdown does not show, naming the notebook's number and the
-figure's key in ``data/reference_results.json``::
+figure's key in ``data/reference_results.json`` (``04a``, ``A4``: ``tools.series``)::
 
     a training step took 2.04×<!-- ref 00/train_to_inference_ratio --> one inference
     93.0 %<!-- ref 08/capstone_validation_accuracy, in % --> on validation
@@ -23,13 +23,16 @@ import re
 import sys
 from pathlib import Path
 
+from tools import series
+
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "docs" / "instructor.md"
 REFERENCE = ROOT / "data" / "reference_results.json"
 
 MARKER = re.compile(
     r"(?P<number>\d[\d,]*(?:\.\d+)?)(?P<unit>[^\d<>]{0,12}?)"
-    r"<!-- ref (?P<notebook>\d\d)/(?P<key>[\w.]+)(?:, (?P<shown>in %|in kB|inverted))? -->"
+    r"<!-- ref (?P<notebook>\d\d[a-z]?|A\d)/(?P<key>[\w.]+)"
+    r"(?:, (?P<shown>in %|in kB|inverted))? -->"
 )
 SHOWN = {
     None: lambda value: value,
@@ -42,7 +45,7 @@ SHOWN = {
 def reference_values(path: Path = REFERENCE) -> dict[tuple[str, str], float]:
     """``{(notebook number, key): value}`` from the reference run's file."""
     entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-    return {(entry["notebook"][:2], entry["key"]): entry["value"] for entry in entries}
+    return {(series.number(entry["notebook"]), entry["key"]): entry["value"] for entry in entries}
 
 
 def quoted_figures(text: str) -> list[dict]:

@@ -25,7 +25,8 @@ write (the tests run it). The rules (nbgrader's cell types, schema version 3):
   tagged ``prediction`` (for a prediction no checker can read, e.g. a sketch).
 - **Read-only** (``locked``): every other cell.
 
-The title cell gets a line ``**Points: N**`` under the Colab badge (replaced on every run).
+The title cell ends with a line ``**Points: N**`` (replaced on every run): the idea first, the
+administration after it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools import series
+
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN = "### BEGIN SOLUTION"
 MARKDOWN_STUB = "YOUR ANSWER HERE"
@@ -46,7 +49,6 @@ PREDICTION_TAG = "prediction"
 CAPSTONE_TAG = "capstone"
 SCHEMA_VERSION = 3
 POINTS_LINE = re.compile(r"^\*\*Points: .*$")
-BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 CAPSTONE_POINTS, IMPLEMENT_POINTS, COMPUTE_POINTS = 3, 2, 1
 EXPLAIN_POINTS, PREDICTION_POINTS, JUSTIFICATION_POINTS = 2, 1, 4
 CAPSTONE_CHECKERS = {"check_deployment_choice"}
@@ -118,16 +120,11 @@ def points_line(points: Points) -> str:
 
 
 def with_points(title: str, line: str) -> str:
-    """The title cell's text with ``line`` as its own paragraph under the badge (or the heading),
-    replacing an older points line."""
+    """The title cell's text with ``line`` as its last paragraph (administrative text comes after
+    the notebook's idea), replacing an older points line wherever it stood."""
     lines = [l for l in title.split("\n") if not POINTS_LINE.match(l)]
-    anchor = next((i for i, l in enumerate(lines) if BADGE_IMAGE in l), None)
-    if anchor is None:
-        anchor = next((i for i, l in enumerate(lines) if l.startswith("#")), 0)
-    head, rest = lines[: anchor + 1], lines[anchor + 1 :]
-    while rest and not rest[0].strip():
-        rest.pop(0)
-    return "\n".join([*head, "", line, "", *rest]).rstrip("\n")
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return f"{text}\n\n{line}"
 
 
 def annotate(notebook: nbformat.NotebookNode) -> Points:
@@ -185,7 +182,7 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
 def notebooks_in(paths: list[Path]) -> list[Path]:
     found = []
     for path in paths:
-        found += sorted(path.glob("[0-9][0-9]_*.ipynb")) if path.is_dir() else [path]
+        found += series.notebooks(path) if path.is_dir() else [path]
     return found
 
 

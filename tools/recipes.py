@@ -21,6 +21,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tools import series
+
 ROOT = Path(__file__).resolve().parent.parent
 SAVE_MARK = "#@save"
 
@@ -45,7 +47,7 @@ class Recipe:
         """The generated module's docstring (generated, do not edit) and its imports."""
         notebook, module = _shown(self.notebook), _shown(self.module)
         opening = (
-            f"Notebook {self.notebook.name[:2]}: {self.summary}, generated from the "
+            f"Notebook {series.number(self.notebook.stem)}: {self.summary}, generated from the "
             "notebook's ``#@save`` cells."
         )
         body = textwrap.fill(

@@ -29,7 +29,7 @@ import nbformat
 import papermill
 from nbconvert import HTMLExporter
 
-from tools import bootstrap_cell, words
+from tools import bootstrap_cell, series, words
 from utils import artifacts, config, figures, ledger, results
 from utils import reference as reference_run
 
@@ -117,10 +117,13 @@ class NotebookFailed(Exception):
 
 
 def notebooks(folder: Path = config.NOTEBOOKS_DIR) -> list[Path]:
-    """The series, in order: every ``NN_name.ipynb`` in ``folder``."""
-    found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    """The series, in order: the core's ``NN_name.ipynb`` (or ``NNa_``), then the appendices'
+    ``A<k>_name.ipynb`` (``tools.series``)."""
+    found = series.notebooks(folder)
     if not found:
-        raise FileNotFoundError(f"No numbered notebooks (NN_name.ipynb) in {folder}.")
+        raise FileNotFoundError(
+            f"No course notebooks (NN_name.ipynb or A1_name.ipynb) in {folder}."
+        )
     return found
 
 

@@ -16,9 +16,10 @@ A notebook's time is reading + exercises + running, in minutes, rounded to the n
 
 The first run's build of the notebook's own cached artifacts is stated beside it, not added.
 The title cell's ``**Time:**`` paragraph is rewritten (nbformat, metadata kept); in
-``docs/instructor.md`` the text between ``<!-- time NN -->`` and ``<!-- /time -->`` and the plan
-between ``<!-- plan -->`` and ``<!-- /plan -->`` (from ``data/session_plan.csv``, where a notebook
-split over two sessions carries its share of the notebook's minutes).
+``docs/instructor.md`` the text between ``<!-- time NN -->`` (``NN`` as ``04a`` or ``A4``) and
+``<!-- /time -->``, and the plan between ``<!-- plan -->`` and ``<!-- /plan -->`` (from
+``data/session_plan.csv``, where a notebook split over two sessions carries its share of the
+notebook's minutes). Appendices get their Time line; the plan holds the core only.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import words
+from tools import series, words
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -42,7 +43,7 @@ GUIDE = ROOT / "docs" / "instructor.md"
 SESSION_MINUTES = 90
 COMMAND = "python -m tools.session_time"
 TIME_PARAGRAPH = re.compile(r"^\*\*Time:\*\*.*?(?=\n\s*\n|\Z)", re.S | re.M)
-GUIDE_TIME = re.compile(r"(<!-- time (\d\d) -->).*?(<!-- /time -->)", re.S)
+GUIDE_TIME = re.compile(r"(<!-- time (\d\d[a-z]?|A\d) -->).*?(<!-- /time -->)", re.S)
 GUIDE_PLAN = re.compile(r"(<!-- plan -->\n).*?(<!-- /plan -->)", re.S)
 
 
@@ -137,7 +138,7 @@ def load(folder: Path = ROOT / "notebooks", data: Path = DATA) -> list[Notebook]
     reference = json.loads((data / "reference_results.json").read_text(encoding="utf-8"))
     runs = {run["notebook"]: run for run in reference.get("runs", [])}
     notebooks = []
-    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+    for path in series.notebooks(folder):
         if path.stem not in runs:
             raise ValueError(
                 f"reference_results.json has no run time for {path.stem}; run `make reference` "
@@ -167,23 +168,16 @@ def load(folder: Path = ROOT / "notebooks", data: Path = DATA) -> list[Notebook]
 
 def session_sums(notebooks: list[Notebook], plan: list[dict]) -> list[tuple[str, float]]:
     """``[(session, minutes)]``: each session's share of its notebooks' minutes. A plan row's
-    ``shares`` reads ``03=1 04=0.5`` (notebook number = share of its minutes in this session)."""
-    by_number = {notebook.name[:2]: notebook for notebook in notebooks}
-    sums = []
-    for i, row in enumerate(plan, start=1):
-        total = 0.0
-        for item in row["shares"].split():
-            number, _, share = item.partition("=")
-            if number not in by_number:
-                raise ValueError(
-                    f"session_plan.csv row {i}: no notebook {number!r}; name one of "
-                    f"{', '.join(sorted(by_number))}."
-                )
-            total += (
-                _number(Path("session_plan.csv"), i, "shares", share) * by_number[number].minutes
-            )
-        sums.append((row["session"], total))
-    return sums
+    ``shares`` reads ``03=1 04a=1`` (notebook number = share of its minutes in this session)."""
+    by_number = {
+        series.number(notebook.name): notebook
+        for notebook in notebooks
+        if not series.is_appendix(notebook.name)
+    }
+    return [
+        (session, sum(share * by_number[number].minutes for number, share in shares.items()))
+        for session, shares in series.sessions(plan, set(by_number))
+    ]
 
 
 def plan_markdown(notebooks: list[Notebook], plan: list[dict]) -> str:
@@ -221,7 +215,7 @@ def rewritten_title(source: str, sentence: str, name: str) -> str:
 
 
 def rewritten_guide(text: str, notebooks: list[Notebook], plan: list[dict]) -> str:
-    sentences = {notebook.name[:2]: notebook.sentence() for notebook in notebooks}
+    sentences = {series.number(notebook.name): notebook.sentence() for notebook in notebooks}
 
     def time(match: re.Match) -> str:
         if match[2] not in sentences:

@@ -159,8 +159,9 @@ def course_python(run: Runner) -> str | None:
     return str(venv_python())
 
 
-def nbval(py: str, folder: Path = ROOT / "notebooks") -> list:
-    return [py, "-m", "pytest", "--nbval-lax", "--nbval-current-env", folder]
+def nbval(py: str, folder: Path = ROOT / "notebooks", *plugins: str) -> list:
+    loaded = [arg for plugin in plugins for arg in ("-p", plugin)]
+    return [py, "-m", "pytest", *loaded, "--nbval-lax", "--nbval-current-env", folder]
 
 
 def command_test(run: Runner, py: str, args) -> int:
@@ -168,7 +169,12 @@ def command_test(run: Runner, py: str, args) -> int:
     if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}"]):
         return 1
     print("== notebooks through nbval, smoke profile")
-    if run(nbval(py), env={"COURSE_PROFILE": "smoke"}):
+    if run(nbval(py, ROOT / "notebooks", "tools.nbval_markdown"), env={"COURSE_PROFILE": "smoke"}):
+        return 1
+    # The reading budget, with the Markdown the smoke run just generated (tools.nbval_markdown
+    # counted it): at most 2,500 words a session, 15,000 for the core (tools/words.py).
+    print("== the reading budget")
+    if run([py, "-m", "tools.words", "--check", "--from-nbval"]):
         return 1
     # Last, so that the app finds the smoke artifacts nbval has just cached in build/, and so that a
     # missing browser never hides the tests above.

@@ -1,0 +1,42 @@
+"""Tooling: a pytest plugin that counts the Markdown each notebook generates under nbval.
+
+``python -m utils test`` loads it (``pytest -p tools.nbval_markdown --nbval-lax ...``): after
+every notebook cell nbval ran, it adds the words of the cell's ``text/markdown`` outputs
+(``tools.words.output_words``: ``<details>`` blocks left out) to its notebook's count, and at the
+end of the session it writes ``{notebook: words}`` to ``GENERATED`` in the build folder, updating
+the notebooks this session ran and keeping the others. ``python -m tools.words --check
+--generated <that file>`` then checks the reading budget with what the smoke run generated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tools import words
+from utils import config, results
+
+GENERATED = Path("reading") / "generated_words.json"
+
+_counted: dict[str, int] = {}
+
+
+def generated_file() -> Path:
+    return config.build_dir() / GENERATED
+
+
+def pytest_runtest_teardown(item) -> None:
+    outputs = getattr(item, "test_outputs", None)
+    if outputs is None:  # not a notebook cell nbval ran
+        return
+    notebook = Path(str(item.fspath)).stem
+    _counted[notebook] = _counted.get(notebook, 0) + words.output_words(outputs)
+
+
+def pytest_sessionfinish(session) -> None:
+    if not _counted:
+        return
+    path = generated_file()
+    known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results.write_json(path, known | _counted)
