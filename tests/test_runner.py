@@ -210,3 +210,12 @@ def test_the_index_links_each_page_beside_its_student_copy(tmp_path):
     assert f'href="{(student / "00_first.ipynb").as_uri()}">student/00_first.ipynb</a>' in first
     assert "/blob/main/student/00_first.ipynb" in first  # its Colab link opens the copy
     assert "student/" not in other  # no copy, no link
+
+
+def test_the_index_lists_the_appendices_apart_after_the_core(tmp_path):
+    html_dir = tmp_path / "html"
+    html_dir.mkdir()
+    pages = [(html_dir / "04a_core.html", "Core", 1.0), (html_dir / "A1_deep.html", "Deep", 2.0)]
+    page = runner.write_index(pages, "smoke", html_dir, tmp_path / "none").read_text()
+    core, appendices = page.split("<h2>Appendices (optional deep dives)</h2>")
+    assert "04a_core.html" in core and "A1_deep.html" in appendices.split("<h2>")[0]

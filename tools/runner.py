@@ -191,11 +191,16 @@ def write_index(
     entries = [e for e in results.load() if e["profile"] == profile]
     reference = reference_run.reference_data()["entries"]
     rows = headline_rows(entries, reference)
-    items = "\n".join(
-        f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small>'
-        f"{student_link(page, student_dir)}</li>"
-        for page, name, seconds in pages
-    )
+
+    def items(appendix: bool) -> str:
+        return "\n".join(
+            f'<li><a href="{page.name}">{html.escape(name)}</a> <small>({seconds:.0f} s)</small>'
+            f"{student_link(page, student_dir)}</li>"
+            for page, name, seconds in pages
+            if series.is_appendix(page.stem) == appendix
+        )
+
+    appendices = items(appendix=True)
     markdown = mistune.create_markdown(plugins=["table"])
     chart = headline_chart(rows)
     picture = (
@@ -220,7 +225,9 @@ def write_index(
         "<p>Each page is the instructor's notebook as this run executed it, solutions included. "
         "Students work in the student copies (no solutions), linked beside each page: open "
         "them in JupyterLab or in Colab.</p>"
-        f"<ol>{items}</ol><h2>Headline figures: yours · reference · ratio</h2>{picture}"
+        f"<h2>The core path</h2><ul>{items(appendix=False)}</ul>"
+        + (f"<h2>Appendices (optional deep dives)</h2><ul>{appendices}</ul>" if appendices else "")
+        + f"<h2>Headline figures: yours · reference · ratio</h2>{picture}"
         f"{markdown(headline_markdown(rows))}"
         "<h2>Everything the series measured</h2>"
         f"{markdown(results.table(profile, reference=reference))}"
