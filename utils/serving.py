@@ -1,4 +1,4 @@
-"""Notebooks 06-07: a real inference server on 127.0.0.1, and a client that times requests to it.
+"""Notebook 06 and appendix A9: a real inference server on 127.0.0.1, and a client that times it.
 
 The server is the standard library's HTTP server, run in a background thread: ``POST /predict``
 takes an encoded image (JPEG or PNG), decodes it, runs the model and answers with the class

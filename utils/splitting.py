@@ -1,4 +1,4 @@
-"""Notebook 07: where to split the network between the device and the server (Neurosurgeon-style).
+"""Notebook 07, appendix A9: where to split a network between device and server (Neurosurgeon).
 
 Run the first layers on the device, send the activation at the split over the network, run the
 rest on the server. Each split point costs: device time up to it, plus (unless everything runs
