@@ -1,5 +1,5 @@
-"""Notebook 04's checkers: the sparsity within a size budget and the rarely firing channels
-(the L1-norm checker's tests are in test_pruning_exercise.py)."""
+"""Notebooks 04a and 04b's checkers: the sparsity within a size budget (04a), the rarely firing
+channels (04b; the L1-norm checker's tests are in test_pruning_exercise.py)."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""Notebook 04's L1-norm exercise: the checker accepts the norms, explains the usual mistakes."""
+"""Notebook 04b's L1-norm exercise: the checker accepts the norms, explains the usual mistakes."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""One source for the pruning recipe: utils/pruning/recipe.py is notebook 04's #@save cell, the
+"""One source for the pruning recipe: utils/pruning/recipe.py is notebook 04a's #@save cell, the
 package prunes with that cell's function, and an edited cell without a new export is caught."""
 
 import dataclasses
@@ -24,7 +24,7 @@ def saved_cells(notebook):
 
 def test_the_package_recipe_is_the_notebooks_saved_cell():
     assert RECIPE.module.read_text() == recipes.source("pruning"), (
-        "utils/pruning/recipe.py differs from notebook 04's #@save cell: run python -m "
+        "utils/pruning/recipe.py differs from notebook 04a's #@save cell: run python -m "
         "tools.recipes (and review the diff)"
     )
 

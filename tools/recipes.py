@@ -75,7 +75,7 @@ RECIPES = {
         ),
         Recipe(
             "pruning",
-            ROOT / "notebooks" / "04_pruning.ipynb",
+            ROOT / "notebooks" / "04a_pruning_magnitude.ipynb",
             ROOT / "utils" / "pruning" / "recipe.py",
             "the pruning recipe (tfmot)",
             "utils.pruning prunes the sparsity sweep (artifact ``pruning.sweep``) with it.",

@@ -1,6 +1,6 @@
 """Notebook 04: pruning, removing weights by magnitude (tfmot) and removing whole channels.
 
-The rooms: :mod:`~utils.pruning.recipe` (generated from notebook 04's ``#@save`` cell: the tfmot
+The rooms: :mod:`~utils.pruning.recipe` (generated from notebook 04a's ``#@save`` cell: the tfmot
 schedule and :func:`prune`), :mod:`~utils.pruning.magnitude` (the zeros, three sizes, accuracy
 and a call to time), :mod:`~utils.pruning.criteria` (the channel scores),
 :mod:`~utils.pruning.surgery` (rebuilding a model without channels, and fine-tuning it),

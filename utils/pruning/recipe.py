@@ -1,9 +1,9 @@
 """Notebook 04: the pruning recipe (tfmot), generated from the notebook's ``#@save`` cells.
 
-Generated, do not edit utils/pruning/recipe.py: edit the cells of notebooks/04_pruning.ipynb that
-start with ``#@save``, then run ``python -m tools.recipes``; ``python -m tools.recipes --check``
-and tests/test_pruning_recipe.py fail while the two differ. utils.pruning prunes the sparsity sweep
-(artifact ``pruning.sweep``) with it.
+Generated, do not edit utils/pruning/recipe.py: edit the cells of
+notebooks/04a_pruning_magnitude.ipynb that start with ``#@save``, then run ``python -m
+tools.recipes``; ``python -m tools.recipes --check`` and tests/test_pruning_recipe.py fail while
+the two differ. utils.pruning prunes the sparsity sweep (artifact ``pruning.sweep``) with it.
 """
 
 from utils import config  # noqa: F401  (first: the Keras-2 guard)

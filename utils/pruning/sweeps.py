@@ -224,7 +224,7 @@ def finetuned_variants(rows: list[dict], channels: dict | None = None) -> dict:
     """Every fine-tuned model of the two sweeps as ``{name: (validation, test)}``: each sparsity
     of the magnitude sweep but 0 (the dense model itself, not fine-tuned), and each channel
     criterion and fraction with its accuracies averaged over the seeds. What
-    ``verdicts.finetuned_against_dense`` chooses from (notebook 04, benchmarks/undertrained.py).
+    ``verdicts.finetuned_against_dense`` chooses from (appendix A4, benchmarks/undertrained.py).
     """
     variants = {
         f"{row['sparsity']:.0%} sparse (magnitude)": (
@@ -248,7 +248,7 @@ def finetuned_variants(rows: list[dict], channels: dict | None = None) -> dict:
 def criteria_to_compare(
     means: dict[str, float], claimed: str = "firing rate", baseline: str = "random"
 ) -> list[tuple[str, str]]:
-    """The pairs of criteria notebook 04's verdicts compare, from each criterion's mean accuracy:
+    """The pairs of criteria appendix A4's verdicts compare, from each criterion's mean accuracy:
     the ``claimed`` criterion (the blog post's) against the ``baseline``, the best against the
     runner-up, and the best against the baseline where neither comparison already made it.
     A criterion is never compared with itself, and no pair is compared twice."""

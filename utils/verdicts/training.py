@@ -3,7 +3,7 @@ splits' standard errors.
 
 :func:`training_stop` reads a training history (notebook 02): did the run stop, early or at its
 planned end, while its validation accuracy was still rising by more than noise, or had it
-plateaued? :func:`finetuned_against_dense` (notebook 04) asks the same of the dense model from
+plateaued? :func:`finetuned_against_dense` (appendix A4) asks the same of the dense model from
 the other side: a pruned copy fine-tuned from its weights that scores clearly higher on test says
 the dense model had not finished learning.
 
@@ -175,7 +175,7 @@ TEST_USED = (
 
 
 def finetuned_against_dense(dense: float, variants: dict, n_test: int) -> Verdict:
-    """Whether fine-tuning beat the dense model by more than noise (notebook 04).
+    """Whether fine-tuning beat the dense model by more than noise (appendix A4).
 
     ``variants`` maps a fine-tuned model's name to its ``(validation, test)`` accuracies; the one
     with the highest validation accuracy (the first on a tie) is chosen, so that the test split
