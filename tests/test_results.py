@@ -178,3 +178,14 @@ def test_a_log_records_and_hands_back_its_figures():
     assert log["images"] == 30 and log["accuracy"].unit == "%"
     with pytest.raises(KeyError, match="not been recorded"):
         log["smoke_only"]
+
+
+def test_a_notebooks_summary_table_is_folded_under_one_line():
+    from tools import words
+
+    results.record("01_data", "images", 300, "count")
+    shown = results.show("01_data").data
+    # the table (and its 300) sits inside <details>: a student reads none of it unless they open it
+    assert shown.startswith(f"<details><summary>{results.SHOWN.replace(chr(39), '&#x27;')}")
+    assert "300" in shown.split("</summary>", 1)[1]
+    assert words.count_words(words.DETAILS.sub(" ", shown)) == 0

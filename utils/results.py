@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from utils import config, figures, reference
+from utils.fold import fold
 
 try:
     import fcntl
@@ -226,8 +227,13 @@ def ratio_text(value: float, reference: float | None) -> str:
     return f"{value / reference:.2f}×"
 
 
+SHOWN = "Every figure this notebook recorded, yours beside the reference machine's"
+
+
 def show(notebook: str):
-    """Display this notebook's recorded numbers beside the reference machine's (its Summary)."""
+    """This notebook's recorded numbers beside the reference machine's (its Summary), folded
+    under one line: a long table a student opens when they want it, not reading."""
     from IPython.display import Markdown
 
-    return Markdown(table(notebook=notebook, reference=reference.reference_data()["entries"]))
+    recorded = table(notebook=notebook, reference=reference.reference_data()["entries"])
+    return Markdown(fold("", recorded, summary=SHOWN))

@@ -10,27 +10,12 @@ machine's figures (:mod:`utils.reference`).
 from __future__ import annotations
 
 import dataclasses
-import html
 
 from utils import figures, results
+from utils.fold import SUMMARY, fold  # noqa: F401  (re-exported: verdicts.fold)
 from utils.reference import describe, reference_machine, reference_value
 
 NOISE = 0.05  # two timings within 5 % of each other are "about the same"
-
-
-SUMMARY = "The reference machine, reasons and caveats"  # the folded block's title
-
-
-def fold(headline: str, details: str, summary: str = SUMMARY) -> str:
-    """Markdown that shows ``headline`` (the one sentence a student reads) and folds ``details``
-    into an HTML ``<details>`` block, which JupyterLab, Colab and nbconvert's HTML all render;
-    the blank lines let the Markdown inside the block (bold, links) render too."""
-    if not details:
-        return headline
-    return (
-        f"{headline}\n\n<details><summary>{html.escape(summary)}</summary>\n\n"
-        f"{details}\n\n</details>\n"
-    )
 
 
 @dataclasses.dataclass(frozen=True)
