@@ -63,6 +63,16 @@ def test_the_points_line_comes_last_in_the_title_wherever_it_stood():
     )
 
 
+def test_a_notebook_without_exercises_says_nothing_is_graded():
+    notebook = new.new_notebook(
+        cells=[new.new_markdown_cell("# A1 · Reading"), new.new_code_cell("x")]
+    )
+    assert tool.annotate(notebook).total == 0
+    assert notebook.cells[0].source.endswith(
+        "**Points: 0** (nothing here is graded: read it, run it, change it)."
+    )
+
+
 def test_running_it_twice_changes_nothing():
     notebook = course_like()
     tool.annotate(notebook)

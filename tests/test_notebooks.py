@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from tools import runner
+from tools import runner, series
 from utils import config
 
 NOTEBOOKS = runner.notebooks()
@@ -31,7 +31,6 @@ def test_committed_without_outputs(notebook):
 def test_has_the_course_structure(notebook):
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     assert notebook.cells[0].source.startswith("# ")
-    assert "In this notebook you will" in notebook.cells[0].source
     assert "## Setup" in markdown and "## Summary" in markdown
 
 
@@ -42,8 +41,27 @@ def test_profile_is_a_papermill_parameter_read_through_config(notebook):
 
 
 def test_notebooks_are_numbered_in_sequence():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(len(NOTEBOOKS))]
+    # the core 00, 01, ... (a topic in two parts: 04a, 04b), then the appendices A1, A2, ...
+    numbers = [series.number(p.stem) for p in NOTEBOOKS]
+    core = [n for n in numbers if not n.startswith("A")]
+    assert sorted({int(n[:2]) for n in core}) == list(range(len({int(n[:2]) for n in core})))
+    for stem in {n[:2] for n in core if len(n) == 3}:
+        parts = [n[2] for n in core if n[:2] == stem]
+        assert parts == list("abcdefgh"[: len(parts)]) and stem not in core, (stem, parts)
+    appendices = numbers[len(core) :]
+    assert appendices == [f"A{i}" for i in range(1, len(appendices) + 1)]
     assert NOTEBOOKS[0].parent == config.NOTEBOOKS_DIR
+
+
+def test_each_appendix_says_which_core_notebook_it_extends_and_is_linked_from_it():
+    for path in series.appendices(config.NOTEBOOKS_DIR):
+        title = nbformat.read(path, as_version=4).cells[0].source
+        extends = re.findall(r"\]\(((?:\d\d[a-z]?)_\w+)\.ipynb\)", title)
+        assert extends and "optional" in title, f"{path.name}: name the notebook it extends"
+        core = nbformat.read(config.NOTEBOOKS_DIR / f"{extends[0]}.ipynb", as_version=4)
+        assert any(f"({path.name})" in c.source for c in core.cells if c.cell_type == "markdown"), (
+            f"{extends[0]} does not link to {path.name}"
+        )
 
 
 # A notebook asserts facts that hold on every machine and dataset; an ordering of timings,
@@ -114,7 +132,8 @@ def test_the_conventions_check_catches_what_it_should():
 # a written "explain" answer.
 TIME = re.compile(r"^\*\*Time:\*\* about \d+ minutes", re.M)
 OBJECTIVES = "**After this notebook you can:**"
-STUDENT_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] != "00"]
+# the core after 00; the appendices are optional deep dives, with exercises where they fit
+STUDENT_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] != "00" and not series.is_appendix(p.stem)]
 
 
 def test_opens_with_its_time_and_three_to_five_objectives(notebook):

@@ -104,6 +104,8 @@ def _number(value: float) -> str:
 
 
 def points_line(points: Points) -> str:
+    if not points.checks and not points.manual_cells:
+        return "**Points: 0** (nothing here is graded: read it, run it, change it)."
     parts = [
         f"{_number(points.autograded)} autograded in {points.checks} check cell"
         f"{'s' if points.checks != 1 else ''}"
