@@ -12,7 +12,7 @@ foreign page triggers with an ``<img>``; a kernel that no page ever connected to
 down. Jupyter Server's culler (``MappingKernelManager.cull_idle_timeout`` and ``cull_interval``;
 with ``cull_connected=False``, its default, a kernel with an open page is left alone) shuts idle
 ones down, and :class:`BoundedKernelManager` refuses a kernel beyond ``max_kernels`` with 503 and
-one sentence. Voilà has no such bound of its own (voila-dashboards/voila issue 617, open; its
+one sentence. Voilà has no such bound of its own (an open request: voila-dashboards/voila#617; its
 preheated pool refills and does not bound), so the bound is this subclass of the default manager,
 which Voilà and Jupyter Server both take by name.
 
