@@ -315,6 +315,63 @@ def test_loose_images_and_broken_links_are_listed_in_a_folder_without_splits(tmp
     }
 
 
+def class_folders(root, per_class=3):
+    for name in ("dog", "car"):
+        for i in range(per_class):
+            save(root / name / f"{i}.png")
+
+
+def test_a_photo_over_the_pixel_limit_is_skipped_from_its_header_naming_it(tmp_path, monkeypatch):
+    from utils import photos
+
+    root = tmp_path / "photos"
+    class_folders(root)
+    save(root / "dog" / "wide.png", size=(101, 100))  # 101 x 100 = 10,100 pixels
+    save(root / "dog" / "edge.png", size=(100, 100))  # 10,000: exactly the limit, allowed
+    monkeypatch.setattr(photos, "MAX_PIXELS", 10_000)
+    decoded = []
+    monkeypatch.setattr(photos, "decode_photo", lambda encoded: decoded.append(1))
+    skipped = dict(photos.scan_photos(root).skipped)
+    assert skipped == {
+        "dog/wide.png": f"101 x 100 = 10,100 pixels, more than 10,000: {photos.TOO_LARGE_FIX}"
+    }
+    assert len(decoded) == 7  # 3 + 3 + edge.png were decoded; wide.png never was
+
+
+def test_a_photo_past_pillows_own_bomb_limit_is_skipped_before_decoding(tmp_path, monkeypatch):
+    from utils import photos
+
+    path = tmp_path / "bomb.png"
+    save(path, size=(30, 20))  # 600 pixels
+    # Pillow's Image.open raises DecompressionBombError past twice its limit: 600 > 2 x 200
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200)
+    assert photos._usable(path) == f"more than {photos.MAX_PIXELS:,} pixels: {photos.TOO_LARGE_FIX}"
+
+
+def test_devices_pipes_and_hidden_entries_are_listed_with_their_reason(tmp_path):
+    import os
+
+    from utils import photos
+
+    root = tmp_path / "photos"
+    class_folders(root)
+    (root / "dog" / "zero.jpg").symlink_to("/dev/zero")  # a device: never read
+    os.mkfifo(root / "car" / "pipe.png")  # opening it would wait for a writer forever
+    (root / "...").mkdir()  # a folder whose name starts with "."
+    save(root / "dog" / ".hidden.png")
+    (root / "dog" / ".DS_Store").write_bytes(b"Bud1")  # the operating system's clutter: no line
+    (root / "dog" / "._0.png").write_bytes(b"\0\5\x16\7")  # macOS metadata of 0.png: no line
+    result = photos.scan_photos(root)
+    assert dict(result.skipped) == {
+        "...": photos.HIDDEN,
+        "dog/zero.jpg": photos.NOT_REGULAR,
+        "dog/.hidden.png": photos.HIDDEN,
+        "car/pipe.png": photos.NOT_REGULAR,
+    }
+    used = [p.name for split in result.files.values() for p in split.get("dog", [])]
+    assert sorted(used) == ["0.png", "1.png", "2.png"]  # the three photos, nothing else
+
+
 @pytest.mark.parametrize(
     "mode, size", [("L", (5, 7)), ("RGBA", (5, 7)), ("CMYK", (5, 7)), ("I;16", (5, 7))]
 )

@@ -309,13 +309,14 @@ def test_a_read_only_build_dir_names_the_variable(tmp_path, monkeypatch):
         [{"profile": "full", "notebook": "x", "key": "y", "value": "fast", "unit": "ms"}],
     ],
 )
-def test_malformed_results_entries_give_one_sentence(entries):
+def test_malformed_results_entries_are_set_aside_with_one_sentence(entries, capsys):
     path = config.results_path()
     path.write_text(json.dumps({"entries": entries}))
-    for call in (results.load, lambda: results.record("faults", "x", 1, "n")):
-        with pytest.raises(ValueError, match=r"is not a results file this course wrote \(entry 1 "):
-            call()
-    assert json.loads(path.read_text()) == {"entries": entries}  # left as it was
+    results.record("faults", "x", 1, "n")  # not a stop: the damaged file is set aside
+    assert "is not a results file this course wrote (entry 1 " in capsys.readouterr().err
+    (aside,) = path.parent.glob("results.json.damaged-*")
+    assert json.loads(aside.read_text()) == {"entries": entries}  # kept as it was
+    assert [e["key"] for e in results.load()] == ["x"]
 
 
 RECORDER = """

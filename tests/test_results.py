@@ -116,12 +116,57 @@ def test_table_formats_and_filters(monkeypatch):
     assert "smoke_only" in smoke and "images" not in smoke
 
 
-def test_corrupt_file_names_its_path():
+def set_aside(path):
+    """The files beside ``path`` that a damaged results file was renamed to."""
+    return sorted(path.parent.glob(path.name + ".damaged-*"))
+
+
+def test_a_corrupt_file_is_set_aside_with_one_sentence_and_recording_goes_on(capsys):
     path = config.results_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
-    with pytest.raises(ValueError, match=re.escape(str(path))):
+    assert results.load() == []  # no stop: nothing recorded yet
+    (aside,) = set_aside(path)
+    assert aside.read_text() == "{not json"  # kept, byte for byte
+    message = capsys.readouterr().err
+    assert str(path) in message and aside.name in message and message.count("\n") == 1
+    figure = results.record("01_data", "images", 6000)
+    assert float(figure) == 6000 and [e["value"] for e in results.load()] == [6000.0]
+    assert set_aside(path) == [aside]  # the new file is whole: nothing more set aside
+
+
+def test_a_second_damaged_file_in_the_same_second_gets_its_own_name():
+    path = config.results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for text in ("{one", "{two"):
+        path.write_text(text)
         results.load()
+    # names carry the second; the second file in the same second gets "-2" (or a later stamp)
+    assert sorted(p.read_text() for p in set_aside(path)) == ["{one", "{two"]
+
+
+def test_a_full_disk_gets_one_sentence_and_leaves_no_temporary_file(monkeypatch):
+    import errno
+    from pathlib import Path
+
+    results.record("01_data", "images", 6000)
+    path = config.results_path()
+    before = path.read_bytes()
+    real_write_text = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        real_write_text(self, text[: len(text) // 2])  # half of it fits, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError, match=r"is full, so results\.json was not written") as raised:
+        results.record("01_data", "accuracy", 81.0)
+    assert raised.value.errno == errno.ENOSPC and raised.value.__cause__ is None
+    assert raised.value.__suppress_context__  # one sentence, not a chain of tracebacks
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # the old file, untouched
+    leftovers = sorted(p.name for p in path.parent.iterdir())
+    assert leftovers == ["results.json", "results.json.lock"]  # no ".results.json.tmp-<pid>"
 
 
 @pytest.mark.parametrize(
@@ -133,12 +178,13 @@ def test_table_keeps_large_and_small_numbers_readable(value, shown):
 
 
 @pytest.mark.parametrize("content", ["[]", '{"entries": 3}', "{}"])
-def test_a_results_file_of_the_wrong_shape_names_its_path(content):
+def test_a_results_file_of_the_wrong_shape_is_set_aside_naming_its_path(content, capsys):
     path = config.results_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content)
-    with pytest.raises(ValueError, match=re.escape(str(path))):
-        results.load()
+    assert results.load() == []
+    assert [p.read_text() for p in set_aside(path)] == [content]
+    assert str(path) in capsys.readouterr().err
 
 
 def test_a_unit_with_a_bar_stays_inside_its_table_cell(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from utils import serving
+from utils import serving, serving_guards
 
 SIZE = 16
 WEIGHTS = np.random.default_rng(0).standard_normal((SIZE * SIZE * 3, 3)).astype(np.float32)
@@ -162,3 +162,96 @@ def test_a_failing_model_is_500_not_a_dropped_connection():
 def test_invalid_limits_are_refused(bad):
     with pytest.raises(ValueError):
         serving.InferenceServer(predict, SIZE, **bad)
+
+
+# ---------------------------------------------------------------- hostile clients
+
+
+def test_a_request_trickled_a_byte_at_a_time_is_cut_off_at_its_whole_deadline():
+    import select
+    import socket
+    import time
+
+    with serving.InferenceServer(predict, SIZE, timeout_s=0.5) as running:
+        host, port = running.url.removeprefix("http://").split(":")
+        client = socket.create_connection((host, int(port)), timeout=10)
+        client.sendall(b"POST /sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        sent = 0
+        for _ in range(10):  # one byte every 0.2 s: each read waits 0.2 s < 0.5 s, the whole 2 s
+            time.sleep(0.2)
+            if select.select([client], [], [], 0)[0]:
+                break  # the server has hung up
+            try:
+                client.sendall(b"x")
+            except OSError:
+                break
+            sent += 1
+        answer = client.recv(1024)
+        client.close()
+    # a timeout per read would have read all 10 bytes and answered 204; the deadline of 0.5 s
+    # for the whole request ends it after 0.5 / 0.2 = about 2 bytes, with no answer
+    assert answer == b"" and sent < 10
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "BMP", "ICO", "TGA", "WEBP", "GIF"])
+def test_only_jpeg_and_png_are_accepted_whatever_pillow_could_read(server, fmt):
+    image = np.zeros((SIZE, SIZE, 3), np.uint8)
+    status, body, _ = post(server.url, "/predict", encoded(image, fmt))
+    assert status == 400 and b"not a JPEG or PNG" in body
+
+
+def test_the_pixels_being_decoded_are_bounded_across_requests():
+    image = encoded(np.zeros((SIZE, SIZE, 3), np.uint8))  # 16 x 16 = 256 pixels
+    with serving.InferenceServer(
+        predict, SIZE, max_pixels=256, max_decoding_pixels=300, timeout_s=0.2
+    ) as running:
+        budget = running._httpd.pixels
+        assert budget.acquire(100, timeout=0)  # another request is decoding 100 pixels
+        status, body, headers = post(running.url, "/predict", image)
+        assert status == 503 and headers["Retry-After"] == "1"  # 100 + 256 > 300
+        budget.release(100)
+        assert post(running.url, "/predict", image)[0] == 200  # 0 + 256 <= 300
+        assert budget.in_use == 0  # every decode gave its pixels back
+
+
+def test_a_pixel_budget_admits_what_fits_and_wakes_a_waiter_on_release():
+    import threading
+
+    budget = serving_guards.PixelBudget(10)
+    assert budget.acquire(6, timeout=0) and not budget.acquire(5, timeout=0)  # 6 + 5 > 10
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(budget.acquire(5, timeout=30)))
+    waiter.start()
+    budget.release(6)  # 0 + 5 <= 10: the waiter gets in
+    waiter.join()
+    assert got == [True] and budget.in_use == 5
+
+
+def test_out_of_file_handles_a_waiting_client_gets_503_and_the_server_backs_off(monkeypatch):
+    import errno
+
+    sleeps = []
+    monkeypatch.setattr(serving_guards.time, "sleep", sleeps.append)
+
+    class NoHandleOnce:
+        """The listening socket, whose first accept fails as when the process has no handle."""
+
+        def __init__(self, sock):
+            self.sock, self.failed = sock, False
+
+        def accept(self):
+            if not self.failed:
+                self.failed = True
+                raise OSError(errno.EMFILE, "Too many open files")
+            return self.sock.accept()
+
+        def __getattr__(self, name):
+            return getattr(self.sock, name)
+
+    with serving.InferenceServer(predict, SIZE) as running:
+        running._httpd.socket = NoHandleOnce(running._httpd.socket)
+        status, body, headers = post(running.url, "/ping", b"")  # refused, not left hanging
+        assert status == 503 and body == serving_guards.BUSY_BODY
+        assert headers["Retry-After"] == "1"
+        assert post(running.url, "/ping", b"")[0] == 204  # handles again: served
+    assert sleeps == [0.01]  # one failed accept, one pause (a spin would retry at once)

@@ -9,7 +9,8 @@
     python -m utils test-colab    every notebook (smoke) outside the repository in a Colab-like venv
     python -m utils reference     run in full, then save its numbers as data/reference_results.json
     python -m utils lab           JupyterLab on 127.0.0.1, opened in student/ (--instructor:
-                                  notebooks/, the copies with the solutions)
+                                  notebooks/, the copies with the solutions); only a local Host
+                                  is answered, at most 6 kernels, unused ones culled after 1 h
     python -m utils explore       the trade-off explorer as a web app on http://127.0.0.1:8866/
     python -m utils assignments   nbgrader releases every notebook into build/nbgrader/release/
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
@@ -33,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from utils import config
+from utils import config, kernel_guard  # both: standard library only
 
 ROOT = config.ROOT
 VENV = ROOT / ".venv"
@@ -354,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
             "-m",
             "jupyterlab",
             "--ServerApp.ip=127.0.0.1",
+            *kernel_guard.lab_options(),  # the Host check, the kernel bound, the culler
             f"--ServerApp.root_dir={lab_folder(getattr(args, 'instructor', False))}",
             *extra,
         ],

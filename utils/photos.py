@@ -5,6 +5,12 @@ level; or ``COURSE_MY_IMAGES``) is scanned once: files that cannot be used are l
 reason (and left exactly as they are), splits are carved out where the folder has none, and the
 usable photos are laid out as links for ``tfds.ImageFolder`` (the artifact ``data.my_images``).
 :mod:`utils.data` loads them like every other dataset.
+
+Hostile files cannot stall the check: a photo's pixel count is read from its header (Pillow's
+``Image.open`` reads only that) and one over :data:`MAX_PIXELS` is skipped before anything is
+decoded; anything that is not a regular file (a device such as ``/dev/zero``, a pipe, a socket,
+or a link to one) is never read; nothing is ignored without being listed (hidden entries too,
+but for the operating system's clutter, :data:`CLUTTER`).
 """
 
 from __future__ import annotations
@@ -14,15 +20,22 @@ import hashlib
 import json
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import tensorflow as tf
+from PIL import Image, UnidentifiedImageError
 
 from utils import artifacts, config, imagegen
 
 SPLITS = imagegen.SPLITS
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 HELD_OUT = 0.15  # of each class, for validation and for test, when the folder has no splits
+# a 48-50 Mpx phone photo (8160 x 6120 = 49.9 Mpx) passes; decoded it takes 3 bytes a pixel
+# (150 MB at the limit), where a 20000 x 20000 PNG of 1.2 MB would take 1.2 GB
+MAX_PIXELS = 50_000_000
+# hidden entries the operating system or Jupyter leaves everywhere: skipped without a line
+CLUTTER = (".DS_Store", ".ipynb_checkpoints", ".Trashes", ".Spotlight-V100", ".fseventsd")
 
 
 @dataclasses.dataclass
@@ -48,10 +61,36 @@ def decode_photo(encoded: tf.Tensor) -> tf.Tensor:
     return image
 
 
+def _too_large(path: Path) -> str | None:
+    """Why the image in ``path`` has too many pixels to decode, read from its header only; None
+    when it is small enough or Pillow cannot read its header (the decoder then says why)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as picture:  # reads the header, decodes nothing
+                width, height = picture.size
+    except Image.DecompressionBombError:  # over twice Pillow's own limit: far over ours
+        return f"more than {MAX_PIXELS:,} pixels: {TOO_LARGE_FIX}"
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+    if width * height > MAX_PIXELS:
+        return (
+            f"{width} x {height} = {width * height:,} pixels, more than {MAX_PIXELS:,}: "
+            f"{TOO_LARGE_FIX}"
+        )
+    return None
+
+
+TOO_LARGE_FIX = "shrink it (e.g. to 4000 pixels on its longer side) or move it out of the folder"
+
+
 def _usable(path: Path) -> str | None:
     """Why TensorFlow cannot use this file as an image, or None when it can."""
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return "not a .jpg, .jpeg or .png file"
+    too_large = _too_large(path)
+    if too_large:
+        return too_large
     try:
         decode_photo(tf.io.read_file(str(path)))
     except tf.errors.OpError as error:
@@ -71,14 +110,21 @@ BROKEN_LINK = "a link that leads nowhere (a loop, or its target is gone)"
 LOOP = "a link back to a folder that holds it (a loop); it is not followed"
 NESTED = "a folder inside a class folder; its photos are not used (move them up a level)"
 NOT_A_SPLIT = "not a split folder (train, validation, test, novel); its photos are not used"
+NOT_REGULAR = (
+    "not a regular file or folder (a device, a pipe or a socket, or a link to one); it is not read"
+)
+HIDDEN = "hidden (its name starts with '.'); it is not used: rename it to use it"
 
 
 def _contents(folder: Path, root: Path, skipped: list) -> tuple[list[Path], list[Path]]:
-    """The folders and files in ``folder`` (hidden ones left out); links that lead nowhere and
-    links back to a folder above are listed in ``skipped`` instead."""
+    """The folders and regular files in ``folder``; hidden entries (but :data:`CLUTTER`), links
+    that lead nowhere or back to a folder above, devices, pipes and sockets are listed in
+    ``skipped`` instead."""
     folders, files = [], []
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
+            if not (path.name in CLUTTER or path.name.startswith("._")):  # ._x: macOS metadata
+                skipped.append((str(path.relative_to(root)), HIDDEN))
             continue
         if path.is_dir():
             real = path.resolve()
@@ -88,10 +134,12 @@ def _contents(folder: Path, root: Path, skipped: list) -> tuple[list[Path], list
                 skipped.append((str(path.relative_to(root)), LOOP))
             else:
                 folders.append(path)
-        elif path.is_file():
+        elif path.is_file():  # a regular file (or a link to one): stat only, nothing opened
             files.append(path)
-        elif path.is_symlink():
+        elif path.is_symlink() and not path.exists():
             skipped.append((str(path.relative_to(root)), BROKEN_LINK))
+        else:
+            skipped.append((str(path.relative_to(root)), NOT_REGULAR))
     return folders, files
 
 
@@ -99,7 +147,8 @@ def scan_photos(root: Path) -> Photos:
     """Check a photo folder and split it; raise ValueError with one sentence when unusable.
 
     Files that cannot be used are listed in ``Photos.skipped`` with the reason: not an image,
-    undecodable, an image outside any class folder, a link that leads nowhere or loops.
+    undecodable, too many pixels, an image outside any class folder, a link that leads nowhere or
+    loops, not a regular file, hidden.
     """
     if not root.is_dir():
         raise FileNotFoundError(

@@ -5,16 +5,20 @@ its catalogue names (:mod:`utils.figures`), and gets back a :class:`~utils.figur
 ``make run`` turns the file into ``build/summary.md``. Entries are keyed by profile, notebook and
 key, so running a notebook again replaces its old figures instead of piling up copies. Writes
 hold a file lock and replace the file atomically, so notebooks writing in turn (or at once) lose
-nothing.
+nothing. A damaged file (edited by hand) is set aside, renamed and kept, with one sentence, and
+recording starts afresh; a full disk gets one sentence and leaves no temporary file behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import math
 import os
+import sys
+import threading
 from pathlib import Path
 
 from utils import config, figures, reference
@@ -26,38 +30,76 @@ except ImportError:  # Windows: no advisory locks; writes stay atomic
     fcntl = None
 
 
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # no space, over quota
+_held = threading.local()  # the results files whose lock this thread holds
+
+
 @contextlib.contextmanager
 def locked(path: Path):
     """Hold the results file's lock (one writer at a time; no lock on Windows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    held = _held.__dict__.setdefault("paths", set())
     with open(path.with_name(path.name + ".lock"), "w") as lock:
         if fcntl:
             fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
 
 
 def load(path: Path | None = None) -> list[dict]:
-    """All recorded entries (every profile), oldest first."""
+    """All recorded entries (every profile), oldest first. A damaged file is set aside (renamed
+    ``<name>.damaged-<time>``, kept as it was) with one sentence, and nothing is recorded yet."""
     path = path or config.results_path()
     if not path.exists():
         return []
+    entries, problem = _read(path)
+    if problem is None:
+        return entries
+    held = path in _held.__dict__.get("paths", ())
+    with contextlib.nullcontext() if held else locked(path):
+        entries, problem = _read(path)  # again under the lock: a writer may have replaced it
+        if problem is None:
+            return entries
+        aside = _set_aside(path)
+    print(
+        f"{path} is not a results file this course wrote ({problem}), so it was set aside as "
+        f"{aside.name} (kept as it was) and recording starts afresh: re-run the notebooks "
+        "whose numbers you need.",
+        file=sys.stderr,
+    )
+    return []
+
+
+def _read(path: Path) -> tuple[list[dict], str | None]:
+    """The file's entries and None, or [] and what is wrong with it."""
     try:
         entries = json.loads(path.read_text())["entries"]
         if not isinstance(entries, list):
             raise TypeError("'entries' is not a list")
+    except FileNotFoundError:
+        return [], None
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(
-            f"{path} is not a results file this course wrote ({error}); "
-            "delete it and re-run the notebooks."
-        ) from None
+        return [], str(error) if not isinstance(error, KeyError) else f"no {error} list"
     for number, entry in enumerate(entries, start=1):
         problem = _malformed(entry)
         if problem:
-            raise ValueError(
-                f"{path} is not a results file this course wrote (entry {number} {problem}); "
-                "delete it and re-run the notebooks."
-            )
-    return entries
+            return [], f"entry {number} {problem}"
+    return entries, None
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` to a new ``<name>.damaged-<time>[-n]`` beside it and return that name."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    path.rename(aside)
+    return aside
 
 
 _FIELDS = {"profile": str, "notebook": str, "key": str, "unit": str}
@@ -79,8 +121,18 @@ def write_json(path: Path, data) -> None:
     """Write ``data`` as JSON to ``path`` atomically (a reader never sees half a file); hold
     :func:`locked` around a read-change-write."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=1))
+        tmp.replace(path)
+    except BaseException as error:
+        tmp.unlink(missing_ok=True)  # no half-written temporary file is left behind
+        if isinstance(error, OSError) and error.errno in _DISK_FULL:
+            raise OSError(
+                error.errno,
+                f"The disk holding {path.parent} is full, so {path.name} was not written "
+                "(nothing was changed): free some space on that disk and run this cell again.",
+            ) from None
+        raise
 
 
 def _save(entries: list[dict], path: Path) -> None:

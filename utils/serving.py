@@ -6,9 +6,11 @@ probabilities as JSON, stating its own time in a ``Server-Timing`` header. ``POS
 an empty body answers nothing at all (its round trip is the network and HTTP overhead alone),
 and ``POST /sink`` swallows a body (to measure the link's bandwidth). Connections are
 served by one thread each, but one inference runs at a time, like one model instance behind a
-queue; the server has a real listen backlog, limits on body bytes and image pixels, and a
-socket timeout (see :class:`InferenceServer`). This is what TensorFlow Serving or a LiteRT server
-does, in a few lines; a production server adds batching, many workers and TLS.
+queue; the server has a real listen backlog, limits on body bytes and image pixels, a deadline
+for a whole request, a bound on the pixels being decoded at once, and refuses gracefully (503)
+when it runs out of file handles (see :class:`InferenceServer`). This is what TensorFlow Serving
+or a LiteRT server does, in a few lines; a production server adds batching, many workers and
+TLS.
 
 :func:`time_requests` measures what :mod:`utils.latency` needs to predict the same requests:
 the payload, the round trip of an empty request, the bandwidth and the server's time. The JPEG
@@ -26,14 +28,14 @@ import socket
 import statistics
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import urlsplit
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from utils import measure, validate
+from utils import measure, serving_guards, validate
 from utils.latency.links import Network
 from utils.latency.payload import encode_jpeg  # noqa: F401  (notebooks call serving.encode_jpeg)
 from utils.latency.simulation import lognormal_shape, simulate_cloud
@@ -58,8 +60,13 @@ def camera_frame(width: int, height: int, seed: int = 0, difficulty: float = 0.5
 MAX_BODY_BYTES = 16 * 2**20  # a request body larger than 16 MiB is answered 413 unread
 # more than an 8K frame (33 Mpx); read from the image header, before decoding
 MAX_PIXELS = 40_000_000
+# pixels being decoded at once, all requests together: one image at the limit (about 7 bytes a
+# pixel at the peak of decoding a PNG with alpha to RGB: 280 MB), or many camera frames
+MAX_DECODING_PIXELS = MAX_PIXELS
 BACKLOG = 128  # connections the kernel holds while every thread is busy (the default is 5)
-TIMEOUT_S = 10.0  # a client silent this long mid-request is disconnected, freeing its thread
+# a request (its line, headers and body) must arrive within this time, however it trickles in
+TIMEOUT_S = 10.0
+FORMATS = ("JPEG", "PNG")  # what /predict accepts, named by Pillow's header check
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,20}")
 
 
@@ -70,9 +77,16 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def setup(self):
-        # the socket's timeout: a slow client cannot hold a thread
+        # a slow reader of the answer is cut off after timeout_s; a slow sender: handle_one_request
         self.timeout = self.server.timeout_s
         super().setup()
+        self.rfile = io.BufferedReader(serving_guards.DeadlineReader(self.connection, self))
+
+    def handle_one_request(self):
+        # the whole request, from waiting for its first line to the body's last byte, has
+        # timeout_s; past it BaseHTTPRequestHandler catches the TimeoutError and hangs up
+        self.deadline = time.monotonic() + self.server.timeout_s
+        super().handle_one_request()
 
     def log_message(self, *args):  # quiet: the notebook prints what matters
         pass
@@ -80,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(
         self, status: int, body: bytes = b"", headers: dict | None = None, close: bool = False
     ) -> None:
+        self.connection.settimeout(self.server.timeout_s)  # the reads' deadline is over
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -136,7 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         start = time.perf_counter()
         try:
-            picture = Image.open(io.BytesIO(body))  # reads the header only
+            # reads the header only, and only with the JPEG and PNG parsers (a TIFF, BMP, ICO,
+            # TGA, GIF or WebP is not identified; MPO is a phone's JPEG with extra pictures)
+            picture = Image.open(io.BytesIO(body), formats=FORMATS)
             width, height = picture.size
         except Image.DecompressionBombError:
             width = height = None
@@ -148,15 +165,17 @@ class _Handler(BaseHTTPRequestHandler):
                 413, f"the image may have at most {self.server.max_pixels} pixels".encode()
             )
             return
+        pixels = width * height
+        if not self.server.pixels.acquire(pixels, self.server.timeout_s):
+            self._answer(503, b"the server is decoding other images: retry", {"Retry-After": "1"})
+            return
         try:
-            picture = picture.convert("RGB")
+            images = self._decode(picture)
         except (OSError, ValueError, Image.DecompressionBombError):
             self._answer(400, b"the image cannot be decoded (truncated or damaged)")
             return
-        size = self.server.image_size
-        if picture.size != (size, size):
-            picture = picture.resize((size, size), Image.BILINEAR)
-        images = np.asarray(picture, np.float32)[None] / 255.0
+        finally:
+            self.server.pixels.release(pixels)
         try:
             # one inference at a time: the model instance is the queue's server
             with self.server.lock:
@@ -177,8 +196,16 @@ class _Handler(BaseHTTPRequestHandler):
             {"Content-Type": "application/json", "Server-Timing": f"inference;dur={server_ms:.4f}"},
         )
 
+    def _decode(self, picture: Image.Image) -> np.ndarray:
+        """The model's input, ``[1, size, size, 3]`` in [0, 1], from a checked picture."""
+        picture = picture.convert("RGB")
+        size = self.server.image_size
+        if picture.size != (size, size):
+            picture = picture.resize((size, size), Image.BILINEAR)
+        return np.asarray(picture, np.float32)[None] / 255.0
 
-class _Server(ThreadingHTTPServer):
+
+class _Server(serving_guards.RefusingServer):
     request_queue_size = BACKLOG  # listen(128): a burst of connections waits instead of being reset
     daemon_threads = True  # a connection's thread never keeps the program alive
 
@@ -191,8 +218,10 @@ class InferenceServer:
     ``[N, classes]`` (e.g. ``quantization.LiteModel(...).predict``). It listens on 127.0.0.1 only,
     on a free port unless ``port`` is given, one thread per connection. It answers 413 to a body
     over ``max_body_bytes`` or an image over ``max_pixels`` (read from its header, before any
-    decoding), 411/400 to a missing or invalid Content-Length, 405 to anything but POST, and
-    disconnects a client silent for ``timeout_s`` mid-request.
+    decoding), 400 to anything but a JPEG or PNG (:data:`FORMATS`, from the header), 411/400 to a
+    missing or invalid Content-Length, 405 to anything but POST, 503 when the pixels being decoded
+    would exceed ``max_decoding_pixels`` for ``timeout_s`` or it is out of file handles, and
+    disconnects a client whose request has not arrived whole within ``timeout_s``.
     """
 
     def __init__(
@@ -204,15 +233,18 @@ class InferenceServer:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_pixels: int = MAX_PIXELS,
         timeout_s: float = TIMEOUT_S,
+        max_decoding_pixels: int = MAX_DECODING_PIXELS,
     ):
         validate.whole(image_size=image_size, max_body_bytes=max_body_bytes, max_pixels=max_pixels)
         validate.whole(port=port, minimum=0)
+        validate.whole(max_decoding_pixels=max_decoding_pixels, minimum=max_pixels)
         validate.positive(timeout_s=timeout_s)
         self._httpd = _Server((HOST, port), _Handler)
         self._httpd.predict, self._httpd.image_size = predict, image_size
         self._httpd.max_body_bytes, self._httpd.max_pixels = max_body_bytes, max_pixels
         self._httpd.timeout_s = timeout_s
         self._httpd.lock = threading.Lock()
+        self._httpd.pixels = serving_guards.PixelBudget(max_decoding_pixels)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property

@@ -1,5 +1,9 @@
 """Notebook 08 as a standalone app: ``python -m utils.explorer`` (``make explore``) serves it with
 Voilà, outputs only, on a kernel of this Python.
+
+Guarded (:mod:`utils.kernel_guard`): only requests whose Host is this machine are answered (403
+otherwise), a kernel no page is connected to is shut down after two idle minutes, and at most
+three kernels run at once (a fourth page gets 503 and a sentence).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from utils import config, quantization
+from utils import config, kernel_guard, quantization
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "08_tradeoff_explorer.ipynb"
 
@@ -34,10 +38,33 @@ def kernel_folder() -> Path:
     return folder
 
 
+def config_folder() -> Path:
+    """A Jupyter config folder whose ``voila.json`` turns Voilà's Host check back on."""
+    folder = config.build_dir() / "voila" / "config"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "voila.json").write_text(json.dumps(kernel_guard.voila_config(), indent=1))
+    return folder
+
+
+def voila_env() -> dict:
+    """Voilà's environment: this Python's kernel, the guard's config, and the course on the path
+    (Voilà imports :mod:`utils.kernel_guard`'s kernel manager by name)."""
+
+    def joined(variable: str, *first) -> str:
+        return os.pathsep.join([*map(str, first), *filter(None, [os.environ.get(variable)])])
+
+    return {
+        **os.environ,
+        "JUPYTER_PATH": joined("JUPYTER_PATH", kernel_folder()),
+        "JUPYTER_CONFIG_PATH": joined("JUPYTER_CONFIG_PATH", config_folder()),
+        "PYTHONPATH": joined("PYTHONPATH", config.ROOT),
+    }
+
+
 def voila_command(port: int) -> list[str]:
     """Voilà serving notebook 08 on 127.0.0.1:``port``: outputs only (no code cells, no
     tracebacks), and a kernel that accepts only the widgets' messages (Voilà's own rule), so the
-    page cannot run code of its own."""
+    page cannot run code of its own; kernels bounded and culled (:mod:`utils.kernel_guard`)."""
     return [
         sys.executable,
         "-m",
@@ -49,6 +76,7 @@ def voila_command(port: int) -> list[str]:
         "--template=lab",
         "--strip_sources=True",
         "--show_tracebacks=False",
+        *kernel_guard.voila_options(),
     ]
 
 
@@ -67,8 +95,7 @@ def serve(port: int, profile: str | None = None) -> int:
     )
     quantization.grid()
     quantization.reference_latencies()
-    paths = [str(kernel_folder()), *filter(None, [os.environ.get("JUPYTER_PATH")])]
-    env = {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
+    env = voila_env()
     print(f"The explorer: http://127.0.0.1:{port}/ (Ctrl-C stops it)", flush=True)
     voila = subprocess.Popen(voila_command(port), env=env)
     previous = signal.signal(signal.SIGTERM, lambda *_: voila.terminate())
