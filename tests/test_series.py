@@ -1,4 +1,4 @@
-"""tools/series.py: which files are the course's notebooks, in which order, and the plan's shares."""
+"""tools/series.py: which files are the course's notebooks, in which order; the plan's shares."""
 
 import pytest
 

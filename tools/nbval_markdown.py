@@ -3,9 +3,10 @@
 ``python -m utils test`` loads it (``pytest -p tools.nbval_markdown --nbval-lax ...``): after
 every notebook cell nbval ran, it adds the words of the cell's ``text/markdown`` outputs
 (``tools.words.output_words``: ``<details>`` blocks left out) to its notebook's count, and at the
-end of the session it writes ``{notebook: words}`` to ``GENERATED`` in the build folder, updating
-the notebooks this session ran and keeping the others. ``python -m tools.words --check
---generated <that file>`` then checks the reading budget with what the smoke run generated.
+end of the session it writes ``{notebook: words}`` to ``tools.words.generated_file()`` (in the
+build folder), updating the notebooks this session ran and keeping the others. Then
+``python -m tools.words --check --from-nbval`` checks the reading budget with what the smoke run
+generated.
 """
 
 from __future__ import annotations
@@ -14,15 +15,9 @@ import json
 from pathlib import Path
 
 from tools import words
-from utils import config, results
-
-GENERATED = Path("reading") / "generated_words.json"
+from utils import results
 
 _counted: dict[str, int] = {}
-
-
-def generated_file() -> Path:
-    return config.build_dir() / GENERATED
 
 
 def pytest_runtest_teardown(item) -> None:
@@ -36,7 +31,7 @@ def pytest_runtest_teardown(item) -> None:
 def pytest_sessionfinish(session) -> None:
     if not _counted:
         return
-    path = generated_file()
+    path = words.generated_file()
     known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     results.write_json(path, known | _counted)

@@ -107,6 +107,14 @@ def table(folder: Path, executed: Path) -> list[Reading]:
     return [reading(path, executed / path.name) for path in sorted(folder.glob("*.ipynb"))]
 
 
+def generated_file() -> Path:
+    """Where ``tools.nbval_markdown`` writes ``{notebook: generated words}``: the build folder's
+    ``reading/generated_words.json``."""
+    from utils import config  # the build folder (COURSE_BUILD_DIR): only when asked
+
+    return config.build_dir() / "reading" / "generated_words.json"
+
+
 def reference_generated(path: Path = REFERENCE) -> dict[str, int]:
     """``{notebook: generated words}`` as the reference run counted them."""
     runs = json.loads(path.read_text(encoding="utf-8")).get("runs", [])
@@ -188,9 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.notebooks} is not a folder: give the folder of the notebooks.")
     if args.check:
         if args.from_nbval:
-            from tools import nbval_markdown  # imports utils.config: only when asked
-
-            args.generated = nbval_markdown.generated_file()
+            args.generated = generated_file()
         if args.generated is not None and not args.generated.is_file():
             parser.error(f"{args.generated} does not exist: run the notebooks through nbval first.")
         generated = (

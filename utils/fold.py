@@ -1,4 +1,4 @@
-"""One sentence shown, the rest folded: the Markdown of an HTML ``<details>`` block.
+"""Notebooks 00-08 and the appendices: one sentence shown, the rest folded (an HTML ``<details>``).
 
 A generated paragraph a student must read is one sentence; what supports it (the reference
 machine's figures, the reasons, the caveats, a long table) folds beneath it, opened with a click.
