@@ -1,4 +1,4 @@
-"""Appendix A3 (extends 02): ``tf.distribute`` on one machine, real replicas and real workers.
+"""Notebook 02's appendix A3: ``tf.distribute`` on one machine, real replicas and workers.
 
 A3 measures the training steps per second of the course's model three ways, all through the same
 function, ``recipe.steps_per_second`` (notebook 02's last ``#@save`` cell):
