@@ -19,8 +19,8 @@ from utils import config
 
 ROOT = config.ROOT
 # A light notebook with several check cells, so that a partly right submission can score between 0
-# and full, and with written answers, which wait for a person: 02 (three check cells, two written
-# answers) runs in about 25 s in smoke on the 2-core reference machine, its training cells included.
+# and full, and with a written answer, which waits for a person: 02 (three check cells, one written
+# answer; its tf.distribute part is the appendix A3 now) runs in smoke, its training cells included.
 NOTEBOOK = "02_training_keras"
 # A wrong answer to its first exercise (the convolutions alone, a mistake the checker names), and
 # the checker's hint that the feedback must show.

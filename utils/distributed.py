@@ -1,7 +1,7 @@
-"""Notebook 02, at scale: ``tf.distribute`` on one machine, with real replicas and real workers.
+"""Notebook 02's appendix A3: ``tf.distribute`` on one machine, real replicas and workers.
 
-Notebook 02 measures the training steps per second of the course's model three ways, all through
-the same function, ``recipe.steps_per_second`` (a cell of the notebook):
+A3 measures the training steps per second of the course's model three ways, all through the same
+function, ``recipe.steps_per_second`` (notebook 02's last ``#@save`` cell):
 
 - one device;
 - ``MirroredStrategy`` over two *logical* CPU devices (:func:`split_cpu`), two replicas in one

@@ -12,7 +12,8 @@ Three pure calculations and one measurement, used by notebook 03:
   alone, a batch of 1), used by notebooks 00 and 03 through :func:`single_image_call`;
 - :func:`step_against_inference`: the course's one measurement of a training step against an
   inference (:data:`STEP_IN_INFERENCES`), used by notebooks 00 and 03;
-- :func:`at_scale`: published shares of inference in a large operator's ML compute, sourced.
+- :func:`at_scale`: published shares of inference in a large operator's ML compute, sourced
+  (appendix A3).
 """
 
 from __future__ import annotations
