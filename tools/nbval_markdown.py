@@ -11,7 +11,9 @@ generated.
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from pathlib import Path
 
 from tools import words
@@ -35,3 +37,23 @@ def pytest_sessionfinish(session) -> None:
     known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     path.parent.mkdir(parents=True, exist_ok=True)
     results.write_json(path, known | _counted)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.nbval_markdown``: the words the last nbval run counted, per notebook."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.nbval_markdown",
+        description="Print the Markdown words each notebook generated in the last nbval run.",
+    )
+    parser.parse_args(argv)
+    path = words.generated_file()
+    if not path.is_file():
+        print(f"{path} does not exist: run the notebooks through nbval (make test).")
+        return 1
+    for notebook, count in json.loads(path.read_text(encoding="utf-8")).items():
+        print(f"{notebook:<28}{count:>7,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

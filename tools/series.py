@@ -9,7 +9,10 @@ them), in their own order. Anything else in the folder (a scratch copy) is not p
 
 from __future__ import annotations
 
+import argparse
+import csv
 import re
+import sys
 from pathlib import Path
 
 CORE = re.compile(r"^(?P<number>\d\d[a-z]?)_\w+$")
@@ -71,3 +74,23 @@ def sessions(rows: list[dict], numbers: set[str]) -> list[tuple[str, dict[str, f
             shares[name] = share
         plan.append((row["session"], shares))
     return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.series", description="The course's notebooks and sessions, in order."
+    )
+    parser.add_argument("folder", nargs="?", type=Path, default=PLAN.parent.parent / "notebooks")
+    args = parser.parse_args(argv)
+    found = notebooks(args.folder)
+    numbers = {number(path.stem) for path in found if not is_appendix(path.stem)}
+    with PLAN.open(newline="", encoding="utf-8") as handle:
+        plan = sessions(list(csv.DictReader(handle)), numbers)
+    for session, shares in plan:
+        print(f"session {session}: " + ", ".join(shares))
+    print("appendices: " + ", ".join(path.stem for path in appendices(args.folder)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
