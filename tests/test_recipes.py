@@ -8,7 +8,7 @@ import sys
 import nbformat
 import pytest
 
-from tools import recipes
+from tools import recipes, series
 
 
 def notebook_with(tmp_path, *sources):
@@ -43,7 +43,7 @@ def test_export_joins_the_saved_cells_in_order_without_their_mark(tmp_path):
 def test_every_header_says_generated_and_names_its_notebook():
     for recipe in recipes.RECIPES.values():
         header = recipe.header()
-        assert header.startswith(f'"""Notebook {recipe.notebook.name[:2]}: ')
+        assert header.startswith(f'"""Notebook {series.number(recipe.notebook.stem)}: ')
         assert "Generated, do not edit" in header
         assert recipe.notebook.name in header.replace("\n", " ")
         assert max(len(line) for line in header.splitlines()) <= 100

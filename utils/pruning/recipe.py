@@ -1,4 +1,4 @@
-"""Notebook 04: the pruning recipe (tfmot), generated from the notebook's ``#@save`` cells.
+"""Notebook 04a: the pruning recipe (tfmot), generated from the notebook's ``#@save`` cells.
 
 Generated, do not edit utils/pruning/recipe.py: edit the cells of
 notebooks/04a_pruning_magnitude.ipynb that start with ``#@save``, then run ``python -m
