@@ -1,7 +1,7 @@
 """Tooling: one source per recipe, the notebooks' ``#@save`` cells exported as generated modules.
 
 A code cell that starts with ``#@save`` is part of a recipe the course's package runs too: the
-training recipe of notebook 02, the pruning recipe of notebook 04 and the conversion recipe of
+training recipe of notebook 02, the pruning recipe of notebook 04a and the conversion recipe of
 notebook 05. Each recipe's module in ``utils`` is generated from those cells (a fixed header, then
 each cell without its mark, in the notebook's order), and the package imports its functions from
 there, so that the function a notebook shows is the one the package runs.

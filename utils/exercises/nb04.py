@@ -1,4 +1,4 @@
-"""Notebook 04: the checkers of the pruning exercises (the sparsity within a size budget,
+"""Notebooks 04a and 04b: the checkers of the pruning exercises (the sparsity within a size budget,
 rarely firing channels, the filters' L1 norms)."""
 
 from __future__ import annotations

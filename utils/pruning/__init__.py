@@ -1,4 +1,4 @@
-"""Notebook 04: pruning, removing weights by magnitude (tfmot) and removing whole channels.
+"""Notebooks 04a and 04b: pruning, removing weights by magnitude (tfmot) and whole channels.
 
 The rooms: :mod:`~utils.pruning.recipe` (generated from notebook 04a's ``#@save`` cell: the tfmot
 schedule and :func:`prune`), :mod:`~utils.pruning.magnitude` (the zeros, three sizes, accuracy

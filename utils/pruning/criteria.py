@@ -1,4 +1,4 @@
-"""Notebook 04: channel criteria, the scores that rank a layer's channels (filters) for removal.
+"""Notebooks 04b and A4: channel criteria, the scores that rank a layer's filters for removal.
 
 Each criterion scores every channel of every ReLU layer, higher meaning more worth keeping:
 how often it fires, the L1 norm of its filter, its BatchNorm γ (after slimming, too), a

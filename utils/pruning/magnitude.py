@@ -1,4 +1,4 @@
-"""Notebook 04 (04a): what magnitude pruning did, read from the model: the zeros in its kernels,
+"""Notebook 04a: what magnitude pruning did, read from the model: the zeros in its kernels,
 three sizes, its accuracy and a single-image call to time.
 
 The pruning itself (tfmot) is the recipe of notebook 04a's ``#@save`` cell,

@@ -1,5 +1,5 @@
-"""Notebook 04: structured pruning, removing channels by a criterion in steps with fine-tuning,
-and the per-layer sensitivity scan that chooses uneven ratios.
+"""Notebooks 04b and A4: structured pruning, channels removed by a criterion in steps with
+fine-tuning, and the per-layer sensitivity scan that chooses uneven ratios.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Notebook 04: channel surgery, rebuilding a model without some of its channels, and the
+"""Notebook 04b: channel surgery, rebuilding a model without some of its channels, and the
 fine-tuning that repairs it.
 """
 

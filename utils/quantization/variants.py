@@ -1,5 +1,5 @@
-"""Notebooks 05 and 08: the variant grid, every pruned model of notebook 04 in every format,
-measured (accuracy, agreement, sizes, latency) and cached.
+"""Notebooks 05 and 08: the variant grid, every pruned model of notebooks 04a and 04b in every
+format, measured (accuracy, agreement, sizes, latency) and cached.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from utils.quantization.litert import evaluate, latencies, split_arrays
 from utils.quantization.recipe import FORMATS, convert
 
 
-GRID_SPARSITIES = (0.0, 0.5, 0.8, 0.9)  # of magnitude pruning, from the sweep of notebook 04
-GRID_FILTERS_REMOVED = 0.5  # half of every layer's filters removed by notebook 04's best criterion
+GRID_SPARSITIES = (0.0, 0.5, 0.8, 0.9)  # of magnitude pruning, from the sweep of notebook 04a
+GRID_FILTERS_REMOVED = 0.5  # half of every layer's filters removed by notebook 04b's criterion
 CALIBRATION_IMAGES = 100
 RUNS_PER_TIMING = 4  # × the profile's timing runs: one call takes well under a millisecond
 GRID_FILE = "grid.json"
@@ -44,7 +44,7 @@ def _label(method: str, sparsity: float, fmt: str) -> str:
 
 
 def filters_removed_model(fraction: float) -> keras.Model:
-    """The trained model without ``fraction`` of each layer's filters: notebook 04's best
+    """The trained model without ``fraction`` of each layer's filters: notebook 04b's
     structured model (the channel criterion chosen on validation, pruned and fine-tuned in
     steps)."""
     return pruning.best_channel_model(fraction)
