@@ -124,7 +124,9 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
     binds += [arg for folder in sorted(pythons) for arg in _ro(folder)]
     binds += [arg for name in COURSE for arg in _ro(config.ROOT / name)]
     binds += ["--bind", str(private), str(private)]
-    binds += [a for n in CACHES if (build / n).is_dir() for a in ("--ro-bind", build / n, scratch / n)]
+    binds += [
+        a for n in CACHES if (build / n).is_dir() for a in ("--ro-bind", build / n, scratch / n)
+    ]
     # bwrap makes the folders above a mount point 0700 when run as root: make them 0755 first
     tops = {Path(binds[i + 2]) for i, a in enumerate(binds) if a in ("--ro-bind", "--bind")}
     above = sorted({p for t in tops for p in Path(t).parents if str(p) not in ("/", *SYSTEM)})
