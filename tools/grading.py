@@ -15,17 +15,29 @@ The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), wit
   (``gradebook.db``).
 - ``grade``: a folder with one folder per student, each holding that student's notebooks (either
   ``<student>/<assignment>/<notebook>.ipynb``, nbgrader's layout, or ``<student>/<notebook>.ipynb``
-  as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed);
-  ``nbgrader autograde`` runs each in the smoke profile (``COURSE_PROFILE=smoke``) with a per-cell
-  timeout sized for the training cells; a submission that edited or deleted a locked cell (a check
-  cell, or any read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader grades
-  the cell as released); ``nbgrader generate_feedback`` writes
-  ``feedback/<student>/<assignment>/*.html`` and ``nbgrader export`` the gradebook ``grades.csv``.
+  as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed).
+  Each submission is autograded on its own (``tools.autograde``): ``nbgrader autograde --student``
+  in its own process, in the smoke profile (``COURSE_PROFILE=smoke``), with a per-cell timeout
+  sized for the training cells and a limit for the whole notebook; a submission that cannot be
+  graded gets 0 with the reason in ``flagged.csv`` and the class goes on. Then ``nbgrader
+  generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``, and ``nbgrader export``
+  the gradebook ``grades.csv`` (written from the results should the export fail). A submission
+  that edited or deleted a locked cell (a check cell, its points, or any read-only cell) is
+  flagged in the gradebook and in ``flagged.csv`` (nbgrader grades the cell as released).
+
+Why nbgrader stays the grader and only the kernel is sandboxed: nbgrader, its gradebook and the
+feedback run outside with the teacher's privileges, and nbgrader's Execute step starts the
+student's kernel through a kernelspec whose command is the sandbox (``tools.sandbox``): the
+student's code never runs in a process that can reach the gradebook, and the results come back
+only as the kernel's messages, which nbgrader scores after the kernel has gone. Running all of
+``nbgrader autograde`` inside the sandbox would have put the gradebook copy it writes within the
+student's reach. The Execute step is ``tools.guard.GuardedExecute``: the checkers re-imported
+fresh before every check cell, and a tampered kernel flagged. Where no sandbox can be made
+(macOS, Windows, no bubblewrap) ``grade`` refuses, unless ``trusted`` (``--trusted-submissions``).
 
 A failing check cell scores 0 and shows the checker's plain-words hint in the feedback; a student's
 cell that crashes costs the points of the checks that depend on it, and the run goes on (nbgrader
-executes with errors allowed). nbgrader does not sandbox students' code: grade in a container or
-a throwaway account when that matters (nbgrader's FAQ).
+executes with errors allowed).
 """
 
 from __future__ import annotations

@@ -207,3 +207,36 @@ def prepare(private: Path, limits: Limits, build: Path | None = None) -> Path:
                 os.chown(path, NOBODY, NOBODY)
         os.chmod(private, 0o755)
     return private / "jupyter"
+
+
+def ensure(say=print, run=subprocess.run) -> str | None:
+    """None when a sandbox can be made, after installing Debian's bubblewrap with apt where it is
+    missing and apt can run (as root or with sudo, saying so first); else what to install."""
+    from tools import browser
+
+    missing = problem()
+    if missing is None or bwrap() is not None or not browser.debian_like():
+        return missing
+    command = browser.apt_command(os.geteuid() == 0)
+    if command is None:
+        return missing
+    command[-1] = "bubblewrap"
+    update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
+    say(f"No bubblewrap: installing Debian's package for the grading sandbox ({' '.join(command)})")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (update, command):
+        if run(step, env=env).returncode != 0:
+            return missing
+    return problem()
+
+
+def main() -> int:
+    """``python -m tools.sandbox``: make sure a sandbox can be made (installing bubblewrap on a
+    Debian-like system); exit 1 with what to install otherwise."""
+    missing = ensure(say=lambda text: print(text, flush=True))
+    print(missing or f"Grading sandbox: {bwrap()}", file=sys.stderr if missing else sys.stdout)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
