@@ -13,6 +13,7 @@ Execute step found (``tools.guard``), the cells that hit a limit.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -79,14 +80,11 @@ def _run(command: list, root: Path, env: dict, limit_s: float) -> tuple[int | No
 
 
 def _why(log: str) -> str:
-    """The last error line of an nbgrader log, shortened."""
+    """The error that stopped nbgrader: a traceback's last line, else its last error line."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
-    errors = [
-        line
-        for line in lines
-        if "Error" in line or "Exception" in line or "[AutogradeApp | ERROR]" in line
-    ]
-    return ((errors or lines or ["no log"])[-1])[:200]
+    raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception|Exit)\b", line)]
+    errors = [line for line in lines if "ERROR" in line or "Error" in line]
+    return ((raised or errors or lines or ["no log"])[-1])[:200]
 
 
 def autograde(

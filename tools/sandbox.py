@@ -164,6 +164,8 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
         "/proc",
         "--dev",
         "/dev",
+        "--perms",
+        "1777",
         "--tmpfs",
         "/tmp",
         "--hostname",
