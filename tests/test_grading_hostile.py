@@ -223,7 +223,7 @@ def test_honest_submissions_keep_their_points_and_feedback(graded):
         ("h_rebind", "utils.exercises.check_prediction was replaced"),
         ("h_swallow", "custom exception handler"),
         ("h_memory", "memory limit"),
-        ("h_loop", "nbgrader could not grade it"),  # nbclient gives up on the kernel
+        ("h_loop", ("nbgrader could not grade it", "stopped after")),  # whichever comes first
         ("h_renamed", "nbgrader could not grade it"),
         ("h_process", None),
         ("h_points", None),
@@ -238,7 +238,8 @@ def test_a_hostile_submission_earns_what_an_empty_one_does(graded, student, reas
     with open(root / "flagged.csv") as flagged:
         rows = {row["student_id"]: row for row in csv.DictReader(flagged)}
     if reason:
-        assert reason in rows[student]["reasons"], rows.get(student)
+        reasons = (reason,) if isinstance(reason, str) else reason
+        assert any(r in rows[student]["reasons"] for r in reasons), rows.get(student)
     with open(root / "grades.csv") as grades:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(grades)}
     assert scores[student] == 0 and all(scores[s] == 2 for s in HONEST)
