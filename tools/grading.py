@@ -282,8 +282,19 @@ def grade(
             try:
                 notebook = gradebook.find_submission_notebook(name, name, student)
             except MissingEntry:  # not graded: 0 of the assignment's points
-                maximum = float(gradebook.find_assignment(name).max_score)
-                graded.append(Graded(student, name, 0.0, maximum, changed, reasons=reasons))
+                released = gradebook.find_assignment(name)
+                graded.append(
+                    Graded(
+                        student,
+                        name,
+                        0.0,
+                        float(released.max_score),
+                        changed,
+                        auto_max=float(released.max_code_score),
+                        written_max=float(released.max_written_score),
+                        reasons=reasons,
+                    )
+                )
                 continue
             if changed or reasons:
                 notebook.flagged = True
