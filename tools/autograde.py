@@ -182,3 +182,25 @@ def changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list[
                 if source.locked and nbutils.compute_checksum(cell) != source.checksum:
                     changed.append(grade_id)
     return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.autograde COURSE ASSIGNMENT STUDENT``: autograde one submission already
+    in ``COURSE/submitted/`` (sandboxed) and say why, if it got 0."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tools.autograde", description=main.__doc__)
+    for name in ("course", "assignment", "student"):
+        parser.add_argument(name)
+    args = parser.parse_args(argv)
+    missing = sandbox.problem()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
+    why = autograde(Path(args.course), args.assignment, args.student, sandbox.Limits(), True)
+    print(why or f"graded: {args.course}/autograded/{args.student}/{args.assignment}/")
+    return 1 if why else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

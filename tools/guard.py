@@ -147,3 +147,7 @@ class GuardedExecute(Execute):
         return result
 
     execute_cell = run_sync(async_execute_cell)  # nbclient binds its own otherwise
+
+
+if __name__ == "__main__":  # python -m tools.guard: the code the kernel runs around a check cell
+    print(GUARD)
