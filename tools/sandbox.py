@@ -168,6 +168,10 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
         "1777",
         "--tmpfs",
         "/tmp",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/dev/shm",  # multiprocessing's locks (notebook 02's worker processes)
         "--hostname",
         "sandbox",
         *folders,
