@@ -84,6 +84,7 @@ for pattern in ("{{course}}/notebooks/*.ipynb", "{{course}}/docs/*.md", "{{gradi
     stolen += glob.glob(pattern.format(**where))
 stolen += [p for p in glob.glob("/proc/*/cmdline") if where["submissions"] in open(p).read()]
 print("STOLEN", stolen)
+print("PROFILE", os.environ.get("COURSE_PROFILE"), "TOKEN", os.environ.get("TEACHERS_TOKEN"))
 for folder in (*where.values(), "/tmp", os.path.expanduser("~")):
     try:
         open(os.path.join(folder, "escaped-{MARKER}.txt"), "w").write("out")
@@ -175,9 +176,11 @@ def graded(tmp_path_factory):
             path.write_bytes(notebook)
         else:
             nbformat.write(notebook, path)
+    os.environ["TEACHERS_TOKEN"] = "secret"  # an environment variable the kernel must not see
     fixed = [root / "release", root / "source", folder]
     before = [fingerprint(config.ROOT), venv_fingerprint(), *map(fingerprint, fixed)]
     results = grading.grade(folder, root, LIMITS)
+    del os.environ["TEACHERS_TOKEN"]
     after = [fingerprint(config.ROOT), venv_fingerprint(), *map(fingerprint, fixed)]
     print(grading.report(results, root))
     return root, {g.student: g for g in results}, before, after, folder
@@ -203,6 +206,7 @@ def test_the_escape_saw_nothing_it_should_not(graded):
     root, results, *_ = graded
     text = printed(root, "h_escape")
     assert "STOLEN []" in text  # no notebook, guide, gradebook, submission, parent command line
+    assert "PROFILE smoke TOKEN None" in text  # the grading profile, none of the teacher's secrets
     assert text.count("refused") == 3  # the course, grading and submissions folders (its /tmp and
     # home are its own)
 
@@ -257,3 +261,11 @@ def test_without_a_sandbox_untrusted_submissions_are_refused(tmp_path, monkeypat
     with pytest.raises(grading.GradingError, match="--trusted-submissions"):
         grading.grade(tmp_path, tmp_path / "course")
     assert not os.listdir(tmp_path / "student")
+
+
+def test_the_kernel_gets_only_the_settings_it_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEACHERS_TOKEN", "secret")
+    argv = sandbox.kernel_argv(tmp_path, LIMITS, environment={"COURSE_PROFILE": "smoke"})
+    settings = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "--setenv"}
+    assert settings["COURSE_PROFILE"] == "smoke" and "TEACHERS_TOKEN" not in settings
+    assert "--clearenv" in argv and f"--as={LIMITS.memory_bytes}" in argv

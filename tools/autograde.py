@@ -107,7 +107,8 @@ def autograde(
         runtime = root / "sandbox-runtime" / student / name  # the grader's: not in the sandbox
         shutil.rmtree(runtime, ignore_errors=True)
         runtime.mkdir(parents=True)
-        env["JUPYTER_PATH"] = str(sandbox.prepare(private, limits))
+        kernel = sandbox.prepare(private, limits, environment=env)  # the kernel's only settings
+        env["JUPYTER_PATH"] = str(kernel)
         env["JUPYTER_RUNTIME_DIR"] = str(runtime)
         args += [
             f"--Execute.kernel_name={sandbox.KERNEL_NAME}",

@@ -114,8 +114,11 @@ def _ro(path: Path | str) -> list[str]:
     return ["--ro-bind", path, path] if os.path.exists(path) else []
 
 
-def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> list[str]:
-    """The command that starts one submission's kernel inside the sandbox."""
+def kernel_argv(
+    private: Path, limits: Limits, build: Path | None = None, environment: dict | None = None
+) -> list[str]:
+    """The command that starts one submission's kernel inside the sandbox, with the COURSE_
+    variables of this process and ``environment`` (the profile) as its only settings."""
     private = Path(private).resolve()
     build = Path(build or config.build_dir()).resolve()
     home, scratch = private / "home", private / "build"
@@ -131,6 +134,7 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
     tops = {Path(binds[i + 2]) for i, a in enumerate(binds) if a in ("--ro-bind", "--bind")}
     above = sorted({p for t in tops for p in Path(t).parents if str(p) not in ("/", *SYSTEM)})
     folders = [a for p in above if p not in tops for a in ("--perms", "0755", "--dir", str(p))]
+    settings = environment or {}
     environment = {
         "HOME": home,
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
@@ -143,6 +147,7 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
     environment.update(
         {k: v for k, v in os.environ.items() if k.startswith("COURSE_") or k in PASSED}
     )
+    environment.update(settings)
     environment[config.BUILD_VARIABLE] = scratch
     limit = [
         "prlimit",
@@ -189,7 +194,9 @@ def kernel_argv(private: Path, limits: Limits, build: Path | None = None) -> lis
     return [*copying, *limit, *[str(a) for a in sandbox], *kernel]
 
 
-def prepare(private: Path, limits: Limits, build: Path | None = None) -> Path:
+def prepare(
+    private: Path, limits: Limits, build: Path | None = None, environment: dict | None = None
+) -> Path:
     """A fresh private folder for one submission, with the kernelspec that starts its kernel in
     the sandbox; the folder to put on ``JUPYTER_PATH``."""
     private = Path(private)
@@ -200,7 +207,7 @@ def prepare(private: Path, limits: Limits, build: Path | None = None) -> Path:
     for name in CACHES:  # mount points for the read-only caches
         (private / "build" / name).mkdir()
     spec = {
-        "argv": kernel_argv(private, limits, build),
+        "argv": kernel_argv(private, limits, build, environment),
         "display_name": "Python 3 (course sandbox)",
         "language": "python",
         "interrupt_mode": "message",  # a signal would reach bwrap, not the kernel
