@@ -269,3 +269,12 @@ def test_the_kernel_gets_only_the_settings_it_is_given(tmp_path, monkeypatch):
     settings = {argv[i + 1]: argv[i + 2] for i, a in enumerate(argv) if a == "--setenv"}
     assert settings["COURSE_PROFILE"] == "smoke" and "TEACHERS_TOKEN" not in settings
     assert "--clearenv" in argv and f"--as={LIMITS.memory_bytes}" in argv
+
+
+def test_a_teachers_own_processes_do_not_eat_the_process_allowance(tmp_path, monkeypatch):
+    # RLIMIT_NPROC counts every task of the user: as a teacher (not root) the limit is the
+    # allowance plus the tasks the teacher already runs (this test process's threads at least 1)
+    monkeypatch.setattr(sandbox, "_as_root", lambda: False)
+    argv = sandbox.kernel_argv(tmp_path, LIMITS)
+    nproc = next(int(a.split("=")[1]) for a in argv if a.startswith("--nproc="))
+    assert nproc > LIMITS.processes

@@ -65,7 +65,7 @@ class Limits:
     notebook_s: int = 1800  # wall clock for the whole notebook, nbgrader's start included
     memory_bytes: int = 8 << 30  # address space of each process (RLIMIT_AS)
     cpu_s: int = 3600  # CPU seconds of each process (RLIMIT_CPU)
-    processes: int = 512  # processes and threads of the sandbox's user (RLIMIT_NPROC)
+    processes: int = 512  # processes and threads (RLIMIT_NPROC; of nobody, or on top of yours)
     file_bytes: int = 2 << 30  # the largest file it may write (RLIMIT_FSIZE)
 
 
@@ -105,6 +105,20 @@ COPY_CONNECTION = 'cp "$0" "$1" && chown {uid}:{uid} "$1" && shift && exec "$@"'
 AS_ROOT = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
 AS_ROOT += ["--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
 DROP = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+
+
+def _tasks_of_this_user() -> int:
+    """Processes and threads of this user now: RLIMIT_NPROC counts them all, not only the
+    sandbox's, so a teacher's own (a desktop's hundreds) come on top of the sandbox's allowance."""
+    tasks = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == os.getuid():
+            tasks += int(fields.get("Threads", "1"))
+    return tasks
 
 
 def _ro(path: Path | str) -> list[str]:
@@ -153,7 +167,7 @@ def kernel_argv(
         "prlimit",
         f"--as={limits.memory_bytes}",
         f"--cpu={limits.cpu_s}",
-        f"--nproc={limits.processes}",
+        f"--nproc={limits.processes + (0 if _as_root() else _tasks_of_this_user())}",
         f"--fsize={limits.file_bytes}",
         "--core=0",
         "--",
