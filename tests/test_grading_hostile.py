@@ -1,4 +1,4 @@
-"""Hostile submissions (issue 27), graded in ONE run of ``tools.grading.grade`` with honest ones, on
+"""Hostile submissions, graded in ONE run of ``tools.grading.grade`` with honest ones, on
 notebook 00 in the smoke profile with short limits: each tries to escape, cheat, vandalise or stop
 the class. For each: nothing outside its private folder changed (checksums of the course, the
 virtual environment, the submissions and the released assignment), its grade is what an untouched
