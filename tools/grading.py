@@ -15,17 +15,29 @@ The course directory is ``build/nbgrader/`` (``COURSE_BUILD_DIR``/nbgrader), wit
   (``gradebook.db``).
 - ``grade``: a folder with one folder per student, each holding that student's notebooks (either
   ``<student>/<assignment>/<notebook>.ipynb``, nbgrader's layout, or ``<student>/<notebook>.ipynb``
-  as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed);
-  ``nbgrader autograde`` runs each in the smoke profile (``COURSE_PROFILE=smoke``) with a per-cell
-  timeout sized for the training cells; a submission that edited or deleted a locked cell (a check
-  cell, or any read-only cell) is flagged in the gradebook and in ``flagged.csv`` (nbgrader grades
-  the cell as released); ``nbgrader generate_feedback`` writes
-  ``feedback/<student>/<assignment>/*.html`` and ``nbgrader export`` the gradebook ``grades.csv``.
+  as an LMS download often is) is copied into ``submitted/`` (the folder itself is never changed).
+  Each submission is autograded on its own (``tools.autograde``): ``nbgrader autograde --student``
+  in its own process, in the smoke profile (``COURSE_PROFILE=smoke``), with a per-cell timeout
+  sized for the training cells and a limit for the whole notebook; a submission that cannot be
+  graded gets 0 with the reason in ``flagged.csv`` and the class goes on. Then ``nbgrader
+  generate_feedback`` writes ``feedback/<student>/<assignment>/*.html``, and ``nbgrader export``
+  the gradebook ``grades.csv`` (written from the results should the export fail). A submission
+  that edited or deleted a locked cell (a check cell, its points, or any read-only cell) is
+  flagged in the gradebook and in ``flagged.csv`` (nbgrader grades the cell as released).
+
+Why nbgrader stays the grader and only the kernel is sandboxed: nbgrader, its gradebook and the
+feedback run outside with the teacher's privileges, and nbgrader's Execute step starts the
+student's kernel through a kernelspec whose command is the sandbox (``tools.sandbox``): the
+student's code never runs in a process that can reach the gradebook, and the results come back
+only as the kernel's messages, which nbgrader scores after the kernel has gone. Running all of
+``nbgrader autograde`` inside the sandbox would have put the gradebook copy it writes within the
+student's reach. The Execute step is ``tools.guard.GuardedExecute``: the checkers re-imported
+fresh before every check cell, and a tampered kernel flagged. Where no sandbox can be made
+(macOS, Windows, no bubblewrap) ``grade`` refuses, unless ``trusted`` (``--trusted-submissions``).
 
 A failing check cell scores 0 and shows the checker's plain-words hint in the feedback; a student's
 cell that crashes costs the points of the checks that depend on it, and the run goes on (nbgrader
-executes with errors allowed). nbgrader does not sandbox students' code: grade in a container or
-a throwaway account when that matters (nbgrader's FAQ).
+executes with errors allowed).
 """
 
 from __future__ import annotations
@@ -41,7 +53,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import bootstrap_cell, series
+from tools import autograde, bootstrap_cell, sandbox, series
 from utils import config
 
 COURSE_ID = "dl-training-vs-inference"
@@ -64,6 +76,14 @@ c.OverwriteCells.add_missing_cells = True
 # A NotImplementedError that IPython shows as one line saying what to do (utils/exercises/base.py).
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise exercises.Unanswered()"}}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+# nbgrader's Execute with the checkers re-imported fresh and tampering detected (tools/guard.py).
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from tools.guard import GuardedExecute  # noqa: E402
+c.Autograde.autograde_preprocessors = [
+    GuardedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
 """
 
 
@@ -109,7 +129,7 @@ def nbgrader(root: Path, *args: str, env: dict | None = None) -> str:
         cwd=root,
         capture_output=True,
         text=True,
-        env={**os.environ, "PATH": path, **(env or {})},
+        env={**os.environ, "PATH": path, "PYTHONPATH": autograde.python_path(), **(env or {})},
     )
     log = done.stdout + done.stderr
     if done.returncode:
@@ -176,10 +196,11 @@ class Graded:
         0.0  # written answers ("explain", the capstone's justification): graded by hand
     )
     needs_manual_grade: bool = False
+    reasons: list[str] = field(default_factory=list)  # why it got 0, tampering, limits hit
 
     @property
     def flagged(self) -> bool:
-        return bool(self.changed_cells)
+        return bool(self.changed_cells or self.reasons)
 
 
 def _submissions(folder: Path, known: set[str]) -> dict[tuple[str, str], list[Path]]:
@@ -205,46 +226,27 @@ def _submissions(folder: Path, known: set[str]) -> dict[tuple[str, str], list[Pa
     return found
 
 
-def _changed_locked_cells(submitted: Path, assignment: str, db_url: str) -> list[str]:
-    """The locked cells (check cells, read-only cells) whose source the student changed, found with
-    nbgrader's checksums against the released cells stored in the gradebook, or deleted."""
-    import nbformat
-    from nbgrader import utils as nbutils
-    from nbgrader.api import Gradebook, MissingEntry
-
-    changed = []
-    with Gradebook(db_url) as gradebook:
-        for path in sorted(submitted.glob("*.ipynb")):
-            cells = nbformat.read(path, as_version=4).cells
-            present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells}
-            try:
-                released = gradebook.find_notebook(path.stem, assignment).source_cells
-            except MissingEntry:
-                continue
-            changed += [
-                f"{c.name} (deleted)" for c in released if c.locked and c.name not in present
-            ]
-            for cell in cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if not grade_id:
-                    continue
-                try:
-                    source = gradebook.find_source_cell(grade_id, path.stem, assignment)
-                except MissingEntry:
-                    continue
-                if source.locked and nbutils.compute_checksum(cell) != source.checksum:
-                    changed.append(grade_id)
-    return changed
-
-
-def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
-    """Autograde every submission in ``submissions`` (smoke profile), flag edited locked cells,
-    write the feedback and the gradebook CSV; one :class:`Graded` per student and assignment."""
+def grade(
+    submissions: Path,
+    root: Path | None = None,
+    limits: sandbox.Limits | None = None,
+    trusted: bool = False,
+) -> list[Graded]:
+    """Autograde every submission in ``submissions`` (smoke profile), each in the sandbox and in
+    its own nbgrader process; flag edited locked cells, tampering and failures; write the feedback,
+    the gradebook CSV and ``flagged.csv``; one :class:`Graded` per student and assignment."""
     submissions = Path(submissions)
     if not submissions.is_dir():
         raise GradingError(
             f"{submissions} is not a folder: give the folder of submissions, one folder per "
             "student (make grade SUBMISSIONS=folder)."
+        )
+    limits = limits or sandbox.Limits()
+    missing_sandbox = sandbox.problem()
+    if missing_sandbox and not trusted:
+        raise GradingError(
+            f"{missing_sandbox} Students' code would otherwise run with your privileges; if you "
+            "trust every submission, grade with --trusted-submissions."
         )
     root = course_dir(root)
     sources = {assignment_id(p): p for p in notebooks()}
@@ -254,6 +256,7 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
     ]
     if missing or not (root / "nbgrader_config.py").is_file():
         assignments([sources[name] for name in missing] or None, root)
+    write_config(root)
     for (student, name), paths in found.items():
         target = root / "submitted" / student / name
         if target.exists():
@@ -262,68 +265,93 @@ def grade(submissions: Path, root: Path | None = None) -> list[Graded]:
         for path in paths:
             shutil.copy2(path, target / f"{name}.ipynb")
 
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
-    db_url = f"sqlite:///{(root / 'gradebook.db').resolve()}"
+    db_url = autograde.database(root)
     graded = []
-    for name in sorted({a for _, a in found}):
+    for name, student in sorted((a, s) for s, a in found):
         started = time.perf_counter()
-        print(f"autograding {name} ({PROFILE} profile) ...", flush=True)
-        nbgrader(root, "autograde", name, "--force", env={config.PROFILE_VARIABLE: PROFILE})
-        nbgrader(root, "generate_feedback", name, "--force")
+        print(f"autograding {student} · {name} ({PROFILE} profile) ...", flush=True)
+        failure = autograde.autograde(root, name, student, limits, not missing_sandbox)
+        reasons = [failure] if failure else autograde.findings(root, name, student)
+        if not failure:
+            reasons += filter(None, [autograde.feedback(root, name, student)])
+        changed = autograde.changed_locked_cells(root / "submitted" / student / name, name, db_url)
         print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-        students = sorted(s for s, a in found if a == name)
-        changes = {
-            s: _changed_locked_cells(root / "submitted" / s / name, name, db_url) for s in students
-        }
         with Gradebook(db_url) as gradebook:
-            for student in students:
-                changed = changes[student]
+            try:
                 notebook = gradebook.find_submission_notebook(name, name, student)
-                if changed:
-                    notebook.flagged = True
-                    gradebook.db.commit()
-                feedback = root / "feedback" / student / name / f"{name}.html"
+            except MissingEntry:  # not graded: 0 of the assignment's points
+                released = gradebook.find_assignment(name)
                 graded.append(
                     Graded(
                         student,
                         name,
-                        float(notebook.score),
-                        float(notebook.max_score),
+                        0.0,
+                        float(released.max_score),
                         changed,
-                        feedback if feedback.is_file() else None,
-                        float(notebook.code_score),
-                        float(notebook.max_code_score),
-                        float(notebook.max_written_score),
-                        bool(notebook.needs_manual_grade),
+                        auto_max=float(released.max_code_score),
+                        written_max=float(released.max_written_score),
+                        reasons=reasons,
                     )
                 )
-    nbgrader(root, "export", "--to", str((root / "grades.csv").resolve()))
+                continue
+            if changed or reasons:
+                notebook.flagged = True
+                gradebook.db.commit()
+            feedback = root / "feedback" / student / name / f"{name}.html"
+            graded.append(
+                Graded(
+                    student,
+                    name,
+                    float(notebook.score),
+                    float(notebook.max_score),
+                    changed,
+                    feedback if feedback.is_file() else None,
+                    float(notebook.code_score),
+                    float(notebook.max_code_score),
+                    float(notebook.max_written_score),
+                    bool(notebook.needs_manual_grade),
+                    reasons,
+                )
+            )
+    _write_grades(root, graded)
     with open(root / "flagged.csv", "w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["student_id", "assignment", "changed_locked_cells"])
+        writer.writerow(["student_id", "assignment", "changed_locked_cells", "reasons"])
         writer.writerows(
-            [g.student, g.assignment, " ".join(g.changed_cells)] for g in graded if g.flagged
+            [g.student, g.assignment, " ".join(g.changed_cells), "; ".join(g.reasons)]
+            for g in graded
+            if g.flagged
         )
     return graded
 
 
+def _write_grades(root: Path, graded: list[Graded]) -> None:
+    """``grades.csv``: nbgrader's export, or, should it fail, the same columns from ``graded``."""
+    try:
+        nbgrader(root, "export", "--to", str((root / "grades.csv").resolve()))
+        return
+    except GradingError as error:
+        print(f"nbgrader export failed, writing grades.csv from the results: {error}")
+    with open(root / "grades.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["assignment", "student_id", "score", "max_score"])
+        writer.writerows([g.assignment, g.student, g.score, g.max_score] for g in graded)
+
+
 def report(graded: list[Graded], root: Path) -> str:
-    lines = [
-        f"{g.student} · {g.assignment}: {g.auto_score:g} of {g.auto_max:g} autograded points"
-        + (
-            f", {g.written_max:g} more for written answers to grade by hand (nbgrader's formgrader)"
-            if g.written_max
-            else ""
-        )
-        + (
-            f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader graded "
-            "the released cells)"
-            if g.flagged
-            else ""
-        )
-        for g in graded
-    ]
+    lines = []
+    for g in graded:
+        line = f"{g.student} · {g.assignment}: {g.auto_score:g} of {g.auto_max:g} autograded points"
+        if g.written_max:
+            line += f", {g.written_max:g} more for written answers to grade by hand (formgrader)"
+        if g.changed_cells:
+            line += f" · FLAGGED: changed locked cell(s) {', '.join(g.changed_cells)} (nbgrader "
+            line += "graded the released cells)"
+        if g.reasons:
+            line += f" · FLAGGED: {'; '.join(g.reasons)}"
+        lines.append(line)
     lines += [
         f"gradebook: {root / 'grades.csv'}; flagged: {root / 'flagged.csv'}; "
         f"feedback: {root / 'feedback'}/<student>/<assignment>/"
@@ -343,6 +371,11 @@ def main(argv: list[str] | None = None) -> int:
         "grade", help="autograde a folder of submissions (one folder per student)"
     )
     grading.add_argument("submissions", nargs="?", type=Path)
+    grading.add_argument(
+        "--trusted-submissions",
+        action="store_true",
+        help="grade without a sandbox where none can be made (only submissions you trust)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "assignments":
@@ -357,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
                 "Name the folder of submissions: make grade SUBMISSIONS=folder "
                 "(python -m utils grade folder), one folder per student."
             )
-        print(report(grade(args.submissions), course_dir()))
+        graded = grade(args.submissions, trusted=args.trusted_submissions)
+        print(report(graded, course_dir()))
         return 0
     except GradingError as error:
         print(error, file=sys.stderr)

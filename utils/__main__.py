@@ -14,7 +14,8 @@
     python -m utils explore       the trade-off explorer as a web app on http://127.0.0.1:8866/
     python -m utils assignments   nbgrader releases every notebook into build/nbgrader/release/
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
-                                  profile): feedback and grades.csv in build/nbgrader/
+                                  profile), each submission in a sandbox (bubblewrap):
+                                  feedback, grades.csv and flagged.csv in build/nbgrader/
     python -m utils clean         delete build/ (everything generated; .venv stays)
 
 Any Python 3.11-3.13 can run these: when it is not already the course's environment (a virtual
@@ -166,6 +167,8 @@ def nbval(py: str, folder: Path = ROOT / "notebooks", *plugins: str) -> list:
 
 
 def command_test(run: Runner, py: str, args) -> int:
+    # The grading tests need bubblewrap: apt installs it where missing (Debian-like, root or sudo)
+    run([py, "-m", "tools.sandbox"])
     print("== unit tests")
     if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}"]):
         return 1
@@ -241,7 +244,8 @@ def command_grade(run: Runner, py: str, args) -> int:
             file=sys.stderr,
         )
         return 1
-    return run([py, "-m", "tools.grading", "grade", Path(args.submissions).resolve()])
+    trusted = ["--trusted-submissions"] if args.trusted_submissions else []
+    return run([py, "-m", "tools.grading", "grade", Path(args.submissions).resolve(), *trusted])
 
 
 def parser() -> argparse.ArgumentParser:
@@ -303,11 +307,17 @@ def parser() -> argparse.ArgumentParser:
         "assignments",
         "nbgrader generate_assignment for every notebook, into build/nbgrader/release/",
     )
-    add(
+    grade = add(
         "grade",
-        "nbgrader autograde (smoke) a folder of submissions; feedback and grades.csv in "
-        "build/nbgrader/",
-    ).add_argument("submissions", nargs="?", help="one folder per student")
+        "nbgrader autograde (smoke) a folder of submissions, each in a sandbox; feedback, "
+        "grades.csv and flagged.csv in build/nbgrader/",
+    )
+    grade.add_argument("submissions", nargs="?", help="one folder per student")
+    grade.add_argument(
+        "--trusted-submissions",
+        action="store_true",
+        help="where no sandbox can be made (macOS, Windows): grade anyway, with your privileges",
+    )
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
         "--build-dir", help="the folder to delete (default: build/ in the course folder)"
     )
