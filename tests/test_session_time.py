@@ -44,6 +44,13 @@ def test_short_runs_and_builds_are_said_plainly():
     assert "about 80 more seconds" in short.sentence()
     # no build of its own: no clause about the first run
     assert "first run" not in notebook(builds="", build_seconds=0).sentence()
+    # a build under a second is not "about 0 more seconds"
+    assert "the cached model, under a second more)" in notebook(build_seconds=0).sentence()
+
+
+def test_an_appendix_without_exercises_says_so_and_one_exercise_is_singular():
+    assert ", no exercises, " in notebook(exercises=0, exercise_minutes=0).sentence()
+    assert ", 5 for the exercise, " in notebook(exercises=1, exercise_minutes=5).sentence()
 
 
 def test_session_sums_by_hand():

@@ -110,16 +110,25 @@ class Notebook:
         running = round(self.seconds / 60)
         shown = "under 1" if running == 0 else str(running)
         build = (
-            f"{self.build_seconds:g} more seconds"
+            "under a second more"
+            if self.build_seconds < 1
+            else f"about {self.build_seconds:g} more seconds"
             if self.build_seconds < 120
-            else f"{round(self.build_seconds / 60)} more minutes"
+            else f"about {round(self.build_seconds / 60)} more minutes"
         )
-        first = f"; the first run also builds {self.builds}, about {build}" if self.builds else ""
+        first = f"; the first run also builds {self.builds}, {build}" if self.builds else ""
+        exercises = (
+            "no exercises"
+            if not self.exercises
+            else f"{self.exercise_minutes:g} for the exercise"
+            if self.exercises == 1
+            else f"{self.exercise_minutes:g} for the {self.exercises} exercises"
+        )
         return (
             f"about {round(self.minutes)} minutes: {round(reading)} reading ({self.words:,} words "
-            f"at {self.words_per_minute:g} a minute), {self.exercise_minutes:g} for the "
-            f"{self.exercises} exercises, {shown} running on the reference machine "
-            f"({self.cores}-core CPU, {self.seconds:g} s with cached artifacts{first})."
+            f"at {self.words_per_minute:g} a minute), {exercises}, {shown} running on the "
+            f"reference machine ({self.cores}-core CPU, {self.seconds:g} s with cached "
+            f"artifacts{first})."
         )
 
 
