@@ -81,15 +81,27 @@ def find(
     return system_browser(system, which) or playwright()
 
 
-def apt_command(is_root: bool, which=shutil.which) -> list[str] | None:
-    """apt-get's install command as root or through sudo; None when neither is possible."""
+def apt_command(is_root: bool, which=shutil.which, package: str = "chromium") -> list[str] | None:
+    """apt-get's install command for ``package`` as root or through sudo; None when neither is
+    possible."""
     if is_root:
         prefix = []
     elif which("sudo"):
         prefix = ["sudo"]
     else:
         return None
-    return [*prefix, "apt-get", "install", "-y", "-q", "chromium"]
+    return [*prefix, "apt-get", "install", "-y", "-q", package]
+
+
+def apt_install(command: list[str], run=subprocess.run) -> list[str] | None:
+    """Run ``apt-get update`` then ``command`` (from :func:`apt_command`), non-interactively;
+    the step that failed, or None when both ran."""
+    update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (update, command):
+        if run(step, env=env).returncode != 0:
+            return step
+    return None
 
 
 def ensure(
@@ -114,22 +126,20 @@ def ensure(
             f"system's Chromium or Chrome, Playwright's): run `{INSTALL_PLAYWRIGHT}`, or "
             "set CHROMIUM=/path/to/chromium, then run the tests again."
         )
-    update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
     say(
         "No Chromium found: installing Debian's chromium package with apt-get for the explorer's "
         f"browser test ({' '.join(command)}) ..."
     )
     if dry_run:
-        say("+ " + " ".join(update))
+        say("+ " + " ".join([*command[: command.index("apt-get")], "apt-get", "update", "-q"]))
         say("+ " + " ".join(command))
         return Path("/usr/bin/chromium")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in (update, command):
-        if run(step, env=env).returncode != 0:
-            raise BrowserMissing(
-                f"`{' '.join(step)}` failed: install Chromium yourself, or run "
-                f"`{INSTALL_PLAYWRIGHT}`, then run the tests again."
-            )
+    failed = apt_install(command, run)
+    if failed is not None:
+        raise BrowserMissing(
+            f"`{' '.join(failed)}` failed: install Chromium yourself, or run "
+            f"`{INSTALL_PLAYWRIGHT}`, then run the tests again."
+        )
     path = installed()
     if path is None:
         raise BrowserMissing(

@@ -244,16 +244,12 @@ def ensure(say=print, run=subprocess.run) -> str | None:
     missing = problem()
     if missing is None or bwrap() is not None or not browser.debian_like():
         return missing
-    command = browser.apt_command(os.geteuid() == 0)
+    command = browser.apt_command(os.geteuid() == 0, package="bubblewrap")
     if command is None:
         return missing
-    command[-1] = "bubblewrap"
-    update = [*command[: command.index("apt-get")], "apt-get", "update", "-q"]
     say(f"No bubblewrap: installing Debian's package for the grading sandbox ({' '.join(command)})")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for step in (update, command):
-        if run(step, env=env).returncode != 0:
-            return missing
+    if browser.apt_install(command, run) is not None:
+        return missing
     return problem()
 
 
