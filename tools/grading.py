@@ -110,7 +110,7 @@ def write_config(root: Path) -> Path:
         CONFIG.format(
             root=str(root.resolve()),
             course=COURSE_ID,
-            db=f"sqlite:///{(root / 'gradebook.db').resolve()}",
+            db=autograde.database(root),
             timeout=CELL_TIMEOUT_S,
         )
     )
