@@ -148,7 +148,8 @@ def test_opens_with_its_time_and_three_to_five_objectives(notebook):
 def prediction_problems(cells) -> tuple[int, list[str]]:
     """How many predictions (``exercises.check_prediction(name, …)``) the cells make, and what is
     wrong with them: the cell before each check must be the student's answer that sets ``name``,
-    and a later cell (not the next one: the measurement comes between) must reveal it."""
+    and a later cell (not the next one: the measurement comes between) must reveal it; the check
+    and the reveal both name it (``question="name"``), which freezes the guess once revealed."""
     made, problems = 0, []
     for index, cell in enumerate(cells):
         for match in re.finditer(
@@ -156,6 +157,8 @@ def prediction_problems(cells) -> tuple[int, list[str]]:
             cell.source if cell.cell_type == "code" else "",
         ):
             made, name = made + 1, match.group(1)
+            if f'question="{name}"' not in cell.source:
+                problems.append(f'{name}: its check does not pass question="{name}"')
             answer = cells[index - 1].source if index else ""
             if "### BEGIN SOLUTION" not in answer or not re.search(
                 rf"^\s*{name}\s*=", answer, re.M
@@ -164,7 +167,9 @@ def prediction_problems(cells) -> tuple[int, list[str]]:
                     f"{name}: the cell before its check is not the answer cell that sets it"
                 )
             if not any(
-                "verdicts.reveal(" in c.source and re.search(rf"\b{name}\b", c.source)
+                "verdicts.reveal(" in c.source
+                and re.search(rf"\b{name}\b", c.source)
+                and f'question="{name}"' in c.source
                 for c in cells[index + 2 :]
             ):
                 problems.append(f"{name}: no verdicts.reveal after a measurement")
@@ -181,17 +186,25 @@ def test_the_prediction_check_catches_a_reveal_before_the_measurement():
     new = nbformat.v4
     answer, check = (
         new.new_code_cell("### BEGIN SOLUTION\nguess = 2\n### END SOLUTION"),
-        new.new_code_cell("exercises.check_prediction(guess)"),
+        new.new_code_cell('exercises.check_prediction(guess, question="guess")'),
     )
     measure, reveal = (
         new.new_code_cell("ms = 3"),
-        new.new_code_cell("verdicts.reveal('x', guess, ms)"),
+        new.new_code_cell('verdicts.reveal("x", guess, ms, question="guess")'),
     )
     assert prediction_problems([answer, check, measure, reveal]) == (1, [])
     assert prediction_problems([answer, check, reveal])[1] == [
         "guess: no verdicts.reveal after a measurement"
     ]
     assert "not the answer cell" in prediction_problems([measure, check, measure, reveal])[1][0]
+    unfrozen = new.new_code_cell("exercises.check_prediction(guess)")
+    assert prediction_problems([answer, unfrozen, measure, reveal])[1] == [
+        'guess: its check does not pass question="guess"'
+    ]
+    loose = new.new_code_cell('verdicts.reveal("x", guess, ms)')
+    assert prediction_problems([answer, check, measure, loose])[1] == [
+        "guess: no verdicts.reveal after a measurement"
+    ]
 
 
 @pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.name)

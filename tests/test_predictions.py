@@ -61,3 +61,47 @@ def test_reveal_exact_and_choices():
 def test_reveal_refuses_a_missing_measurement():
     with pytest.raises(ValueError, match="measurement"):
         verdicts.reveal("x", 1, float("nan"))
+
+
+@pytest.fixture
+def fresh_kernel(monkeypatch):
+    """A kernel session in which nothing has been revealed yet."""
+    from utils.verdicts import predictions
+
+    monkeypatch.setattr(predictions, "_REVEALED", {})
+
+
+def test_a_revealed_guess_is_frozen(fresh_kernel, capsys):
+    exercises.check_prediction(4, low=1, question="predicted_gain")
+    verdicts.reveal("gain", 4, 10, question="predicted_gain")
+    exercises.check_prediction(4, low=1, question="predicted_gain")  # the same guess: fine
+    assert capsys.readouterr().out.count("Prediction recorded") == 2
+    with pytest.raises(exercises.NotYet, match=r"`predicted_gain` was 4 .* set it back to 4"):
+        exercises.check_prediction(10, low=1, question="predicted_gain")
+
+
+def test_the_reveal_shows_the_first_guess_after_a_change(fresh_kernel):
+    first = verdicts.reveal("gain", 4, 10, question="predicted_gain")
+    again = verdicts.reveal("gain", 9.5, 10, question="predicted_gain")
+    # the second reveal judges the first guess, 4 (2.5× off), not the edited 9.5 (5 % off)
+    assert "You predicted 4" in again.text and again.agrees is first.agrees is False
+    assert "changed `predicted_gain` to 9.5 after its reveal; the first guess, 4, stands" in (
+        again.headline
+    )
+
+
+def test_freezing_is_per_question_and_choices_ignore_case(fresh_kernel):
+    verdicts.reveal("int8", "faster", "slower", question="predicted_speed")
+    exercises.check_prediction(" Faster", choices=("faster", "slower"), question="predicted_speed")
+    exercises.check_prediction(3, question="predicted_other")  # never revealed: free to change
+    exercises.check_prediction(5, question="predicted_other")
+    with pytest.raises(exercises.NotYet, match="frozen"):
+        exercises.check_prediction(
+            "slower", choices=("faster", "slower"), question="predicted_speed"
+        )
+
+
+def test_without_a_question_nothing_is_frozen(fresh_kernel):
+    verdicts.reveal("gain", 4, 10)
+    exercises.check_prediction(10, low=1)
+    assert verdicts.reveal("gain", 10, 10).agrees is True

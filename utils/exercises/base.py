@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 
+from utils.verdicts.predictions import frozen_guess, same_guess
+
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -62,10 +64,22 @@ def check_prediction(
     high: float | None = None,
     choices: tuple[str, ...] | None = None,
     unit: str = "",
+    question: str | None = None,
 ) -> None:
     """A prediction is graded on being made, not on being right: a number (finite, and inside
     [``low``, ``high``] where the question bounds it, e.g. a fraction) or one of ``choices``.
-    The reveal after the measurement (``verdicts.reveal``) compares it with what was measured."""
+    The reveal after the measurement (``verdicts.reveal``) compares it with what was measured.
+
+    ``question`` names the prediction (its variable's name, as the reveal names it): once the
+    reveal has shown a guess, a different guess for the same question is refused for the rest of
+    the kernel session, so the guess that counts is the one made before the measurement."""
+    first = frozen_guess(question) if question is not None else None
+    if first is not None and not same_guess(first, prediction):
+        raise NotYet(
+            f"your guess for `{question}` was {first!r} when the measurement revealed it, and it "
+            f"stays frozen for this session: set it back to {first!r} (a guess changed after "
+            "the answer is known is not a prediction)."
+        )
     if prediction is None or prediction is ...:
         raise NotYet(
             "no prediction yet: write your guess into the variable before you run the "

@@ -1,5 +1,11 @@
 """Notebooks 00-08: the reveal of a student's prediction beside this run's measurement: one
-sentence shown, how far off and why a guess can miss folded beneath it."""
+sentence shown, how far off and why a guess can miss folded beneath it.
+
+A prediction is frozen when it is revealed: :func:`reveal` with ``question`` (the prediction's
+variable name) remembers the first guess it showed for the rest of the kernel session, shows that
+guess again if the variable was changed afterwards, and ``exercises.check_prediction`` with the
+same ``question`` refuses a changed guess (:func:`frozen_guess`). A restarted kernel forgets.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,23 @@ import math
 
 from utils import results, validate
 from utils.verdicts.base import Verdict, _num, _reference_one, verdict
+
+_REVEALED: dict[str, object] = {}  # question -> the guess its first reveal showed (this kernel)
+_NOTHING = object()
+
+
+def same_guess(a, b) -> bool:
+    """Two guesses are the same when equal (choices ignore case and surrounding spaces)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip().lower() == b.strip().lower()
+    return a == b
+
+
+def frozen_guess(question: str):
+    """The guess that ``question``'s first reveal showed in this kernel session, or ``None``
+    when it has not been revealed yet (a guess is never ``None``: that is no guess)."""
+    guess = _REVEALED.get(question, _NOTHING)
+    return None if guess is _NOTHING else guess
 
 
 def reveal(
@@ -17,6 +40,7 @@ def reveal(
     unit: str = "",
     why: tuple[str, ...] | list[str] = (),
     reference_key=None,
+    question: str | None = None,
 ) -> Verdict:
     """The reveal of a prediction: the student's guess beside this run's measurement (and the
     reference machine's, with ``reference_key``), by how much it missed, and why a guess can miss
@@ -25,7 +49,22 @@ def reveal(
     ``predicted`` and ``measured`` are numbers, or two choices (strings) such as "faster" and
     "slower". ``agrees`` is True when the guess is within 20 % of the measurement (or names the
     same choice); a prediction is graded on being made, never on ``agrees``.
+
+    With ``question`` (the prediction's variable name) the guess is frozen: the first reveal in a
+    kernel session records it, and a later reveal shows that first guess even if the variable was
+    changed after it, saying so.
     """
+    changed = ""
+    if question is not None:
+        first = frozen_guess(question)
+        if first is None:
+            _REVEALED[question] = predicted
+        elif not same_guess(first, predicted):
+            changed = (
+                f"You changed `{question}` to {predicted!r} after its reveal; the first guess, "
+                f"{first!r}, stands."
+            )
+            predicted = first
     off = ""
     if isinstance(predicted, str) or isinstance(measured, str):
         hit = str(predicted).strip().lower() == str(measured).strip().lower()
@@ -56,7 +95,7 @@ def reveal(
         )
     ref = _reference_one(reference_key, measured)
     return verdict(
-        headline,
+        headline + (f" {changed}" if changed else ""),
         hit,
         off,
         "" if ref is None else f"The reference machine measured {_num(ref, unit)}.",
