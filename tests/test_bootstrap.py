@@ -187,6 +187,9 @@ def test_outside_a_checkout_it_clones_from_a_file_url_and_imports_utils(tmp_path
     assert f"fetched {ROOT.as_uri()} at {commit} into {home}" in said
     assert "kept this runtime's TensorFlow" in said
     assert "installed" not in said
+    # what a student needs, not the instructor's copies with the solutions, the guide or the tests
+    assert (home / "student").is_dir() and (home / "utils").is_dir()
+    assert not any((home / folder).exists() for folder in bootstrap_cell.INSTRUCTORS_ONLY)
     # a second run (the next notebook) reuses the fetched course
     again = subprocess.run(
         [sys.executable, "-c", script],
@@ -220,3 +223,52 @@ def test_a_checkout_in_a_kernel_without_the_course_uses_the_checkout(tmp_path):
     assert f"using the course in {ROOT}" in out.stdout
     assert out.stdout.splitlines()[-1] == f"utils from {ROOT}"
     assert not (tmp_path / "course").exists()
+
+
+def test_where_the_server_filters_the_solutions_never_reach_the_machine(tmp_path):
+    """GitHub serves partial clones; a bare copy of this repository that allows filters stands in
+    for it: the instructor's notebooks, the guide and the tests are not in the fetched history
+    either (their blobs are missing from .git, not merely left out of the working tree)."""
+    server, home = tmp_path / "server.git", tmp_path / "course"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ROOT), str(server)], check=True)
+    for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+        subprocess.run(["git", "-C", str(server), "config", key, "true"], check=True)
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    script = OUTSIDE.format(root=str(ROOT)) + bootstrap_cell.cell_source() + "\nprint('ok')\n"
+    env = {**os.environ, "COURSE_REPO": server.as_uri(), "COURSE_REF": commit}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "COURSE_HOME": str(home)},
+        timeout=300,
+    )
+    assert out.returncode == 0 and out.stdout.splitlines()[-1] == "ok", out.stdout + out.stderr
+
+    def blob(path: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", f"{commit}:{path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    # --missing=print lists the objects the partial clone left on the server, without fetching
+    listed = subprocess.run(
+        ["git", "-C", str(home), "rev-list", "--objects", "--missing=print", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    missing = {line[1:] for line in listed if line.startswith("?")}
+    solutions = [
+        "notebooks/05_int8_tflite.ipynb",
+        "docs/instructor.md",
+        "tests/test_exercises_05.py",
+    ]
+    assert {blob(path) for path in solutions} <= missing
+    assert blob("student/05_int8_tflite.ipynb") not in missing
+    assert not any((home / folder).exists() for folder in bootstrap_cell.INSTRUCTORS_ONLY)

@@ -5,10 +5,11 @@
 The bootstrap cell goes right after the title cell, folded (Colab's ``#@title`` form, JupyterLab's
 ``source_hidden``), so that the first thing a student reads is the lesson. In a checkout of the
 course (``utils`` can be imported) it does nothing. Elsewhere (Colab, or any Jupyter outside the
-repository) it fetches the course with git from ``COURSE_REPO`` at ``COURSE_REF`` into
-``COURSE_HOME``, then runs the course's ``tools/colab_setup.py`` in the kernel's process, which
-installs only what the runtime lacks, puts the course on ``sys.path`` and says in one line what it
-did. The cell needs nothing but the standard library and git.
+repository) it fetches what a student needs of the course with git from ``COURSE_REPO`` at
+``COURSE_REF`` into ``COURSE_HOME`` (not the instructor's notebooks, guide or tests:
+:data:`INSTRUCTORS_ONLY`), then runs the course's ``tools/colab_setup.py`` in the kernel's
+process, which installs only what the runtime lacks, puts the course on ``sys.path`` and says in
+one line what it did. The cell needs nothing but the standard library and git.
 
 The badge line goes under the title. In the instructor's notebooks (``notebooks/``) it opens the
 notebook itself; nbgrader's student copies (``student/``, ``tools/student_copies.py``) get a badge
@@ -30,14 +31,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REPO = "https://github.com/YOUR-ORG/dl-training-vs-inference"
 DEFAULT_REF = "main"
 TAG = "course-bootstrap"
+# What the bootstrap leaves out of a fetched course: the instructor's notebooks (the solutions
+# under each question), the guide (model answers) and the tests (right answers to every checker).
+# ``--filter=blob:none`` keeps their contents off the machine too where the server filters
+# (GitHub does); the working tree never has them (git's sparse checkout).
+INSTRUCTORS_ONLY = ("notebooks", "docs", "tests")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 STUDENT_FOLDER = "student"  # nbgrader's student copies, committed (tools/student_copies.py)
 
 CELL = """\
 #@title Course bootstrap (Colab or Jupyter outside the course folder) {{ display-mode: "form" }}
-# Does nothing in a checkout of the course. Elsewhere it fetches the course with git, then runs its
-# tools/colab_setup.py (installs what this runtime lacks). Settings: the environment variables
-# COURSE_REPO, COURSE_REF, COURSE_HOME and COURSE_BUILD_DIR (e.g. a folder on your Google Drive).
+# Does nothing in a checkout of the course. Elsewhere it fetches what a student needs of the course
+# (not the instructor's notebooks, guide or tests), then runs tools/colab_setup.py. Settings: the
+# environment variables COURSE_REPO, COURSE_REF, COURSE_HOME, COURSE_BUILD_DIR (e.g. on Drive).
 try:
     from utils import config  # noqa: F401
 except ImportError:
@@ -51,10 +57,11 @@ except ImportError:
         home = Path.cwd().parent
     fetched = "" if (home / "utils" / "config.py").is_file() else f"{{repo}} at {{ref}}"
     if fetched:
-        git = ["git", "-C", str(home)]
         subprocess.run(["git", "init", "-q", str(home)], check=True)
-        subprocess.run([*git, "fetch", "-q", "--depth", "1", repo, ref], check=True)
-        subprocess.run([*git, "checkout", "-q", "FETCH_HEAD"], check=True)
+        (home / ".git/info/sparse-checkout").write_text({sparse!r})
+        for step in (["config", "core.sparseCheckout", "true"], ["fetch", "-q", "--depth=1",
+                     "--filter=blob:none", repo, ref], ["checkout", "-q", "FETCH_HEAD"]):
+            subprocess.run(["git", "-C", str(home), *step], check=True)
     runpy.run_path(str(home / "tools" / "colab_setup.py"), {{"fetched": fetched}}, "__main__")
     from utils import config  # noqa: F401
 """
@@ -63,7 +70,12 @@ FOLDED = {"jupyter": {"source_hidden": True}, "cellView": "form"}
 
 
 def cell_source(repo: str = DEFAULT_REPO, ref: str = DEFAULT_REF) -> str:
-    return CELL.format(repo=repo, ref=ref).rstrip("\n")
+    return CELL.format(repo=repo, ref=ref, sparse=sparse_checkout()).rstrip("\n")
+
+
+def sparse_checkout() -> str:
+    """git's sparse-checkout patterns of a fetched course: all but :data:`INSTRUCTORS_ONLY`."""
+    return "/*\n" + "".join(f"!/{folder}/\n" for folder in INSTRUCTORS_ONLY)
 
 
 def colab_url(
