@@ -272,3 +272,9 @@ def test_where_the_server_filters_the_solutions_never_reach_the_machine(tmp_path
     assert {blob(path) for path in solutions} <= missing
     assert blob("student/05_int8_tflite.ipynb") not in missing
     assert not any((home / folder).exists() for folder in bootstrap_cell.INSTRUCTORS_ONLY)
+
+
+def test_the_readme_gives_students_the_same_sparse_checkout():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    patterns = " ".join(f"'{p}'" for p in bootstrap_cell.sparse_checkout().split())
+    assert f"git sparse-checkout set --no-cone {patterns}" in readme
