@@ -17,9 +17,9 @@ What every checker shares is in :mod:`utils.exercises.base`; notebook NN's check
 
 from utils.exercises.base import BEGIN, END, NotYet, Unanswered, check_prediction, close_to
 from utils.exercises.nb00 import check_training_arithmetic
-from utils.exercises.nb01 import check_augmentation, check_class_counts
+from utils.exercises.nb01 import check_augmentation
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
-from utils.exercises.nb03 import check_accuracy, check_batch_choice, check_break_even
+from utils.exercises.nb03 import check_break_even
 from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
 from utils.exercises.nb06 import (
@@ -40,12 +40,9 @@ __all__ = [
     "close_to",
     "check_prediction",
     "check_training_arithmetic",
-    "check_class_counts",
     "check_augmentation",
     "check_parameter_count",
     "check_learning_curve",
-    "check_accuracy",
-    "check_batch_choice",
     "check_break_even",
     "check_sparsity_choice",
     "check_rare_units",

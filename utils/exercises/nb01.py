@@ -1,41 +1,8 @@
-"""Notebook 01: the checkers of the dataset exercises (counting the classes, a label-safe
-augmentation)."""
+"""Notebook 01: the checker of the dataset exercise (a label-safe augmentation)."""
 
 from __future__ import annotations
 
 from utils.exercises.base import NotYet, _correct
-
-
-def check_class_counts(class_counts, ds, num_classes: int) -> None:
-    """Notebook 01: ``class_counts(ds, num_classes)`` counts the examples of each class."""
-    import numpy as np
-    import tensorflow as tf
-
-    truth = np.bincount([int(label) for _, label in ds], minlength=num_classes).tolist()
-    answer = [int(c) for c in class_counts(ds, num_classes)]
-    if len(answer) != num_classes:
-        raise NotYet(
-            f"class_counts returned {len(answer)} numbers; there are {num_classes} "
-            "classes, so return one count per class."
-        )
-    if answer != truth:
-        raise NotYet(
-            f"class_counts counted {answer}, but the split holds {truth} "
-            f"({sum(truth)} examples in all)."
-        )
-    lopsided = tf.data.Dataset.from_tensor_slices(
-        (tf.zeros((6, 2, 2, 3), tf.uint8), tf.constant([0, 0, 0, 1, 2, 2], tf.int64))
-    )
-    if [int(c) for c in class_counts(lopsided, 3)] != [3, 1, 2]:
-        raise NotYet(
-            "class_counts is right for this split but not for a dataset with labels "
-            "0, 0, 0, 1, 2, 2 (expected [3, 1, 2]): count the labels, don't assume "
-            "balance."
-        )
-    _correct(
-        f"{truth}: at most {max(truth) - min(truth)} example(s) between the largest and "
-        "smallest class."
-    )
 
 
 def check_augmentation(augment, ds, examples: int = 32) -> None:
