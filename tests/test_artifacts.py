@@ -207,3 +207,42 @@ def test_a_damaged_copy_built_before_checksums_fails_its_load_probe(damage, caps
     artifacts.get(name)
     assert f"is damaged ({damage} " in capsys.readouterr().out
     assert artifacts._load_probe(folder / damage) is None  # rebuilt whole
+
+
+def test_a_build_first_says_what_why_and_the_reference_machines_time(capsys, monkeypatch):
+    from utils import config, reference
+
+    name, settings, _ = make_artifact()
+    monkeypatch.setattr(config, "profile_name", lambda: reference.REFERENCE_PROFILE)
+    monkeypatch.setattr(reference, "build_seconds", lambda n: 660.0 if n == name else None)
+    artifacts._REGISTRY[name] = artifacts.Artifact(
+        name, artifacts._REGISTRY[name].build, artifacts._REGISTRY[name].settings, "a test file"
+    )
+    artifacts.get(name)
+    said = capsys.readouterr().out.splitlines()[0]
+    # 660 s is 11 minutes
+    assert said == (
+        f"Building {name!r} (a test file) for profile {reference.REFERENCE_PROFILE!r}: it is not "
+        "built yet; the reference machine took about 11 minutes."
+    )
+    settings["size"] = 2
+    artifacts.get(name)
+    assert "its recipe or settings changed" in capsys.readouterr().out
+
+
+def test_no_reference_time_outside_the_reference_profile(capsys, monkeypatch):
+    from utils import config, reference
+
+    name, _, _ = make_artifact()
+    monkeypatch.setattr(config, "profile_name", lambda: "smoke")
+    monkeypatch.setattr(reference, "build_seconds", lambda n: 40.0)
+    artifacts.get(name)
+    assert capsys.readouterr().out.splitlines()[0].endswith(": it is not built yet.")
+
+
+@pytest.mark.parametrize(
+    "seconds, said",
+    [(0.2, "about 1 s"), (40, "about 40 s"), (89, "about 89 s"), (660, "about 11 minutes")],
+)
+def test_durations_read_as_a_person_would_say_them(seconds, said):
+    assert artifacts.duration(seconds) == said

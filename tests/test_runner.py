@@ -219,3 +219,32 @@ def test_the_index_lists_the_appendices_apart_after_the_core(tmp_path):
     page = runner.write_index(pages, "smoke", html_dir, tmp_path / "none").read_text()
     core, appendices = page.split("<h2>Appendices (optional deep dives)</h2>")
     assert "04a_core.html" in core and "A1_deep.html" in appendices.split("<h2>")[0]
+
+
+def test_the_time_table_says_where_the_time_went():
+    runs = [
+        {
+            "notebook": "01_a",
+            "seconds": 30.0,
+            "build_seconds": 20.0,
+            "build_times": {"data.generated-abc": 20.0},
+        },
+        {"notebook": "02_b", "seconds": 10.5, "build_seconds": 0.0, "build_times": {}},
+    ]
+    table = runner.time_table(runs).splitlines()
+    assert table[2] == "| 01_a | 30.0 | 20.0 | data.generated 20.0 s |"
+    assert table[3] == "| 02_b | 10.5 | 0.0 | – |"
+    assert table[4] == "| **all** | **40.5** | **20.0** | |"  # 30 + 10.5; 20 + 0
+
+
+def test_the_reference_keeps_each_current_artifacts_build_time(tmp_path, monkeypatch):
+    from utils import artifacts
+
+    current, old = tmp_path / "model-new", tmp_path / "model-old"
+    for folder, seconds in ((current, 12.5), (old, 99.0)):
+        folder.mkdir()
+        (folder / artifacts.MANIFEST).write_text(
+            json.dumps({"name": "x.model", "build_seconds": seconds})
+        )
+    monkeypatch.setattr(artifacts, "path", lambda name: current)
+    assert runner.artifact_build_seconds(tmp_path) == {"x.model": 12.5}

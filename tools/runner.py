@@ -256,6 +256,46 @@ def summary_markdown(profile: str, timings: list[tuple[str, float]]) -> str:
     )
 
 
+def time_table(runs: list[dict]) -> str:
+    """Where a run's time went, as Markdown: each notebook's seconds, the part spent building
+    artifacts, and each artifact it built with that build's seconds (nested builds, e.g. the
+    model trained inside the pruning sweep, each show their own)."""
+    rows = [
+        f"| {run['notebook']} | {run['seconds']:.1f} | {run['build_seconds']:.1f} | "
+        + (
+            ", ".join(
+                f"{folder.rsplit('-', 1)[0]} {seconds:.1f} s"
+                for folder, seconds in run.get("build_times", {}).items()
+            )
+            or "–"
+        )
+        + " |"
+        for run in runs
+    ]
+    total = sum(run["seconds"] for run in runs)
+    building = sum(run["build_seconds"] for run in runs)
+    return (
+        "| notebook | seconds | of them building | artifacts built |\n|---|---:|---:|---|\n"
+        + "\n".join(rows)
+        + f"\n| **all** | **{total:.1f}** | **{building:.1f}** | |"
+    )
+
+
+def artifact_build_seconds(root: Path) -> dict[str, float]:
+    """How long each artifact of this profile with the current settings took to build (from its
+    manifest, whenever it was built): ``{name: seconds}``, what a later build's first sentence
+    quotes as the reference machine's time."""
+    found = {}
+    for manifest in sorted(root.glob(f"*/{artifacts.MANIFEST}")):
+        try:
+            saved = json.loads(manifest.read_text())
+            if artifacts.path(saved["name"]) == manifest.parent:
+                found[saved["name"]] = float(saved["build_seconds"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return found
+
+
 def built_since(wall_start: float, root: Path) -> dict[str, tuple[float, float]]:
     """The artifacts under ``root`` whose manifest was written after ``wall_start``
     (``time.time()``): folder name → (seconds the build took, when it ended)."""
@@ -310,13 +350,16 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
                 "seconds": round(seconds, 1),
                 "build_seconds": round(min(building_seconds(builds), seconds), 1),
                 "builds": sorted(builds),
+                "build_times": {name: round(builds[name][0], 1) for name in sorted(builds)},
                 "generated_words": words.generated_words(json.loads(target.read_text())),
             }
         )
         print(f"      done in {seconds:.1f} s", flush=True)
     (build / RUNS_FILE).write_text(json.dumps({"profile": profile, "runs": runs}, indent=1))
     summary = summary_markdown(profile, timings)
+    summary += f"\n## Where the time went\n\n{time_table(runs)}\n"
     (build / "summary.md").write_text(summary, encoding="utf-8")
+    print(f"\nWhere the time went ({profile} profile):\n{time_table(runs)}", flush=True)
     return write_index(pages, profile, html_dir)
 
 
@@ -358,7 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     build = config.build_dir()
     if args.update_reference:
         runs = json.loads((build / RUNS_FILE).read_text())["runs"]
-        path = reference_run.write_reference(results.load(), runs=runs)
+        path = reference_run.write_reference(
+            results.load(),
+            runs=runs,
+            builds=artifact_build_seconds(build / "artifacts" / args.profile),
+        )
         print(f"\nSaved this run as the reference machine's results: {path}")
     print(
         f"\nAll notebooks ran in {time.perf_counter() - start:.0f} s.\n"

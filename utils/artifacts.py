@@ -43,19 +43,43 @@ class Artifact:
     name: str
     build: Callable[[Path, dict], None]  # writes the artifact's files into an empty folder
     settings: Callable[[], dict]  # the settings that produce it, read when it is requested
+    what: str = ""  # what it is, in a few words, for the sentence before a build
 
 
 _REGISTRY: dict[str, Artifact] = {}
 
 
-def register(name: str, settings: Callable[[], dict]):
-    """Decorator: ``build(folder, settings)`` makes the artifact ``name``."""
+def register(name: str, settings: Callable[[], dict], what: str = ""):
+    """Decorator: ``build(folder, settings)`` makes the artifact ``name`` (``what`` says in a
+    few words what it is, e.g. "the trained model")."""
 
     def decorate(build: Callable[[Path, dict], None]):
-        _REGISTRY[name] = Artifact(name, build, settings)
+        _REGISTRY[name] = Artifact(name, build, settings, what)
         return build
 
     return decorate
+
+
+def duration(seconds: float) -> str:
+    """``"about 40 s"`` under a minute and a half, else ``"about 11 minutes"``."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    return f"about {round(seconds / 60)} minutes"
+
+
+def announcement(artifact: Artifact, why: str) -> str:
+    """The sentence before a build: what will be built, why, and how long the reference machine
+    took to build it (in the full profile, which is the reference machine's)."""
+    from utils import reference  # the reference file, read only when something is built
+
+    what = f" ({artifact.what})" if artifact.what else ""
+    seconds = reference.build_seconds(artifact.name)
+    took = (
+        f"; the reference machine took {duration(seconds)}"
+        if seconds is not None and config.profile_name() == reference.REFERENCE_PROFILE
+        else ""
+    )
+    return f"Building {artifact.name!r}{what} for profile {config.profile_name()!r}: {why}{took}."
 
 
 def settings_key(settings: dict) -> str:
@@ -228,18 +252,20 @@ def get(name: str, *, rebuild: bool = False) -> Path:
     settings = artifact.settings()
     final = _folder(name, settings)
     _remove_abandoned(final)
-    why = "rebuild asked for" if rebuild else "not cached yet"
+    why = "a rebuild was asked for" if rebuild else "it is not built yet"
+    if not rebuild and any(final.parent.glob(f"{name}-*/{MANIFEST}")):
+        why = "its recipe or settings changed since the copy built before (kept beside it)"
     if (final / MANIFEST).is_file() and not rebuild:
         damage = _damage(final)
         if damage is None:
             return final
         print(f"The cached {name!r} in {final} is damaged ({damage}); rebuilding it once.")
-        why = "replacing the damaged copy"
+        why = "the cached copy is damaged"
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    print(f"Building {name!r} for profile {config.profile_name()!r} ({why})...")
+    print(announcement(artifact, why), flush=True)
     start = time.perf_counter()
     try:
         artifact.build(tmp, settings)

@@ -114,7 +114,9 @@ def _generated_settings() -> dict:
     }
 
 
-@artifacts.register("data.generated", settings=_generated_settings)
+@artifacts.register(
+    "data.generated", settings=_generated_settings, what="the generated images, split and shuffled"
+)
 def _prepare_generated(folder: Path, settings: dict) -> None:
     DogsCarsBicycles(config=config.profile_name(), data_dir=str(folder)).download_and_prepare()
 
@@ -344,7 +346,9 @@ def _jpeg_settings() -> dict:
     }
 
 
-@artifacts.register("data.jpeg_files", settings=_jpeg_settings)
+@artifacts.register(
+    "data.jpeg_files", settings=_jpeg_settings, what="the dataset written out as JPEG files"
+)
 def _write_jpegs(folder: Path, settings: dict) -> None:
     """The generated training images as JPEG files: enlarged to ``size`` pixels, with a little
     sensor-like noise so they compress (and decode) like photos rather than flat drawings."""

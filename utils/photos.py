@@ -246,7 +246,9 @@ def _photos_settings() -> dict:
     return {"root": str(root.resolve()), "files": digest}
 
 
-@artifacts.register("data.my_images", settings=_photos_settings)
+@artifacts.register(
+    "data.my_images", settings=_photos_settings, what="links to your photos, split per class"
+)
 def _stage_photos(folder: Path, settings: dict) -> None:
     """Lay out links to the usable photos as split/class/file for tfds.ImageFolder."""
     photos = scan_photos(Path(settings["root"]))

@@ -111,13 +111,23 @@ def reference_value(notebook: str, key: str) -> float | None:
     return None
 
 
+def build_seconds(name: str) -> float | None:
+    """How long the reference machine took to build artifact ``name`` (full profile), or None."""
+    seconds = reference_data().get("builds", {}).get(name)
+    return None if seconds is None else float(seconds)
+
+
 def write_reference(
-    entries: list[dict], path: Path | None = None, runs: list[dict] | None = None
+    entries: list[dict],
+    path: Path | None = None,
+    runs: list[dict] | None = None,
+    builds: dict[str, float] | None = None,
 ) -> Path:
     """Save one full-profile run's entries with this machine's description, atomically
     (to ``data/reference_results.json`` unless ``path`` says otherwise), and ``runs``, the
     run's time per notebook (``tools.runner``: seconds, of them building artifacts, which, and
-    the words of Markdown it generated), when given."""
+    the words of Markdown it generated), when given, and ``builds``, each artifact's build
+    seconds (``{name: seconds}``), which a build quotes before it starts."""
     path = path or REFERENCE_PATH
     keep = [
         {k: e[k] for k in ("notebook", "key", "value", "unit")}
@@ -128,7 +138,12 @@ def write_reference(
         raise ValueError("No full-profile results to save: run make run (the full profile) first.")
     machine = dict(this_machine(), dataset=config.dataset_name())
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    saved = {"machine": machine, "entries": keep, **({"runs": runs} if runs else {})}
+    saved = {
+        "machine": machine,
+        "entries": keep,
+        **({"runs": runs} if runs else {}),
+        **({"builds": builds} if builds else {}),
+    }
     tmp.write_text(json.dumps(saved, indent=1) + "\n")
     tmp.replace(path)
     _reference_file.cache_clear()

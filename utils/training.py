@@ -275,7 +275,9 @@ def _model_settings() -> dict:
     }  # 2: deterministic ops; 3: early stopping watches the second half
 
 
-@artifacts.register("training.model", settings=_model_settings)
+@artifacts.register(
+    "training.model", settings=_model_settings, what="the trained model (notebook 02's recipe)"
+)
 def _build_model(folder: Path, settings: dict) -> None:
     train(folder)
 

@@ -32,7 +32,11 @@ def _sweep_settings() -> dict:
     }
 
 
-@artifacts.register("pruning.sweep", settings=_sweep_settings)
+@artifacts.register(
+    "pruning.sweep",
+    settings=_sweep_settings,
+    what="the magnitude-pruning sweep: each sparsity pruned and fine-tuned",
+)
 def _build_sweep(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     model, _ = training.trained_model()
@@ -112,7 +116,11 @@ def model_file(criterion: str, fraction: float, seed: int) -> str:
     return f"{name}_{round(100 * fraction)}_seed{seed}.keras"
 
 
-@artifacts.register("pruning.channels", settings=_channels_settings)
+@artifacts.register(
+    "pruning.channels",
+    settings=_channels_settings,
+    what="the channel sweep: each criterion, fraction and seed cut and fine-tuned",
+)
 def _build_channels(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     model, _ = training.trained_model()

@@ -40,7 +40,11 @@ def _reference_settings() -> dict:
     }
 
 
-@artifacts.register("quantization.references", settings=_reference_settings)
+@artifacts.register(
+    "quantization.references",
+    settings=_reference_settings,
+    what="the published reference models converted and timed on this machine",
+)
 def _build_references(folder: Path, settings: dict) -> None:
     rows = []
     for name, (model, formats) in reference_models().items():

@@ -72,7 +72,11 @@ def variant_scores(
     }
 
 
-@artifacts.register("quantization.grid", settings=_grid_settings)
+@artifacts.register(
+    "quantization.grid",
+    settings=_grid_settings,
+    what="every pruned variant converted to each format, evaluated and timed",
+)
 def _build_grid(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     sweep_folder = artifacts.get("pruning.sweep")
