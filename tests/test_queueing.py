@@ -186,3 +186,20 @@ def test_simulated_capacity_at_a_budget_matches_the_mm1_formula():
     assert simulated < 400
     # an impossible budget (below one service's p99, ln(100) × 2.5 = 11.5 ms): nothing sustains it
     assert queueing.rate_at_budget_per_s(2.5, 5, 2_000, seed=1) == 0.0
+
+
+def test_mm1_percentile_by_hand():
+    # λ = 300 per s, μ = 1000 / 2.5 = 400 per s: p99 = ln(100) / 100 per s = 46.05 ms,
+    # p50 = ln(2) / 100 per s = 6.93 ms
+    assert queueing.mm1_response_percentile_ms(300, 2.5) == pytest.approx(46.0517, rel=1e-5)
+    assert queueing.mm1_response_percentile_ms(300, 2.5, q=50) == pytest.approx(math.log(2) * 10)
+    with pytest.raises(ValueError, match="no steady state"):  # ρ = 1: no p99 at all
+        queueing.mm1_response_percentile_ms(400, 2.5)
+    assert queueing.mm1_response_percentile_ms(300, 0.0) == 0.0
+    with pytest.raises(ValueError, match="percentile"):
+        queueing.mm1_response_percentile_ms(300, 2.5, q=100)
+
+
+def test_mm1_percentile_matches_the_simulator():
+    samples = queueing.simulate_server(300, 2.5, 20_000, seed=1)
+    assert measure.percentile(samples, 99) == pytest.approx(46.0517, rel=0.15)

@@ -6,6 +6,9 @@ mean and tail; a few fixed-rate cameras are periodic streams instead (ΣD/D/1), 
 :func:`simulate_server` (SimPy, discrete events) simulates both and adds dynamic batching. Below
 full load only: at ρ ≥ 1 a queue has no steady state, so every model here refuses to give its
 mean or p99 (:func:`rate_at_budget_per_s` compares servers by the load they sustain instead).
+:func:`fifo_response_ms` is the one-server queue without a loop (Lindley's recursion unrolled),
+the reference for notebook 07's exercise, fed by :func:`arrival_times_ms` and
+:func:`service_times_ms`.
 """
 
 from __future__ import annotations
@@ -258,3 +261,58 @@ def rate_at_budget_per_s(
         middle = (low + high) / 2
         low, high = (middle, high) if meets(middle) else (low, middle)
     return low
+
+
+def arrival_times_ms(
+    rate_per_s: float, n: int, seed: int = 0, *, arrivals: str = "poisson"
+) -> np.ndarray:
+    """``n`` arrival instants (ms, sorted): "poisson" (independent exponential gaps of mean
+    1000 / rate_per_s, the first after one gap) or "periodic" (one every 1000 / rate_per_s ms,
+    from 0)."""
+    validate.positive(rate_per_s=rate_per_s)
+    validate.request_count(n)
+    if arrivals == "periodic":
+        return np.arange(n) * (1000 / rate_per_s)
+    if arrivals != "poisson":
+        raise ValueError(f"arrivals={arrivals!r}; use 'poisson' or 'periodic'.")
+    return np.cumsum(np.random.default_rng(seed).exponential(1000 / rate_per_s, n))
+
+
+def service_times_ms(
+    service_ms: float, n: int, seed: int = 0, *, service: str = "exponential"
+) -> np.ndarray:
+    """``n`` service times (ms): "exponential" of mean ``service_ms`` (M/M/1's), or
+    "deterministic" (every one ``service_ms``, M/D/1's). The generator is seeded with ``seed`` +
+    1, so that it draws other numbers than :func:`arrival_times_ms` with the same seed."""
+    validate.non_negative(service_ms=service_ms)
+    validate.request_count(n)
+    if service == "deterministic":
+        return np.full(n, float(service_ms))
+    if service != "exponential":
+        raise ValueError(f"service={service!r}; use 'exponential' or 'deterministic'.")
+    return np.random.default_rng(seed + 1).exponential(service_ms, n)
+
+
+def fifo_response_ms(arrival_ms, service_ms) -> np.ndarray:
+    """The response time (queue + service, ms) of each request to one first-come, first-served
+    server, in the order given; ``arrival_ms`` in any order (ties are served in the order
+    given), ``service_ms`` one number or one per request.
+
+    The loop is finish = max(arrival, previous finish) + service in order of arrival. Unrolled
+    (Lindley), a request finishes at the latest of "the server idle until request j arrived, then
+    busy with j … i": finish_i = max over j ≤ i of (arrival_j + service_j + … + service_i) =
+    C_i + max over j ≤ i of (arrival_j − C_(j−1)), C the running sum of service times. This
+    computes that, without the loop: the course's reference for the exercise's loop."""
+    arrival = np.asarray(arrival_ms, dtype=float)
+    if arrival.ndim != 1 or arrival.size == 0 or not np.all(np.isfinite(arrival)):
+        raise ValueError("arrival_ms: give a non-empty list of finite arrival times in ms.")
+    service = np.broadcast_to(np.asarray(service_ms, dtype=float), arrival.shape)
+    if not np.all(service >= 0) or not np.all(np.isfinite(service)):
+        raise ValueError("service_ms: every service time must be a finite number of 0 ms or more.")
+    order = np.argsort(arrival, kind="stable")
+    a, s = arrival[order], service[order]
+    busy = np.cumsum(s)  # C_i
+    finish = busy + np.maximum.accumulate(a - (busy - s))
+    response = np.empty_like(arrival)
+    response[order] = finish - a
+    return response

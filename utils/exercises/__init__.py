@@ -29,7 +29,7 @@ from utils.exercises.nb06 import (
     check_lossy_request,
     check_max_fps,
 )
-from utils.exercises.nb07 import check_server_load
+from utils.exercises.nb07 import check_queue
 from utils.exercises.nb08 import check_deployment_choice
 
 __all__ = [
@@ -54,6 +54,6 @@ __all__ = [
     "check_max_fps",
     "check_cold_extra",
     "check_lossy_request",
-    "check_server_load",
+    "check_queue",
     "check_deployment_choice",
 ]
