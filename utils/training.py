@@ -23,7 +23,7 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
-from utils import artifacts, config, data
+from utils import artifacts, config, data, progress
 
 # the recipe, generated from notebook 02's #@save cells (small_cnn: every layer is one that tfmot
 # can prune and the TFLite converter can quantize to int8)
@@ -240,7 +240,11 @@ def train(folder: Path) -> dict:
     start_from_epoch, min_delta = stopping_rule(cfg.epochs, n_validation)
     meter = EnergyMeter().start()
     history = model.fit(
-        train_ds, validation_data=validation_ds, epochs=cfg.epochs, callbacks=callbacks
+        train_ds,
+        validation_data=validation_ds,
+        epochs=cfg.epochs,
+        callbacks=[*callbacks, progress.EpochBar(cfg.epochs, "training the model", leave=True)],
+        verbose=0,  # the bar above says it once per epoch, with the time left
     )
     energy = meter.stop()
     model.save(folder / MODEL_FILE)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
-from utils import artifacts, config, data, measure, training
+from utils import artifacts, config, data, measure, progress, training
 from utils.pruning.criteria import CRITERIA, SLIMMING_PENALTY, channel_scores, slim
 from utils.pruning.magnitude import accuracy, single_image_forward, sizes
 from utils.pruning.recipe import FINETUNE_LEARNING_RATE, prune
@@ -46,21 +46,23 @@ def _build_sweep(folder: Path, settings: dict) -> None:
     test_ds = data.pipeline(data.load("test"), 256)
     validation_ds = data.pipeline(data.load("validation"), 256)
     rows, calls = [], {}
-    for sparsity in settings["sparsities"]:
-        print(f"sparsity {sparsity:.0%} ...", flush=True)
-        pruned = (
-            prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity else model
-        )
-        calls[sparsity] = single_image_forward(pruned, cfg.image_size)
-        rows.append(
-            {
-                "sparsity": sparsity,
-                "validation_accuracy": accuracy(pruned, validation_ds),
-                "test_accuracy": accuracy(pruned, test_ds),
-                **sizes(pruned, folder / f"sparsity_{round(100 * sparsity)}.keras"),
-            }
-        )
-    timings = measure.time_in_turns(calls, cfg.timing_runs, cfg.timing_warmup)
+    with progress.bar(len(settings["sparsities"]) + 1, "the magnitude-pruning sweep") as bar:
+        for sparsity in settings["sparsities"]:
+            bar.step(f"sparsity {sparsity:.0%}: pruning, fine-tuning, evaluating")
+            pruned = (
+                prune(model, sparsity, train_ds, settings["finetune_epochs"]) if sparsity else model
+            )
+            calls[sparsity] = single_image_forward(pruned, cfg.image_size)
+            rows.append(
+                {
+                    "sparsity": sparsity,
+                    "validation_accuracy": accuracy(pruned, validation_ds),
+                    "test_accuracy": accuracy(pruned, test_ds),
+                    **sizes(pruned, folder / f"sparsity_{round(100 * sparsity)}.keras"),
+                }
+            )
+        bar.step("timing every sparsity in turns")
+        timings = measure.time_in_turns(calls, cfg.timing_runs, cfg.timing_warmup)
     for row in rows:
         row.update(
             latency_ms=timings[row["sparsity"]].median_ms,
@@ -122,11 +124,9 @@ def model_file(criterion: str, fraction: float, seed: int) -> str:
     what="the channel sweep: each criterion, fraction and seed cut and fine-tuned",
 )
 def _build_channels(folder: Path, settings: dict) -> None:
-    cfg = config.settings()
     model, _ = training.trained_model()
     validation_ds = data.pipeline(data.load("validation"), 256)
     test_ds = data.pipeline(data.load("test"), 256)
-    scoring_ds = data.pipeline(data.load("train"), cfg.batch_size)
     out = {
         "dense": {
             "parameters": model.count_params(),
@@ -136,50 +136,63 @@ def _build_channels(folder: Path, settings: dict) -> None:
         "sensitivity": sensitivity(model, validation_ds, settings["sensitivity"]),
         "rows": [],
     }
-    for seed in settings["seeds"]:
-        train_ds = data.pipeline(
-            data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed + seed
-        )
-        slimmed = slim(
-            model,
-            train_ds,
-            settings["epochs_per_step"],
-            settings["slimming_penalty"],
-            seed=cfg.seed + seed,
-        )
-        for criterion in settings["criteria"]:
-            base = slimmed if criterion == "BN gamma, slimmed" else model
-            for fraction in settings["fractions"]:
-                print(f"seed {seed}, {criterion}, {fraction:.0%} ...", flush=True)
-                scores = channel_scores(
-                    criterion, base, scoring_ds, cfg.seed + seed, settings["scoring_batches"]
-                )
-                just_cut = remove_units(base, units_to_keep(scores, fraction))
-                cut = prune_channels(
-                    base,
-                    criterion,
-                    fraction,
-                    train_ds,
-                    scoring_ds,
-                    steps=settings["steps"],
-                    epochs_per_step=settings["epochs_per_step"],
-                    seed=cfg.seed + seed,
-                    max_batches=settings["scoring_batches"],
-                )
-                if seed == settings["seeds"][0]:
-                    cut.save(folder / model_file(criterion, fraction, seed))
-                out["rows"].append(
-                    {
-                        "criterion": criterion,
-                        "fraction": fraction,
-                        "seed": seed,
-                        "parameters": cut.count_params(),
-                        "just_cut_validation_accuracy": accuracy(just_cut, validation_ds),
-                        "validation_accuracy": accuracy(cut, validation_ds),
-                        "test_accuracy": accuracy(cut, test_ds),
-                    }
-                )
+    steps = len(settings["seeds"]) * (1 + len(settings["criteria"]) * len(settings["fractions"]))
+    with progress.bar(steps, "the channel sweep") as bar:
+        for seed in settings["seeds"]:
+            _channel_seed(out, folder, settings, model, seed, bar)
     (folder / CHANNELS_FILE).write_text(json.dumps(out, indent=1))
+
+
+def _channel_seed(out: dict, folder: Path, settings: dict, model, seed: int, bar) -> None:
+    """One seed of the channel sweep: slimming, then every criterion and fraction, cut and
+    fine-tuned; rows appended to ``out``."""
+    cfg = config.settings()
+    validation_ds = data.pipeline(data.load("validation"), 256)
+    test_ds = data.pipeline(data.load("test"), 256)
+    scoring_ds = data.pipeline(data.load("train"), cfg.batch_size)
+    bar.step(f"seed {seed}: network slimming (training with an L1 penalty on BN gammas)")
+    train_ds = data.pipeline(
+        data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed + seed
+    )
+    slimmed = slim(
+        model,
+        train_ds,
+        settings["epochs_per_step"],
+        settings["slimming_penalty"],
+        seed=cfg.seed + seed,
+    )
+    for criterion in settings["criteria"]:
+        base = slimmed if criterion == "BN gamma, slimmed" else model
+        for fraction in settings["fractions"]:
+            bar.step(f"seed {seed}, {criterion}, {fraction:.0%} of channels: cut, fine-tune")
+            scores = channel_scores(
+                criterion, base, scoring_ds, cfg.seed + seed, settings["scoring_batches"]
+            )
+            just_cut = remove_units(base, units_to_keep(scores, fraction))
+            cut = prune_channels(
+                base,
+                criterion,
+                fraction,
+                train_ds,
+                scoring_ds,
+                steps=settings["steps"],
+                epochs_per_step=settings["epochs_per_step"],
+                seed=cfg.seed + seed,
+                max_batches=settings["scoring_batches"],
+            )
+            if seed == settings["seeds"][0]:
+                cut.save(folder / model_file(criterion, fraction, seed))
+            out["rows"].append(
+                {
+                    "criterion": criterion,
+                    "fraction": fraction,
+                    "seed": seed,
+                    "parameters": cut.count_params(),
+                    "just_cut_validation_accuracy": accuracy(just_cut, validation_ds),
+                    "validation_accuracy": accuracy(cut, validation_ds),
+                    "test_accuracy": accuracy(cut, test_ds),
+                }
+            )
 
 
 def channel_sweep() -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
-from utils import artifacts, config, training
+from utils import artifacts, config, progress, training
 from utils.quantization.litert import latencies
 from utils.quantization.recipe import convert
 
@@ -46,29 +46,34 @@ def _reference_settings() -> dict:
     what="the published reference models converted and timed on this machine",
 )
 def _build_references(folder: Path, settings: dict) -> None:
-    rows = []
-    for name, (model, formats) in reference_models().items():
-        rng = np.random.default_rng(0)
-        representative = rng.random((REFERENCE_CALIBRATION, *model.input_shape[1:]), np.float32)
-        for fmt in formats:
-            print(f"{name} {fmt} ...", flush=True)
-            content = convert(model, fmt, representative)
-            for threads in (1, 2):
-                timing = latencies({name: content}, threads, settings["runs"], settings["warmup"])[
-                    name
-                ]
-                rows.append(
-                    {
-                        "model": name,
-                        "format": fmt,
-                        "threads": threads,
-                        "file_bytes": len(content),
-                        "p50_ms": timing.median_ms,
-                        "p95_ms": timing.p95_ms,
-                    }
-                )
-        keras.backend.clear_session()
+    rows, models = [], reference_models()
+    steps = sum(len(formats) for _, formats in models.values())
+    with progress.bar(steps, "the reference models") as bar:
+        for name, (model, formats) in models.items():
+            _reference_rows(rows, name, model, formats, settings, bar)
     (folder / "references.json").write_text(json.dumps(rows, indent=1))
+
+
+def _reference_rows(rows: list, name: str, model, formats, settings: dict, bar) -> None:
+    """One reference model converted to each of its formats and timed at 1 and 2 threads."""
+    rng = np.random.default_rng(0)
+    representative = rng.random((REFERENCE_CALIBRATION, *model.input_shape[1:]), np.float32)
+    for fmt in formats:
+        bar.step(f"{name}, {fmt}: converting, timing")
+        content = convert(model, fmt, representative)
+        for threads in (1, 2):
+            timing = latencies({name: content}, threads, settings["runs"], settings["warmup"])[name]
+            rows.append(
+                {
+                    "model": name,
+                    "format": fmt,
+                    "threads": threads,
+                    "file_bytes": len(content),
+                    "p50_ms": timing.median_ms,
+                    "p95_ms": timing.p95_ms,
+                }
+            )
+    keras.backend.clear_session()
 
 
 def reference_latencies() -> list[dict]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
-from utils import artifacts, config, data, pruning, training
+from utils import artifacts, config, data, progress, pruning, training
 from utils.quantization.conversion import calibration_images
 from utils.quantization.footprint import activation_bytes, sizes
 from utils.quantization.litert import evaluate, latencies, split_arrays
@@ -93,28 +93,33 @@ def _build_grid(folder: Path, settings: dict) -> None:
         if split != "novel" or data.has_split("novel")
     }
     rows, contents = [], {}
-    for (method, sparsity), model in sources.items():
-        reference = model.predict(splits["test"][0], batch_size=256, verbose=0)
-        for fmt in settings["formats"]:
-            print(f"{_label(method, sparsity, fmt)} ...", flush=True)
-            content = convert(model, fmt, representative)
-            name = _label(method, sparsity, fmt)
-            (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(content)
-            rows.append(
-                {
-                    "variant": name,
-                    "method": method,
-                    "sparsity": sparsity,
-                    "format": fmt,
-                    **variant_scores(content, splits, reference),
-                }
-            )
-            contents[name] = content
-    for threads in (1, 2):
-        timings = latencies(contents, threads, RUNS_PER_TIMING * cfg.timing_runs, cfg.timing_warmup)
-        for row in rows:
-            row[f"p50_ms_{threads}t"] = timings[row["variant"]].median_ms
-            row[f"p95_ms_{threads}t"] = timings[row["variant"]].p95_ms
+    with progress.bar(len(sources) * len(settings["formats"]) + 2, "the variant grid") as bar:
+        for (method, sparsity), model in sources.items():
+            reference = model.predict(splits["test"][0], batch_size=256, verbose=0)
+            for fmt in settings["formats"]:
+                name = _label(method, sparsity, fmt)
+                bar.step(f"{name}: converting, evaluating")
+                content = convert(model, fmt, representative)
+                (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(
+                    content
+                )
+                rows.append(
+                    {
+                        "variant": name,
+                        "method": method,
+                        "sparsity": sparsity,
+                        "format": fmt,
+                        **variant_scores(content, splits, reference),
+                    }
+                )
+                contents[name] = content
+        for threads in (1, 2):
+            bar.step(f"timing every variant in turns, {threads} thread{'s' * (threads > 1)}")
+            runs = RUNS_PER_TIMING * cfg.timing_runs
+            timings = latencies(contents, threads, runs, cfg.timing_warmup)
+            for row in rows:
+                row[f"p50_ms_{threads}t"] = timings[row["variant"]].median_ms
+                row[f"p95_ms_{threads}t"] = timings[row["variant"]].p95_ms
     (folder / GRID_FILE).write_text(json.dumps(rows, indent=1))
 
 
