@@ -95,9 +95,14 @@ def test_cliff_is_the_widest_width_beyond_noise():
     assert lowbit.cliff(rows, "per tensor") == 4
     assert lowbit.cliff(rows, "per channel") == 3
     v = lowbit.cliff_verdict(rows, chance=1 / 3)
-    assert "per tensor, accuracy first falls beyond noise at 4 bits" in v.headline
-    assert "per channel, accuracy first falls beyond noise at 3 bits" in v.headline
+    assert "The cliff: 4 bits per tensor, 3 bits per channel, so" in v.headline
     assert "moves it" in v.headline and v.agrees is None
+    # chance 1/3 ± 2 × 0.0149: 0.33 and 0.34 are at chance, 0.40 is not
+    assert "at chance: 2 bits per tensor, 2 bits per channel" in v.headline
+    # 3 bits: 0.86 against 0.40, far beyond noise; 4 bits: 0.89 - 0.85 = 0.04 against two standard
+    # errors of hypot(0.0099, 0.0113) = 0.015 (0.030): beyond noise; 6 bits: 0.02 < 0.028, noise
+    assert "per channel at 4 bits (0.890 per channel, 0.850 per tensor)" in v.headline
+    assert "per channel at 3 bits" in v.headline and "at 6 bits" not in v.headline
     # the reference machine's cliffs, as numbers: the same, then different
     assert lowbit.cliff_verdict(rows, chance=1 / 3, reference=(4, 3)).agrees is True
     assert lowbit.cliff_verdict(rows, chance=1 / 3, reference=(4, 4)).agrees is False
@@ -108,7 +113,11 @@ def test_no_cliff_and_chance():
     rows = _rows(flat)
     assert lowbit.cliff(rows, "per channel") is None
     v = lowbit.cliff_verdict(rows, chance=1 / 3, reference=(0, 0))  # 0: none on the reference
-    assert "no width down to 2 bits" in v.headline and "does not move it" in v.headline
+    assert (
+        "The cliff: none down to 2 bits per tensor, none down to 2 bits per channel" in v.headline
+    )
+    assert "does not move it" in v.headline and "neither, at any width" in v.headline
+    assert "above chance down to 2 bits per channel" in v.headline
     assert v.agrees is True
     # chance 1/3 on 1000 images: se 0.0149, two of them 0.030: 0.36 is at chance, 0.37 is not
     assert lowbit.near_chance(0.36, 1000, 1 / 3) and not lowbit.near_chance(0.37, 1000, 1 / 3)

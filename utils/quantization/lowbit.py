@@ -137,6 +137,11 @@ def cliff(rows: list[dict], granularity: str) -> int | None:
     return None
 
 
+def _by_width(rows: list[dict], granularity: str) -> list[dict]:
+    """The rows of one granularity, widest first."""
+    return sorted((r for r in rows if r["granularity"] == granularity), key=lambda r: -r["bits"])
+
+
 def near_chance(accuracy: float, n: int, chance: float) -> bool:
     """Within :data:`NOISE_SE` standard errors of chance (or below it)."""
     return accuracy - chance <= NOISE_SE * standard_error(chance, n)
@@ -148,19 +153,29 @@ def cliff_verdict(rows: list[dict], chance: float, reference=(None, None)):
     as numbers or Figures (0 for "none down to 2 bits"), when it has them."""
     found = {g: cliff(rows, g) for g in GRANULARITIES}
 
-    def said(granularity: str, bits) -> str:
-        if bits is None:
-            return f"{granularity}, no width down to {min(LOWBIT_BITS)} bits loses beyond noise"
-        row = lowbit_row(rows, bits, granularity)
-        low = near_chance(row["accuracy"], row["images"], chance)
-        return f"{granularity}, accuracy first falls beyond noise at {bits} bits" + (
-            " (to chance)" if low else ""
+    def widest(test) -> dict:
+        return {g: next((r["bits"] for r in _by_width(rows, g) if test(r)), None)
+                for g in GRANULARITIES}  # fmt: skip
+
+    def bits(found_bits: dict, none: str) -> str:
+        return ", ".join(
+            f"{found_bits[g]} bits {g}" if found_bits[g] else f"{none} {g}" for g in GRANULARITIES
         )
 
+    at_chance = widest(lambda r: near_chance(r["accuracy"], r["images"], chance))
     moves = "moves" if found["per tensor"] != found["per channel"] else "does not move"
+    gaps = []
+    for width in LOWBIT_BITS:
+        t, c = (lowbit_row(rows, width, g) for g in GRANULARITIES)
+        noise = difference_error(t["accuracy"], t["images"], c["accuracy"], c["images"])
+        if abs(c["accuracy"] - t["accuracy"]) > NOISE_SE * noise:
+            higher = "per channel" if c["accuracy"] > t["accuracy"] else "per tensor"
+            gaps.append(f"{higher} at {width} bits ({c['accuracy']:.3f} per channel, "
+                        f"{t['accuracy']:.3f} per tensor)")  # fmt: skip
     headline = (
-        f"The cliff: {said('per tensor', found['per tensor'])}; "
-        f"{said('per channel', found['per channel'])}: one scale per channel {moves} it"
+        f"The cliff: {bits(found, 'none down to 2 bits')}, so one scale per channel {moves} it; "
+        f"at chance: {bits(at_chance, 'above chance down to 2 bits')}; higher beyond noise: "
+        f"{'; '.join(gaps) or 'neither, at any width'}"
     )
     base = lowbit_row(rows, None, "float32")
     noise = (
