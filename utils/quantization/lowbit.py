@@ -182,7 +182,8 @@ def cliff_verdict(rows: list[dict], chance: float, reference=(None, None)):
         f"Float32 weights score {base['accuracy']:.3f} ± "
         f"{standard_error(base['accuracy'], base['images']):.3f} on {base['images']:,} validation "
         f"images; a width has fallen when it is below that by more than {NOISE_SE} standard "
-        f"errors of the difference; chance is {chance:.3f}."
+        f"errors of the difference; at chance is the widest width within {NOISE_SE} "
+        f"standard errors of chance, {chance:.3f}."
     )
     ref = [figures.reference_of(r) if isinstance(r, figures.Figure) else r for r in reference]
     if None in ref:
