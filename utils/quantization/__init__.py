@@ -7,14 +7,25 @@ float ↔ int8 mapping), :mod:`~utils.quantization.litert` (the interpreter: pre
 latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and activation memory),
 :mod:`~utils.quantization.variants` (the variant grid that notebook 08 reads too),
 :mod:`~utils.quantization.references` (reference networks and published figures),
-:mod:`~utils.quantization.int8_conv` (one int8 convolution by hand) and
-:mod:`~utils.quantization.fp8` (8-bit floats against int8). The names below are the ones
-notebooks, tests and the other modules use as ``quantization.<name>``.
+:mod:`~utils.quantization.int8_conv` (one int8 convolution by hand),
+:mod:`~utils.quantization.fp8` (8-bit floats against int8) and :mod:`~utils.quantization.lowbit`
+(appendix A7: weights down to 2 bits, the cliff). The names below are the ones notebooks, tests
+and the other modules use as ``quantization.<name>``.
 """
 
 from utils.quantization.conversion import calibration_images, dequantize, quantize, round_half_away
 from utils.quantization.footprint import activation_bytes, peak_live_bytes, sizes
 from utils.quantization.fp8 import FP8_DTYPES, WEIGHT_FORMATS, round_weights, rounding_errors
+from utils.quantization.lowbit import (
+    GRANULARITIES,
+    LOWBIT_BITS,
+    cliff,
+    cliff_verdict,
+    fake_quantize,
+    lowbit_row,
+    lowbit_sweep,
+    quantized_weights_model,
+)
 from utils.quantization.int8_conv import (
     CONV_STAGES,
     conv_accumulator,
@@ -66,6 +77,14 @@ __all__ = [
     "WEIGHT_FORMATS",
     "round_weights",
     "rounding_errors",
+    "GRANULARITIES",
+    "LOWBIT_BITS",
+    "cliff",
+    "cliff_verdict",
+    "fake_quantize",
+    "lowbit_row",
+    "lowbit_sweep",
+    "quantized_weights_model",
     "CONV_STAGES",
     "conv_accumulator",
     "conv_multiplier",
