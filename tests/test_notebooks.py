@@ -182,6 +182,12 @@ def test_every_prediction_is_made_before_it_is_revealed(path):
     assert made >= 1 and problems == [], problems or f"{path.name} has no prediction"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_prediction_in_any_notebook_is_revealed_and_frozen(path):
+    """00 and the appendices have predictions too (none is required there): the same rules."""
+    assert prediction_problems(nbformat.read(path, as_version=4).cells)[1] == []
+
+
 def test_the_prediction_check_catches_a_reveal_before_the_measurement():
     new = nbformat.v4
     answer, check = (
