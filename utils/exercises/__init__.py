@@ -20,7 +20,7 @@ from utils.exercises.nb00 import check_training_arithmetic
 from utils.exercises.nb01 import check_augmentation
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_break_even
-from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
+from utils.exercises.nb04 import check_channel_surgery, check_l1_norms, check_sparsity_choice
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
 from utils.exercises.nb06 import (
     check_break_even_bandwidth,
@@ -45,7 +45,7 @@ __all__ = [
     "check_learning_curve",
     "check_break_even",
     "check_sparsity_choice",
-    "check_rare_units",
+    "check_channel_surgery",
     "check_l1_norms",
     "check_int8_value",
     "check_int8_conv",

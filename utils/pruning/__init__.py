@@ -4,11 +4,22 @@ The rooms: :mod:`~utils.pruning.recipe` (generated from notebook 04a's ``#@save`
 schedule and :func:`prune`), :mod:`~utils.pruning.magnitude` (the zeros, three sizes, accuracy
 and a call to time), :mod:`~utils.pruning.criteria` (the channel scores),
 :mod:`~utils.pruning.surgery` (rebuilding a model without channels, and fine-tuning it),
+:mod:`~utils.pruning.block` (one conv → BatchNorm → conv block as arrays, for the surgery
+exercise),
 :mod:`~utils.pruning.structured` (removing channels in steps, the sensitivity scan) and
 :mod:`~utils.pruning.sweeps` (the cached sweeps that notebooks 05 and 08 read too). The names
 below are the ones notebooks, tests and the other modules use as ``pruning.<name>``.
 """
 
+from utils.pruning.block import (
+    BN_ARRAYS,
+    Block,
+    first_block,
+    run_block,
+    toy_block,
+    with_block,
+    zero_channels,
+)
 from utils.pruning.criteria import (
     CRITERIA,
     SLIMMING_PENALTY,
@@ -53,6 +64,13 @@ from utils.pruning.sweeps import (
 )
 
 __all__ = [
+    "BN_ARRAYS",
+    "Block",
+    "first_block",
+    "run_block",
+    "toy_block",
+    "with_block",
+    "zero_channels",
     "CRITERIA",
     "SLIMMING_PENALTY",
     "bn_gammas",
