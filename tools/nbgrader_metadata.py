@@ -13,15 +13,15 @@ write (the tests run it). The rules (nbgrader's cell types, schema version 3):
 - **Autograder test** (``grade``, ``locked``, with points): the code cell right after an answer
   that calls ``exercises.check_*``. A checker raises on a wrong answer, so the cell fails and
   scores 0; its plain-words hint is the cell's output in the feedback. Points: 3 for the
-  capstone (``check_deployment_choice``), 2 where the student implements a function (the
-  solution region sits inside a ``def``), 1 for a computation, and 1 for a prediction
+  capstone (``check_deployment_choice``), 3 where the student implements a mechanism (the
+  solution region sits inside a ``def``), 1 for a computation, and half a point for a prediction
   (``check_prediction``, which passes for any honest guess: graded on being made, not on being
-  right).
+  right, so it stays a small share of the grade).
 - **Manually graded answer** (``solution`` and ``grade``, with points): a Markdown cell with
   ``### BEGIN SOLUTION`` or ``YOUR ANSWER HERE`` (a written "explain" answer; 2 points; 4 for the
   capstone's written justification, a cell tagged ``capstone``), or an answer cell without a
   check cell after it.
-- **Prediction graded on completion by hand** (``solution`` and ``grade``, 1 point): a cell
+- **Prediction graded on completion by hand** (``solution`` and ``grade``, half a point): a cell
   tagged ``prediction`` (for a prediction no checker can read, e.g. a sketch).
 - **Read-only** (``locked``): every other cell.
 
@@ -34,7 +34,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -49,9 +50,13 @@ PREDICTION_TAG = "prediction"
 CAPSTONE_TAG = "capstone"
 SCHEMA_VERSION = 3
 POINTS_LINE = re.compile(r"^\*\*Points: .*$")
-CAPSTONE_POINTS, IMPLEMENT_POINTS, COMPUTE_POINTS = 3, 2, 1
-EXPLAIN_POINTS, PREDICTION_POINTS, JUSTIFICATION_POINTS = 2, 1, 4
+CAPSTONE_POINTS, IMPLEMENT_POINTS, COMPUTE_POINTS = 3, 3, 1
+# a prediction is graded for being made (any honest guess passes): a small share of the grade
+EXPLAIN_POINTS, PREDICTION_POINTS, JUSTIFICATION_POINTS = 2, 0.5, 4
 CAPSTONE_CHECKERS = {"check_deployment_choice"}
+PREDICTION_CHECKER = "check_prediction"
+# the kinds of exercise, in the order the guide's table lists them
+KINDS = ("implement", "compute", "prediction", "capstone", "written")
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Points:
     checks: int = 0
     manual: float = 0
     manual_cells: int = 0
+    kinds: Counter = field(default_factory=Counter)  # exercises of each kind (KINDS)
 
     @property
     def total(self) -> float:
@@ -141,6 +147,7 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
             )
             points.manual += PREDICTION_POINTS
             points.manual_cells += 1
+            points.kinds["prediction"] += 1
         elif cell.cell_type == "markdown" and (
             BEGIN in cell.source or MARKDOWN_STUB in cell.source
         ):
@@ -151,6 +158,7 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
             )
             kinds[i] = _meta(_unique(f"{name}_{i}", taken), solution=True, grade=True, points=worth)
             points.manual, points.manual_cells = points.manual + worth, points.manual_cells + 1
+            points.kinds["written"] += 1
         elif cell.cell_type == "code" and BEGIN in cell.source:
             checker = _checker(cells[i + 1]) if i + 1 < len(cells) else None
             if checker is None:  # nothing checks it: a human does
@@ -159,15 +167,25 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
                 )
                 points.manual += COMPUTE_POINTS
                 points.manual_cells += 1
+                points.kinds["written"] += 1
                 continue
             name = checker.removeprefix("check_")
-            worth = (
-                CAPSTONE_POINTS
+            kind = (
+                "capstone"
                 if checker in CAPSTONE_CHECKERS
-                else IMPLEMENT_POINTS
+                else "prediction"
+                if checker == PREDICTION_CHECKER
+                else "implement"
                 if _implements(cell.source)
-                else COMPUTE_POINTS
+                else "compute"
             )
+            points.kinds[kind] += 1
+            worth = {
+                "capstone": CAPSTONE_POINTS,
+                "prediction": PREDICTION_POINTS,
+                "implement": IMPLEMENT_POINTS,
+                "compute": COMPUTE_POINTS,
+            }[kind]
             kinds[i] = _meta(_unique(f"answer_{name}", taken), solution=True)
             kinds[i + 1] = _meta(
                 _unique(f"check_{name}", taken), grade=True, locked=True, points=worth
