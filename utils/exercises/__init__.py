@@ -11,7 +11,7 @@ them (``make grade``, ``tools.grading``): a checker that raises fails its check 
 scores 0, and its hint is that cell's output in the student's feedback.
 
 What every checker shares is in :mod:`utils.exercises.base`; notebook NN's checkers are in
-``utils.exercises.nbNN``. Every checker is re-exported here, so a notebook calls
+``utils.exercises.nbNN`` (06's Monte Carlo in ``nb06_lossy``). Every checker is re-exported here, so a notebook calls
 ``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
 """
 
@@ -22,13 +22,8 @@ from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_accuracy, check_batch_choice, check_break_even
 from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
-from utils.exercises.nb06 import (
-    check_break_even_bandwidth,
-    check_cold_extra,
-    check_feet,
-    check_lossy_request,
-    check_max_fps,
-)
+from utils.exercises.nb06 import check_break_even_bandwidth, check_cold_extra, check_lossy_request
+from utils.exercises.nb06_lossy import check_lossy_monte_carlo
 from utils.exercises.nb07 import check_server_load
 from utils.exercises.nb08 import check_deployment_choice
 
@@ -52,11 +47,10 @@ __all__ = [
     "check_l1_norms",
     "check_int8_value",
     "check_int8_conv",
-    "check_feet",
     "check_break_even_bandwidth",
-    "check_max_fps",
     "check_cold_extra",
     "check_lossy_request",
+    "check_lossy_monte_carlo",
     "check_server_load",
     "check_deployment_choice",
 ]
