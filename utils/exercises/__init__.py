@@ -11,8 +11,8 @@ them (``make grade``, ``tools.grading``): a checker that raises fails its check 
 scores 0, and its hint is that cell's output in the student's feedback.
 
 What every checker shares is in :mod:`utils.exercises.base`; notebook NN's checkers are in
-``utils.exercises.nbNN`` (06's Monte Carlo in ``nb06_lossy``). Every checker is re-exported here, so a notebook calls
-``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
+``utils.exercises.nbNN`` (06's Monte Carlo in ``nb06_lossy``). Every checker is re-exported here,
+so a notebook calls ``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
 """
 
 from utils.exercises.base import BEGIN, END, NotYet, Unanswered, check_prediction, close_to
