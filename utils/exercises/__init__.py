@@ -11,8 +11,8 @@ them (``make grade``, ``tools.grading``): a checker that raises fails its check 
 scores 0, and its hint is that cell's output in the student's feedback.
 
 What every checker shares is in :mod:`utils.exercises.base`; notebook NN's checkers are in
-``utils.exercises.nbNN``. Every checker is re-exported here, so a notebook calls
-``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
+``utils.exercises.nbNN`` (06's Monte Carlo in ``nb06_lossy``). Every checker is re-exported here,
+so a notebook calls ``exercises.check_int8_conv(...)`` after ``from utils import exercises``.
 """
 
 from utils.exercises.base import BEGIN, END, NotYet, Unanswered, check_prediction, close_to
@@ -22,13 +22,8 @@ from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_break_even
 from utils.exercises.nb04 import check_channel_surgery, check_l1_norms, check_sparsity_choice
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
-from utils.exercises.nb06 import (
-    check_break_even_bandwidth,
-    check_cold_extra,
-    check_feet,
-    check_lossy_request,
-    check_max_fps,
-)
+from utils.exercises.nb06 import check_break_even_bandwidth, check_cold_extra, check_lossy_request
+from utils.exercises.nb06_lossy import check_lossy_monte_carlo
 from utils.exercises.nb07 import check_queue
 from utils.exercises.nb08 import check_deployment_choice
 
@@ -49,11 +44,10 @@ __all__ = [
     "check_l1_norms",
     "check_int8_value",
     "check_int8_conv",
-    "check_feet",
     "check_break_even_bandwidth",
-    "check_max_fps",
     "check_cold_extra",
     "check_lossy_request",
+    "check_lossy_monte_carlo",
     "check_queue",
     "check_deployment_choice",
 ]

@@ -1,42 +1,11 @@
-"""Notebook 06: the checkers of the network exercises (distance travelled, break-even
-bandwidth, a pipeline's frame rate, a cold request, a lossy request)."""
+"""Notebook 06: the checkers of the network exercises (break-even bandwidth, a lossy request's
+expectation; appendix A8's cold request). The Monte Carlo's checker is in :mod:`nb06_lossy`."""
 
 from __future__ import annotations
 
 import math
 
 from utils.exercises.base import NotYet, _correct, _number, close_to
-
-
-def check_feet(feet, latency_ms: float, mph: float = 60) -> None:
-    """Notebook 06: the feet a vehicle at ``mph`` covers while it waits ``latency_ms``."""
-    from utils import latency
-
-    truth = latency.feet_travelled(latency_ms, mph)
-    feet = _number(feet, "feet")
-
-    near = close_to(feet)
-
-    if near(truth):
-        _correct(
-            f"{truth:,.1f} feet ({latency.metres_travelled(latency_ms, mph):,.1f} m) at "
-            f"{mph:g} mph in {latency_ms:,.1f} ms: {mph * 5280 / 3600:.0f} feet every second."
-        )
-        return
-    if near(truth * 1000):
-        hint = "the latency is in milliseconds: divide it by 1,000 to get seconds."
-    elif near(latency.metres_travelled(latency_ms, mph)):
-        hint = "that is metres; the question asks for feet (5,280 feet to the mile)."
-    elif near(truth * 3600):
-        hint = "mph is miles per hour: divide by 3,600 seconds to get miles per second."
-    elif near(mph * latency_ms / 1000 / 3600) or near(mph * latency_ms / 1000):
-        hint = "that is in miles: a mile has 5,280 feet."
-    else:
-        hint = (
-            f"feet = speed in feet per second × seconds; {mph:g} mph is "
-            f"{mph:g} × 5,280 / 3,600 feet per second."
-        )
-    raise NotYet(f"{feet:,.4g} feet is not it; {hint}")
 
 
 def check_break_even_bandwidth(
@@ -91,32 +60,6 @@ def check_break_even_bandwidth(
             "the edge's time and solve for the uplink bandwidth."
         )
     raise NotYet(f"{mbps:,.4g} Mbit/s is not it; {hint}")
-
-
-def check_max_fps(fps, stages_ms: dict[str, float]) -> None:
-    """Notebook 06: the highest frame rate at which every stage of a pipeline keeps up."""
-    busiest = max(stages_ms, key=stages_ms.get)
-    truth = 1000 / stages_ms[busiest]
-    fps = _number(fps, "frames per second")
-
-    near = close_to(fps)
-
-    if near(truth):
-        _correct(
-            f"{truth:,.1f} frames/s: the {busiest} stage ({stages_ms[busiest]:,.2f} ms a "
-            "frame) is the bottleneck; any faster and its queue grows without bound."
-        )
-        return
-    if near(1000 / sum(stages_ms.values())):
-        hint = (
-            "that is one frame at a time. In a pipeline the stages work on different frames at "
-            "once, so only the slowest stage limits the rate."
-        )
-    elif any(near(1000 / ms) for ms in stages_ms.values() if ms):
-        hint = "that stage is not the one that limits the rate: look for the slowest stage."
-    else:
-        hint = "a stage busy m ms per frame handles at most 1000 / m frames per second."
-    raise NotYet(f"{fps:,.4g} frames/s is not it; {hint}")
 
 
 def check_cold_extra(
