@@ -18,11 +18,11 @@ def course_like():
                 "# 99 · A test\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](x)"
             ),
             new.new_code_cell(SOLUTION.format("guess = 2")),  # 1 prediction
-            new.new_code_cell("exercises.check_prediction(guess)"),  # 2 its check: 1 point
+            new.new_code_cell("exercises.check_prediction(guess)"),  # 2 its check: 0.5 point
             new.new_code_cell(
                 "def f(x):\n    " + SOLUTION.format("return x").replace("\n", "\n    ")
             ),  # 3 implement
-            new.new_code_cell("exercises.check_f(f)"),  # 4 its check: 2 points
+            new.new_code_cell("exercises.check_f(f)"),  # 4 its check: 3 points
             new.new_markdown_cell(
                 "**Your answer:**\n\n" + SOLUTION.format("Because.")
             ),  # 5 explain: 2 by hand
@@ -41,17 +41,18 @@ def test_each_kind_of_cell_gets_its_metadata_and_points():
     assert (
         meta[1]["solution"] and not meta[1]["grade"] and meta[1]["grade_id"] == "answer_prediction"
     )
-    assert meta[2] == {**meta[2], "grade": True, "locked": True, "points": 1}
-    assert meta[4]["points"] == 2 and meta[4]["locked"]
+    assert meta[2] == {**meta[2], "grade": True, "locked": True, "points": 0.5}
+    assert meta[4]["points"] == 3 and meta[4]["locked"]
     assert meta[5]["grade"] and meta[5]["solution"] and meta[5]["points"] == 2
     assert meta[6]["grade_id"].startswith("justify_") and meta[6]["points"] == 4
     assert meta[7] == {**meta[7], "locked": True, "grade": False, "solution": False}
-    # 1 + 2 autograded in 2 check cells; 2 + 4 by hand in 2 cells
-    assert (points.autograded, points.checks, points.manual, points.manual_cells) == (3, 2, 6, 2)
+    # 0.5 + 3 autograded in 2 check cells; 2 + 4 by hand in 2 cells
+    assert (points.autograded, points.checks, points.manual, points.manual_cells) == (3.5, 2, 6, 2)
     assert (
-        "**Points: 9** (3 autograded in 2 check cells; 6 graded by hand in 2 answer cells"
+        "**Points: 9.5** (3.5 autograded in 2 check cells; 6 graded by hand in 2 answer cells"
         in notebook.cells[0].source
     )
+    assert points.kinds == {"prediction": 1, "implement": 1, "written": 2}
 
 
 def test_the_points_line_comes_last_in_the_title_wherever_it_stood():
@@ -86,7 +87,7 @@ def test_the_readme_and_the_guide_state_every_notebooks_points():
     instructor guide quote, and so is the total."""
     import re
 
-    readme = (config.ROOT / "README.md").read_text()
+    readme = " ".join((config.ROOT / "README.md").read_text().split())  # as wrapped lines read
     guide = (config.ROOT / "docs" / "instructor.md").read_text()
     total = 0.0
     for path in tool.notebooks_in([config.NOTEBOOKS_DIR]):
@@ -104,3 +105,44 @@ def test_the_readme_and_the_guide_state_every_notebooks_points():
         )
         assert row.rstrip(" |").endswith(f"| {points:g}"), row
     assert f"({total:g} in all" in readme and f"**{total:g}**" in guide
+
+
+def test_the_readme_and_the_guide_are_generated_from_the_notebooks():
+    from tools import points_docs
+
+    assert points_docs.update(check=True) == [], "run python -m tools.points_docs"
+
+
+def test_the_generated_points_on_a_hand_made_course(tmp_path):
+    """Two core notebooks and an appendix; the sums worked out by hand."""
+    from tools import points_docs
+
+    one, two = course_like(), course_like()  # each 9.5: 3.5 autograded, 6 by hand
+    appendix = new.new_notebook(cells=[new.new_markdown_cell("# A1 · Reading: more")])
+    done = {}
+    for name, notebook in (("98_one", one), ("99_two", two), ("A1_reading", appendix)):
+        path = tmp_path / f"{name}.ipynb"
+        done[path] = tool.annotate(notebook)
+        nbformat.write(notebook, path)
+    sentence = points_docs.readme_sentence(done)
+    assert max(map(len, sentence.splitlines())) <= 100
+    assert " ".join(sentence.split()) == (
+        "98 · 9.5, 99 · 9.5, and the appendices A1 · 0 (19 in all: 7 autograded, 12 by hand; the "
+        "core alone 19)."
+    )
+    table = points_docs.guide_table(done).splitlines()
+    assert (
+        table[2] == "| [99 · A test](../notebooks/98_one.ipynb) | 1 | 0 | 1 | 2 | 3.5 | 6 | 9.5 |"
+    )
+    assert table[4] == "| *appendices* | | | | | | | |"
+    assert table[-1] == "| **all** (the core alone: 19) | 2 | 0 | 2 | 4 | 7 | 12 | **19** |"
+    with_markers = f"a\n{points_docs.README_START}\nold\n{points_docs.END}\nb"
+    assert points_docs.between(with_markers, points_docs.README_START, "new", tmp_path) == (
+        f"a\n{points_docs.README_START}\nnew\n{points_docs.END}\nb"
+    )
+    try:
+        points_docs.between("no markers", points_docs.README_START, "new", tmp_path / "R.md")
+    except ValueError as error:
+        assert "R.md has lost the markers" in str(error)
+    else:
+        raise AssertionError("a file without its markers must be refused")

@@ -65,6 +65,7 @@ def test_the_tools_run_as_modules_from_the_course_folder():
         "browser",
         "bootstrap_cell",
         "nbgrader_metadata",
+        "points_docs",
         "colab",
         "grading",
         "student_copies",

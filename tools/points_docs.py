@@ -92,8 +92,7 @@ def guide_table(done: dict) -> str:
         )
     total, autograded, manual, core_total = _totals(done)
     kinds = {
-        kind: sum(p.kinds.get(kind, 0) for p in done.values())
-        for kind in nbgrader_metadata.KINDS
+        kind: sum(p.kinds.get(kind, 0) for p in done.values()) for kind in nbgrader_metadata.KINDS
     }
     lines.append(
         f"| **all** (the core alone: {number(core_total)}) | {kinds['implement']} | "
