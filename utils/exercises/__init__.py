@@ -30,7 +30,7 @@ from utils.exercises.nb06 import (
     check_max_fps,
 )
 from utils.exercises.nb07 import check_server_load
-from utils.exercises.nb08 import check_deployment_choice
+from utils.exercises.nb08 import check_deployment_choice, check_pareto_front
 
 __all__ = [
     "BEGIN",
@@ -58,5 +58,6 @@ __all__ = [
     "check_cold_extra",
     "check_lossy_request",
     "check_server_load",
+    "check_pareto_front",
     "check_deployment_choice",
 ]
