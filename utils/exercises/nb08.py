@@ -20,7 +20,7 @@ A, B, C, D = _row("A", 10, 0.70), _row("B", 20, 0.80), _row("C", 30, 0.90), _row
 E, F, G = _row("E", 10, 0.90), _row("F", 20, 0.80), _row("G", 30, 0.70)
 P, Q, R, T = _row("P", 20, 0.80), _row("Q", 20, 0.80), _row("R", 10, 0.70), _row("T", 30, 0.90)
 S, U, V, W = _row("S", 20, 0.80), _row("U", 20, 0.75), _row("V", 30, 0.80), _row("W", 10, 0.70)
-N1, N2 = _row("N1", 15, 0.800), _row("N2", 15, 0.798)
+N0, N1, N2 = _row("N0", 10, 0.70), _row("N1", 15, 0.800), _row("N2", 15, 0.798)
 # (name, rows in the order given, the front by hand, smallest first); each case's rows are chosen
 # so that the usual wrong tests give fronts that differ from the truth and from one another, and
 # a dominated row comes before the row that dominates it (which trips a running maximum)
@@ -41,7 +41,7 @@ PARETO_CASES = (
     # on both keep them)
     ("a dominated duplicate", [U, W, S, V], ["W", "S"]),
     # N2 as small as N1 and 0.2 points less accurate: within noise, but dominated all the same
-    ("a difference within noise", [N2, N1], ["N1"]),
+    ("a difference within noise", [N0, N2, N1], ["N0", "N1"]),
 )
 
 
