@@ -165,7 +165,8 @@ class SizeAccuracyPlot:
         if marks.missed:
             ax.scatter(
                 *zip(*marks.missed),
-                s=120,
+                s=110,
+                marker="D",  # not a circle: the chosen variant's ring is one
                 facecolors="none",
                 edgecolors="black",
                 zorder=4,
