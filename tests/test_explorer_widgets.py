@@ -3,6 +3,8 @@ compute on the synthetic grid."""
 
 import math
 
+import pytest
+
 from explorer_grid import FORMATS, devices, grid, payload, with_npu  # noqa: F401  (fixtures)
 from utils import explorer, latency
 
@@ -20,6 +22,62 @@ def test_plots_are_pngs_that_change_with_the_view(grid, devices):
     assert all(png.startswith(b"\x89PNG") for pair in pngs for png in pair)
     assert pngs[0][0] != pngs[1][0] and pngs[0][1] != pngs[1][1]
     assert pngs[2] == pngs[0]  # drawn again from the same view: the same picture
+
+
+# ---------------------------------------------------------------- a student's Pareto front
+# The synthetic grid's front (explorer_grid.make_grid; test_exercises_08 derives it): 90 % int8
+# (28 kB, 69 %), 90 % dynamic (29.12 kB, 70 %), 80 % int8 (36 kB, 85 %), 80 % dynamic (37.44 kB,
+# 86 %), 50 % int8 (60 kB, 88 %), 50 % dynamic (62.4 kB, 89 %), dense dynamic (104 kB, 90 %).
+COURSE_FRONT = [(28.0, 0.69), (29.12, 0.70), (36.0, 0.85), (37.44, 0.86), (60.0, 0.88)]
+COURSE_FRONT += [(62.4, 0.89), (104.0, 0.90)]
+
+
+def rows(grid, *names):
+    return [next(r for r in grid if r["variant"] == name) for name in names]
+
+
+def close(points, expected):  # within 0.01 kB: make_row's int() of 400,000 × 0.25 × 0.28 is 27,999
+    return len(points) == len(expected) and all(
+        math.isclose(x, u, abs_tol=0.01) and math.isclose(y, v)
+        for (x, y), (u, v) in zip(points, expected)
+    )
+
+
+def test_without_a_front_the_plot_draws_the_course_s(grid):
+    marks = explorer.front_marks(grid)
+    assert marks.label == "Pareto front" and close(marks.line, COURSE_FRONT)
+    assert marks.course == marks.dominated == marks.missed == []
+    same = explorer.front_marks(grid, explorer.pareto_front(grid))  # a right answer
+    assert same.label == "your Pareto front" and close(same.line, COURSE_FRONT)
+    assert same.course == same.dominated == same.missed == []
+
+
+def test_a_wrong_front_is_drawn_with_what_is_wrong_in_it(grid):
+    # the front with dense int8 (100 kB, 89 %: 50 % dynamic, 62.4 kB and as accurate, dominates
+    # it) in place of dense dynamic (104 kB, 90 %, on the front)
+    wrong = [r for r in explorer.pareto_front(grid) if r["variant"] != "0% pruned dynamic"]
+    wrong += rows(grid, "0% pruned int8")
+    marks = explorer.front_marks(grid, wrong)
+    assert close(marks.line, COURSE_FRONT[:-1] + [(100.0, 0.89)])
+    assert close(marks.course, COURSE_FRONT)
+    assert close(marks.dominated, [(100.0, 0.89)]) and close(marks.missed, [(104.0, 0.90)])
+
+
+def test_a_front_that_is_not_rows_of_the_grid_is_refused(grid):
+    for bad, words in (([0, 3], "holds 0, which is not a row"), (7, "front is 7")):
+        with pytest.raises(ValueError, match=words):
+            explorer.front_marks(grid, bad)
+
+
+def test_the_explorer_draws_the_front_it_is_given(grid, devices):
+    wrong = rows(grid, "0% pruned float32", "0% pruned int8")  # both dominated
+    app = explorer.Explorer(grid, devices, explorer.Settings(network="LTE"), front=wrong)
+    plot = app.plots[0]
+    assert plot.marks == explorer.front_marks(grid, wrong)
+    dashed = next(line for line in plot.ax.lines if line.get_label() == "your Pareto front")
+    assert close(list(zip(*dashed.get_data())), [(400.0, 0.90), (100.0, 0.89)])
+    right = explorer.Explorer(grid, devices, explorer.Settings(network="LTE"))
+    assert app.images[0].value != right.images[0].value  # the same view, another picture
 
 
 # ---------------------------------------------------------------- the widgets

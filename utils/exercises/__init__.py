@@ -25,7 +25,7 @@ from utils.exercises.nb05 import check_int8_conv, check_int8_value
 from utils.exercises.nb06 import check_break_even_bandwidth, check_cold_extra, check_lossy_request
 from utils.exercises.nb06_lossy import check_lossy_monte_carlo
 from utils.exercises.nb07 import check_queue
-from utils.exercises.nb08 import check_deployment_choice
+from utils.exercises.nb08 import check_deployment_choice, check_pareto_front
 
 __all__ = [
     "BEGIN",
@@ -49,5 +49,6 @@ __all__ = [
     "check_lossy_request",
     "check_lossy_monte_carlo",
     "check_queue",
+    "check_pareto_front",
     "check_deployment_choice",
 ]

@@ -18,7 +18,8 @@ What a control change computes is :func:`compute`, a plain function of the varia
 (``quantization.grid()``), the device table (``latency.devices()``) and the :class:`Settings`:
 it returns a :class:`View` holding every number and sentence the explorer shows. :class:`Explorer`
 only wires ipywidgets controls to it and draws the View with matplotlib
-(:class:`SizeAccuracyPlot`, :class:`LatencyPlot`).
+(:class:`SizeAccuracyPlot`, :class:`LatencyPlot`); given a student's Pareto front (notebook 08's
+exercise), the size–accuracy plot draws it, marked against the course's (:func:`front_marks`).
 
 The package, each module importing only those above it:
 
@@ -51,7 +52,7 @@ from utils.explorer.model import (
     lost_to_outages,
     network_of,
 )
-from utils.explorer.plots import LatencyPlot, SizeAccuracyPlot
+from utils.explorer.plots import FrontMarks, LatencyPlot, SizeAccuracyPlot, front_marks
 from utils.explorer.sentences import describe_variant, duration, outage_sentence, percent
 from utils.explorer.variants import (
     ACCURACY_KEY,
@@ -85,6 +86,7 @@ __all__ = [
     "Constraints",
     "Deployment",
     "Explorer",
+    "FrontMarks",
     "LatencyPlot",
     "Settings",
     "SizeAccuracyPlot",
@@ -103,6 +105,7 @@ __all__ = [
     "device_ms",
     "dominates",
     "duration",
+    "front_marks",
     "input_bytes",
     "int8_only",
     "kernel_folder",

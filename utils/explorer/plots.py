@@ -1,16 +1,25 @@
 """Notebook 08: the explorer's two figures, drawn with matplotlib as PNG bytes: size against
-accuracy (the Pareto front, the chosen variant, the budget) and the stages of one request.
+accuracy (the Pareto front, the student's where given, the chosen variant, the budget) and the
+stages of one request. What the front's marks are is :func:`front_marks`, a plain function.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
 import numpy as np
 
 from utils.explorer.model import View
-from utils.explorer.variants import ACCURACY_KEY, accuracy_se, device_bytes, number, pareto_front
+from utils.explorer.variants import (
+    ACCURACY_KEY,
+    accuracy_se,
+    device_bytes,
+    dominates,
+    number,
+    pareto_front,
+)
 
 FORMAT_COLOURS = {
     "float32": "tab:blue",
@@ -31,6 +40,52 @@ STAGE_COLOURS = (
 EDGE_STAGE = "inference at the edge"
 
 
+Point = tuple[float, float]  # (kB on the device, validation accuracy)
+
+
+def _point(row: dict) -> Point:
+    return (device_bytes(row) / 1000, row[ACCURACY_KEY])
+
+
+@dataclasses.dataclass(frozen=True)
+class FrontMarks:
+    """What the size–accuracy plot draws for a Pareto front, as (kB, accuracy) points."""
+
+    line: list[Point]  # the front drawn, in the order given
+    label: str
+    course: list[Point]  # the course's front, where the one drawn is not it; else empty
+    dominated: list[Point]  # members of the front drawn that a variant of the grid dominates
+    missed: list[Point]  # variants nothing dominates that the front drawn leaves out
+
+
+def front_marks(grid: list[dict], front: list[dict] | None = None) -> FrontMarks:
+    """The marks of ``front`` (a student's Pareto front of ``grid``, notebook 08's exercise; None:
+    the course's, :func:`pareto_front`) on the size–accuracy plot: its line, and, where it is not
+    the course's front, that front too, its members some variant dominates and the undominated
+    variants it misses, so that a wrong front is visibly wrong."""
+    course = pareto_front(grid)
+    if front is None:
+        return FrontMarks([_point(row) for row in course], "Pareto front", [], [], [])
+    if isinstance(front, (str, bytes, dict)) or not hasattr(front, "__iter__"):
+        raise ValueError(
+            f"front is {front!r}; pass the list of grid rows your pareto_front returns, or None."
+        )
+    front = list(front)
+    stranger = next((row for row in front if not isinstance(row, dict) or row not in grid), None)
+    if front and stranger is not None:
+        raise ValueError(
+            f"front holds {stranger!r}, which is not a row of the grid; pass the rows "
+            "themselves (pareto_front should return rows, not indices or pairs)."
+        )
+    return FrontMarks(
+        line=[_point(row) for row in front],
+        label="your Pareto front",
+        course=[] if front == course else [_point(row) for row in course],
+        dominated=[_point(row) for row in front if any(dominates(other, row) for other in grid)],
+        missed=[_point(row) for row in course if row not in front],
+    )
+
+
 def _png(canvas) -> bytes:
     from PIL import Image
 
@@ -41,11 +96,19 @@ def _png(canvas) -> bytes:
 
 class SizeAccuracyPlot:
     """Validation accuracy (± one standard error) against bytes on the device of every variant,
-    the Pareto front, the chosen variant ringed and the budget's corner shaded. The points are
+    the Pareto front (``front``: a student's, marked against the course's by :func:`front_marks`;
+    None: the course's), the chosen variant ringed and the budget's corner shaded. The points are
     drawn once; an update draws only the ring and the shading over a saved copy of them
     (blitting), which keeps it fast."""
 
-    def __init__(self, grid: list[dict], width: float = 5.2, height: float = 3.6, dpi: int = 80):
+    def __init__(
+        self,
+        grid: list[dict],
+        front: list[dict] | None = None,
+        width: float = 5.2,
+        height: float = 3.6,
+        dpi: int = 80,
+    ):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
         from matplotlib.patches import Rectangle
@@ -82,15 +145,33 @@ class SizeAccuracyPlot:
         ax.scatter(
             [], [], color="gray", marker=METHOD_MARKERS["filters"], s=30, label="filters removed"
         )
-        front = pareto_front(grid)
-        ax.plot(
-            [device_bytes(r) / 1000 for r in front],
-            [r[ACCURACY_KEY] for r in front],
-            "k--",
-            lw=1,
-            drawstyle="steps-post",
-            label="Pareto front",
-        )
+        marks = self.marks = front_marks(grid, front)
+        if marks.course:
+            ax.plot(
+                *zip(*marks.course),
+                color="tab:gray",
+                lw=3,
+                alpha=0.4,
+                drawstyle="steps-post",
+                label="Pareto front (course)",
+                zorder=1,
+            )
+        if marks.line:
+            ax.plot(*zip(*marks.line), "k--", lw=1, drawstyle="steps-post", label=marks.label)
+        if marks.dominated:
+            ax.scatter(
+                *zip(*marks.dominated), s=80, marker="x", color="black", zorder=4, label="dominated"
+            )
+        if marks.missed:
+            ax.scatter(
+                *zip(*marks.missed),
+                s=110,
+                marker="D",  # not a circle: the chosen variant's ring is one
+                facecolors="none",
+                edgecolors="black",
+                zorder=4,
+                label="missing from yours",
+            )
         self.ring = ax.scatter(
             [], [], s=220, facecolors="none", edgecolors="black", linewidths=2, animated=True
         )

@@ -39,10 +39,16 @@ class Explorer:
 
     Every control change calls :meth:`update`: it reads :meth:`settings`, computes the
     :class:`View`, and redraws the figure, the chosen deployment's sentences and the budget table.
+    ``front``: the Pareto front the size–accuracy plot draws (a student's, notebook 08's
+    exercise; None: the course's).
     """
 
     def __init__(
-        self, grid: list[dict], devices: dict[str, latency.Device], settings: Settings | None = None
+        self,
+        grid: list[dict],
+        devices: dict[str, latency.Device],
+        settings: Settings | None = None,
+        front: list[dict] | None = None,
     ):
         import ipywidgets as w
 
@@ -161,7 +167,7 @@ class Explorer:
         # pass of the garbage collector over them would stall an update for about 0.4 s. Freezing
         # them leaves the collector only the objects made from now on.
         gc.freeze()
-        self.plots = (SizeAccuracyPlot(grid), LatencyPlot())
+        self.plots = (SizeAccuracyPlot(grid, front), LatencyPlot())
         self.images = [
             w.Image(format="png").add_class(f"explorer-plot-{i}") for i in range(len(self.plots))
         ]
