@@ -21,7 +21,7 @@ from utils.exercises.nb01 import check_augmentation, check_class_counts
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_accuracy, check_batch_choice, check_break_even
 from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
-from utils.exercises.nb05 import check_int8_conv, check_int8_value
+from utils.exercises.nb05 import check_int8_conv, check_scale_zero_point
 from utils.exercises.nb06 import (
     check_break_even_bandwidth,
     check_cold_extra,
@@ -50,7 +50,7 @@ __all__ = [
     "check_sparsity_choice",
     "check_rare_units",
     "check_l1_norms",
-    "check_int8_value",
+    "check_scale_zero_point",
     "check_int8_conv",
     "check_feet",
     "check_break_even_bandwidth",

@@ -19,6 +19,9 @@ ranges or weights were changed, so the converter itself answers for any range.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import warnings
 from unittest import mock
 
@@ -53,6 +56,20 @@ def calibrate(model, images) -> bytes:
     ):
         warnings.simplefilter("ignore")  # "Statistics for quantized inputs were expected": fine
         return convert(model, "int8", images)
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """The converter's C++ prints a line of its settings to file descriptor 2 on every run."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _model(content: bytes):
@@ -125,8 +142,10 @@ def requantize(calibrated: bytes, ranges: dict | None = None, weights: dict | No
     tensors = {_name(t): t for t in model.subgraphs[0].tensors}
     for name in {**(ranges or {}), **(weights or {})}:
         if name not in tensors:
-            raise ValueError(f"No tensor {name!r} in the calibrated model: use a name that "
-                             "observed_ranges or float_weights gives.")
+            raise ValueError(
+                f"No tensor {name!r} in the calibrated model: use a name that "
+                "observed_ranges or float_weights gives."
+            )
     for name, (low, high) in (ranges or {}).items():
         tensors[name].quantization.min = np.array([low], np.float32)
         tensors[name].quantization.max = np.array([high], np.float32)
@@ -134,10 +153,14 @@ def requantize(calibrated: bytes, ranges: dict | None = None, weights: dict | No
         tensor = tensors[name]
         stored = np.moveaxis(np.asarray(values, np.float32), -1, 0)
         if stored.shape != tuple(tensor.shape):
-            raise ValueError(f"The weights for {name!r} have shape {np.shape(values)}: give "
-                             "the shape float_weights gave (output channel last).")
+            raise ValueError(
+                f"The weights for {name!r} have shape {np.shape(values)}: give "
+                "the shape float_weights gave (output channel last)."
+            )
         model.buffers[tensor.buffer].data = np.frombuffer(stored.tobytes(), np.uint8)
     builder = flatbuffers.Builder(1024)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return mlir_quantize(bytes(builder.Output()), False, input_data_type=tf.int8,
-                         output_data_type=tf.int8)
+    with _quiet_stderr():
+        return mlir_quantize(
+            bytes(builder.Output()), False, input_data_type=tf.int8, output_data_type=tf.int8
+        )
