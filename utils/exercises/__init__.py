@@ -21,7 +21,7 @@ from utils.exercises.nb01 import check_augmentation
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_break_even
 from utils.exercises.nb04 import check_channel_surgery, check_l1_norms, check_sparsity_choice
-from utils.exercises.nb05 import check_int8_conv, check_int8_value
+from utils.exercises.nb05 import check_int8_conv, check_scale_zero_point
 from utils.exercises.nb06 import check_break_even_bandwidth, check_cold_extra, check_lossy_request
 from utils.exercises.nb06_lossy import check_lossy_monte_carlo
 from utils.exercises.nb07 import check_queue
@@ -42,7 +42,7 @@ __all__ = [
     "check_sparsity_choice",
     "check_channel_surgery",
     "check_l1_norms",
-    "check_int8_value",
+    "check_scale_zero_point",
     "check_int8_conv",
     "check_break_even_bandwidth",
     "check_cold_extra",

@@ -1,55 +1,212 @@
-"""Notebook 05: the checkers of the int8 exercises (one value's int8 code, an int8 convolution
-bit-exact with the interpreter's)."""
+"""Notebook 05: the checkers of the int8 exercises (scale and zero point from calibration, against
+what the converter wrote; an int8 convolution bit-exact with the interpreter's)."""
 
 from __future__ import annotations
 
 from utils.exercises.base import NotYet, _correct
 
 
-def check_int8_value(answer, x: float, scale: float, zero_point: int) -> None:
-    """Notebook 05: the int8 code TFLite stores for the float ``x`` (a tie x.5 rounds away from
-    zero, as TFLite's converter and reference kernel do)."""
+def _near(value, expected, rtol: float = 1e-4) -> bool:
+    import numpy as np
+
+    value, expected = np.asarray(value, np.float64), np.asarray(expected, np.float64)
+    return value.shape == expected.shape and bool(
+        np.all(np.abs(value - expected) <= rtol * expected)
+    )
+
+
+def _pair(answer, what: str):
+    """(scale(s), zero point(s)) from a student's answer, or NotYet saying what to return."""
+    import numpy as np
+
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise NotYet(
+            f"{what} should return two things, (scale, zero_point); it returned {answer!r}."
+        )
+    try:
+        return np.asarray(answer[0], np.float64), np.asarray(answer[1], np.float64)
+    except (TypeError, ValueError):
+        raise NotYet(f"{what} should return numbers, (scale, zero_point).") from None
+
+
+def _activation_hint(answer, low: float, high: float, scale: float, zero: int) -> str | None:
+    """What is wrong with ``activation_params(low, high)`` against the converter's (scale,
+    zero); None when right."""
     import numpy as np
 
     from utils import quantization
 
-    def code(ratio):
-        return int(np.clip(quantization.round_half_away(ratio) + zero_point, -128, 127))
+    s, z = _pair(answer, "activation_params(lo, hi)")
+    if s.size != 1 or z.size != 1:
+        return "an activation has ONE scale and ONE zero point for the whole tensor."
+    s, z = float(s), float(z)
+    lo, hi = min(low, 0.0), max(high, 0.0)
+    if not np.isfinite(z) or not z.is_integer():
+        return (
+            f"the zero point {z:g} is not a whole number: it is the int8 code that stores the "
+            "real 0, so round −128 − lo / scale to the nearest integer."
+        )
+    if z == 0 and _near(s, max(abs(low), abs(high)) / 127) and zero != 0:
+        return (
+            f"that is symmetric (zero point 0, max|x| / 127), as for weights; an activation "
+            f"is asymmetric: ReLU outputs are ≥ 0, so symmetric wastes the codes below 0. "
+            f"scale = (hi − lo) / 255, here {scale:.6g}, and the zero point {zero}."
+        )
+    if _near(s, (hi - lo) / 256) or _near(s, (high - low) / 256):
+        return (
+            "256 steps: the 256 codes from −128 to 127 are 255 steps apart, so "
+            "scale = (hi − lo) / 255."
+        )
+    if not _near(s, scale) and _near(s, (high - low) / 255):
+        return (
+            "0 is not inside the range: widen it first (lo = min(lo, 0), hi = max(hi, 0)), "
+            "or the real 0 (padding, a ReLU's zeros) has no exact int8 code."
+        )
+    if not _near(s, scale):
+        return (
+            f"the scale is {s:.6g}; the converter wrote {scale:.6g}: "
+            "(max(hi, 0) − min(lo, 0)) / 255."
+        )
+    if z == zero:
+        return None
+    exact = -128 - lo / s
+    if z == np.round(exact) and abs(exact % 1) == 0.5:
+        return (
+            f"−128 − lo / scale = {exact:g} is a tie, and np.round (or round) sends a tie to "
+            f"the even neighbour; the converter uses C's round, a tie away from zero "
+            f"({quantization.round_half_away(exact):g}): quantization.round_half_away does it."
+        )
+    if z == np.trunc(exact):
+        return (
+            f"−128 − lo / scale = {exact:.4f}: int() cuts toward zero; round to the nearest "
+            "integer."
+        )
+    if z in (np.floor(exact), np.ceil(exact)):
+        return f"−128 − lo / scale = {exact:.4f}: round to the nearest integer, not down or up."
+    if z == -128 + lo / s or z == np.round(-128 + lo / s):
+        return "zero_point = −128 − lo / scale (minus lo / scale: lo is ≤ 0)."
+    return f"the zero point is {z:g}; the converter wrote {zero}: round(−128 − lo / scale)."
 
-    truth = int(quantization.quantize(x, scale, zero_point))
-    ratio = float(np.float32(x) / np.float32(scale))
-    if answer == truth:
-        tie = (
-            f" {x} / {scale} is exactly {ratio:g} (in float32 too), a tie: TFLite rounds it "
-            f"away from zero, to {quantization.round_half_away(ratio):g}."
-            if abs(ratio % 1) == 0.5
-            else ""
+
+def _weight_hint(answer, kernel, scales, zeros) -> str | None:
+    """What is wrong with ``weight_params(kernel)`` (output channel last) against the
+    converter's per-channel ``scales`` and ``zeros``; None when right."""
+    import numpy as np
+
+    s, z = _pair(answer, "weight_params(kernel)")
+    channels = kernel.shape[-1]
+    axes = tuple(range(kernel.ndim - 1))
+    biggest = np.abs(kernel).max(axis=axes).astype(np.float64)
+    empty = biggest == 0
+    if s.size == 1 or (s.size == channels and np.ptp(s) == 0 and np.ptp(scales[~empty]) > 0):
+        return (
+            f"one scale for the whole tensor is per-tensor; weights are per output channel: "
+            f"{channels} scales, max|w| of each channel (the last axis) / 127."
         )
-        _correct(
-            f"{x} is stored as round({x} / {scale}) + ({zero_point}) = {truth}; it reads back "
-            f"as ({truth} − ({zero_point})) × {scale} = "
-            f"{(truth - zero_point) * scale:.6g}.{tie}"
+    if s.shape != (channels,):
+        return (
+            f"{s.shape} scales: give one per output channel, the LAST axis "
+            f"({channels}): np.abs(kernel).max(axis={axes}) / 127."
         )
-        return
-    even = int(np.clip(np.round(ratio) + zero_point, -128, 127))
-    if isinstance(answer, float) and not float(answer).is_integer():
-        hint = "an int8 value is a whole number: round x / scale before adding the zero point."
-    elif answer == even:
-        hint = (
-            f"x / scale = {ratio:g} is a tie, and np.round sends a tie to the even neighbour "
-            f"({np.round(ratio):g}). TFLite rounds a tie away from zero "
-            f"({quantization.round_half_away(ratio):g}), like C's std::round: use np.sign(v) * "
-            "np.floor(np.abs(v) + 0.5)."
+    if np.any(z != 0):
+        return (
+            "weights are symmetric: the zero point is 0 in every channel (the range is "
+            "[−max|w|, max|w|]), and the scale max|w| / 127."
         )
-    elif answer == truth - zero_point:
-        hint = "add the zero point after rounding x / scale."
-    elif answer == code(ratio - 2 * zero_point):
-        hint = "the zero point is added, not subtracted: q = round(x / scale) + zero_point."
-    elif answer == code(x * scale):
-        hint = "divide x by the scale (the scale is the size of one step), don't multiply."
-    else:
-        hint = "q = round(x / scale) + zero_point (a tie away from zero), clipped to [-128, 127]."
-    raise NotYet(f"{answer!r} is not it; {hint}")
+    full = ~empty
+    if _near(s[full], biggest[full] / 128):
+        return (
+            "/ 128: weights use the narrow range −127 … 127 (254 steps, so that +max|w| and "
+            "−max|w| both fit and 0 is the code 0): scale = max|w| / 127."
+        )
+    if _near(s[full], biggest[full] / 255) or _near(
+        s[full], (kernel.max(axis=axes) - kernel.min(axis=axes))[full] / 255
+    ):
+        return (
+            "that is the activations' asymmetric rule; weights are symmetric: "
+            "scale = max|w| / 127 per channel, zero point 0."
+        )
+    if _near(s[full], kernel.max(axis=axes)[full] / 127):
+        return (
+            "max(w) misses the negative weights: use the largest MAGNITUDE, "
+            "np.abs(kernel).max(...) / 127."
+        )
+    if np.any(empty) and not np.all(np.isfinite(s[empty]) & (s[empty] > 0)):
+        first = int(np.argmax(empty))
+        return (
+            f"channel {first} is all zeros, so max|w| / 127 = 0, and w / 0 is undefined. "
+            "Any positive scale stores zeros exactly: the converter widens a range under "
+            "1e-6 to ±5e-7 (e.g. np.where(m > 0, m / 127, 1.0))."
+        )
+    if not _near(s[full], scales[full], rtol=1e-5):
+        c = int(np.flatnonzero(full)[np.argmax(np.abs(s[full] / scales[full] - 1))])
+        return f"channel {c}: scale {s[c]:.6g}, the converter wrote {scales[c]:.6g} (max|w| / 127)."
+    return None
+
+
+def check_scale_zero_point(activation_params, weight_params, calibrated, converted) -> None:
+    """Notebook 05: the student's ``activation_params(lo, hi)`` (asymmetric int8 from an observed
+    range) and ``weight_params(kernel)`` (symmetric, per output channel, the last axis) against
+    what the converter wrote into ``converted`` from the ranges it recorded in ``calibrated``
+    (quantization.calibrate); also on hard ranges and an all-zero channel, which the
+    converter's quantization step itself answers (quantization.requantize)."""
+    import numpy as np
+
+    from utils import quantization
+
+    for name, function in (
+        ("activation_params", activation_params),
+        ("weight_params", weight_params),
+    ):
+        if not callable(function):
+            raise NotYet(f"{name} should be a function, not its result.")
+    ranges = quantization.observed_ranges(calibrated)
+    written = quantization.written_params(converted)
+    cases = [(name, *r, written[name]) for name, r in ranges.items() if name in written]
+    probe = min(ranges, key=lambda name: ranges[name][0])  # an activation that goes below 0
+    for low, high in ((-1.0, 1.0), (0.5, 3.0), (-2.0, -0.5), (-0.3, 5.0)):
+        changed = quantization.requantize(calibrated, ranges={probe: (low, high)})
+        cases.append(
+            (
+                f"a made-up range [{low}, {high}]",
+                low,
+                high,
+                quantization.written_params(changed)[probe],
+            )
+        )
+    for name, low, high, truth in cases:
+        low, high = float(np.float32(low)), float(np.float32(high))  # what the converter saw
+        hint = _activation_hint(
+            activation_params(low, high),
+            low,
+            high,
+            float(truth["scales"][0]),
+            int(truth["zero_points"][0]),
+        )
+        if hint:
+            raise NotYet(f"activation_params({low:.6g}, {high:.6g}) ({name}): {hint}")
+    weights = quantization.float_weights(calibrated)
+    biggest = max(weights, key=lambda name: weights[name].size)
+    hard = weights[biggest].copy()
+    hard[..., 0] = 0.0  # a channel of zeros (as pruning leaves)
+    hard[..., 1] = -np.abs(hard[..., 1])  # a channel whose largest magnitude is negative
+    kernels = [(name, w, written[name]) for name, w in weights.items()]
+    hard_written = quantization.written_params(
+        quantization.requantize(calibrated, weights={biggest: hard})
+    )[biggest]
+    kernels.append((f"{biggest}, channel 0 zeroed, channel 1 negative", hard, hard_written))
+    for name, kernel, truth in kernels:
+        hint = _weight_hint(
+            weight_params(kernel), kernel, truth["scales"].astype(np.float64), truth["zero_points"]
+        )
+        if hint:
+            raise NotYet(f"weight_params on {name} {kernel.shape}: {hint}")
+    channels = sum(w.shape[-1] for w in weights.values())
+    _correct(
+        f"the {len(ranges)} activation ranges calibration recorded and the {len(weights)} "
+        f"weight tensors ({channels} channels) give the scales and zero points the converter "
+        "wrote, and so do a tie, a range above 0, one below 0 and an all-zero channel."
+    )
 
 
 def _conv_diagnosis(answer, x, layer) -> tuple[str, str] | None:

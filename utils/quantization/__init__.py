@@ -3,7 +3,9 @@ and measuring what each format does to size, accuracy and latency.
 
 The rooms: :mod:`~utils.quantization.recipe` (generated from notebook 05's ``#@save`` cell: the
 formats and :func:`convert`), :mod:`~utils.quantization.conversion` (calibration images and the
-float ↔ int8 mapping), :mod:`~utils.quantization.litert` (the interpreter: predictions, accuracy,
+float ↔ int8 mapping), :mod:`~utils.quantization.calibration` (the ranges calibration recorded
+and the scales and zero points the converter wrote from them),
+:mod:`~utils.quantization.litert` (the interpreter: predictions, accuracy,
 latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and activation memory),
 :mod:`~utils.quantization.variants` (the variant grid that notebook 08 reads too),
 :mod:`~utils.quantization.references` (reference networks and published figures),
@@ -13,6 +15,13 @@ latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and act
 and the other modules use as ``quantization.<name>``.
 """
 
+from utils.quantization.calibration import (
+    calibrate,
+    float_weights,
+    observed_ranges,
+    requantize,
+    written_params,
+)
 from utils.quantization.conversion import calibration_images, dequantize, quantize, round_half_away
 from utils.quantization.footprint import activation_bytes, peak_live_bytes, sizes
 from utils.quantization.fp8 import FP8_DTYPES, WEIGHT_FORMATS, round_weights, rounding_errors
@@ -66,6 +75,11 @@ from utils.quantization.variants import (
 )
 
 __all__ = [
+    "calibrate",
+    "float_weights",
+    "observed_ranges",
+    "requantize",
+    "written_params",
     "calibration_images",
     "dequantize",
     "quantize",
