@@ -20,7 +20,8 @@ from utils.exercises.nb00 import check_training_arithmetic
 from utils.exercises.nb01 import check_augmentation, check_class_counts
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_accuracy, check_batch_choice, check_break_even
-from utils.exercises.nb04 import check_l1_norms, check_rare_units, check_sparsity_choice
+from utils.exercises.nb04 import check_l1_norms, check_rare_units
+from utils.exercises.nb04a import check_magnitude_mask, check_sparsity_plan
 from utils.exercises.nb05 import check_int8_conv, check_int8_value
 from utils.exercises.nb06 import (
     check_break_even_bandwidth,
@@ -47,7 +48,8 @@ __all__ = [
     "check_accuracy",
     "check_batch_choice",
     "check_break_even",
-    "check_sparsity_choice",
+    "check_magnitude_mask",
+    "check_sparsity_plan",
     "check_rare_units",
     "check_l1_norms",
     "check_int8_value",
