@@ -25,17 +25,34 @@ def _top(magnitudes, k: int):
 
 
 def _cases(model) -> list[tuple[str, object, float, object]]:
-    """(what, weights, sparsity, tfmot's mask): a real kernel, a bias and a BatchNorm vector of
-    ``model`` (tfmot's wrapper on copies of the layers), then small kernels made to show ties,
-    rounding and the last weight kept (tfmot's mask of a layer made around each)."""
+    """(what, weights, sparsity, tfmot's mask): small kernels made to show a tie at the
+    threshold, a count to round and the last weight kept (tfmot's mask of a layer made around
+    each), then a real kernel, a bias and a BatchNorm vector of ``model`` (tfmot's wrapper on
+    copies of the layers). The small ones come first: each tells two mistakes apart."""
     import numpy as np
     import tf_keras as keras
 
     from utils import pruning
 
+    # 20 distinct magnitudes 0.05 ... 1.0, signs alternating, shuffled (a fixed permutation)
+    order = np.random.default_rng(4).permutation(20)
+    distinct = (np.arange(1, 21) * 0.05 * np.where(np.arange(20) % 2, -1, 1))[order]
+    tied = distinct.copy()
+    tied[np.argsort(np.abs(tied))[-7]] = -0.75  # the 7th largest |w| (0.7) now ties the 6th
+    cases = []
+    for what, values, sparsity in (
+        ("a kernel with a tie at the threshold", tied, 0.7),  # keep 6: the 6th and 7th tie
+        ("a kernel where n × (1 − sparsity) = 4.6", distinct, 0.77),  # rounds to 5
+        ("a kernel at 99 % sparsity", distinct, 0.99),  # 0.2 rounds to 0: keep 1
+        ("a kernel at 0 % sparsity", distinct, 0.0),  # keep all
+    ):
+        weights = values.reshape(4, 5).astype(np.float32)
+        cases.append((what, weights, sparsity, pruning.tfmot_mask(weights, sparsity)))
     layers = [model.get_layer(name) for name in pruning.prunable_layers(model)]
     big = max(layers, key=lambda layer: layer.kernel.shape.num_elements())
-    cases = [(f"{big.name}'s kernel", big.kernel.numpy(), 0.8, pruning.tfmot_masks(big, 0.8)[0])]
+    cases.append(
+        (f"{big.name}'s kernel", big.kernel.numpy(), 0.8, pruning.tfmot_masks(big, 0.8)[0])
+    )
     for layer in model.layers:
         if getattr(layer, "bias", None) is not None and layer in layers:
             masks = pruning.tfmot_masks(layer, 0.8)
@@ -46,19 +63,6 @@ def _cases(model) -> list[tuple[str, object, float, object]]:
             masks = pruning.tfmot_masks(layer, 0.8)
             cases.append((f"{layer.name}'s gamma", layer.gamma.numpy(), 0.8, masks[0]))
             break
-    # 20 distinct magnitudes 0.05 ... 1.0, signs alternating, shuffled (a fixed permutation)
-    order = np.random.default_rng(4).permutation(20)
-    distinct = (np.arange(1, 21) * 0.05 * np.where(np.arange(20) % 2, -1, 1))[order]
-    tied = distinct.copy()
-    tied[np.argsort(np.abs(tied))[-7]] = -0.7  # the 7th largest |w| equals the 6th (0.7)
-    for what, values, sparsity in (
-        ("a kernel with a tie at the threshold", tied, 0.7),  # keep 6, the 6th and 7th tie
-        ("a kernel where n × (1 − sparsity) = 4.6", distinct, 0.77),  # rounds to 5
-        ("a kernel at 99 % sparsity", distinct, 0.99),  # 0.2 rounds to 0: keep 1
-        ("a kernel at 0 % sparsity", distinct, 0.0),  # keep all
-    ):
-        weights = values.reshape(4, 5).astype(np.float32)
-        cases.append((what, weights, sparsity, pruning.tfmot_mask(weights, sparsity)))
     return cases
 
 
@@ -95,28 +99,10 @@ def _diagnosis(answer, weights, sparsity: float, truth) -> str:
             "you ranked the signed weights, so large negative weights were pruned: rank by "
             "magnitude, np.abs(weights)."
         )
-    if round(n * sparsity) != k and np.array_equal(kept, _top(magnitudes, round(n * sparsity))):
+    if k == 1 and kept.sum() in (0, n):
         return (
-            f"you kept {round(n * sparsity)} = round(n × sparsity) weights: sparsity is the "
-            f"share pruned, so keep round(n × (1 − sparsity)) = {k}."
-        )
-    tied = int(np.sum(magnitudes == threshold))
-    above, below = magnitudes > threshold, magnitudes < threshold
-    if tied > 1 and kept[above].all() and not kept[below].any():
-        if not kept[~above].any():
-            return (
-                f"{tied} weights tie with the threshold |w| = {threshold:g}, and you pruned "
-                "them all (>): tfmot keeps every weight with |w| ≥ threshold."
-            )
-        if kept.sum() == k:
-            return (
-                f"{tied} weights tie with the threshold |w| = {threshold:g}, and you kept only "
-                f"some of them (exactly {k}): tfmot keeps every weight with |w| ≥ threshold, so "
-                "ties can leave the sparsity a little short of the target."
-            )
-    if k == 1 and kept.sum() == 0:
-        return (
-            f"n × (1 − sparsity) = {n * (1 - sparsity):g} rounds to 0, and you kept nothing: "
+            f"n × (1 − sparsity) = {n * (1 - sparsity):g} rounds to 0, and you kept "
+            f"{'nothing' if kept.sum() == 0 else 'everything'}: "
             "tfmot keeps at least one weight, k = max(round(n × (1 − sparsity)), 1)."
         )
     if math.floor(n * (1 - sparsity)) != k and kept.sum() == math.floor(n * (1 - sparsity)):
@@ -124,6 +110,26 @@ def _diagnosis(answer, weights, sparsity: float, truth) -> str:
             f"n × (1 − sparsity) = {n * (1 - sparsity):g}, and you kept "
             f"{int(kept.sum())}: tfmot rounds to the nearest whole number (np.round), not down."
         )
+    if round(n * sparsity) != k and np.array_equal(kept, _top(magnitudes, round(n * sparsity))):
+        return (
+            f"you kept {round(n * sparsity)} = round(n × sparsity) weights: sparsity is the "
+            f"share pruned, so keep round(n × (1 − sparsity)) = {k}."
+        )
+    tied = int(np.sum(magnitudes == threshold))
+    above, below = magnitudes > threshold, magnitudes < threshold
+    if np.array_equal(kept, above):
+        return (
+            f"you pruned the weights equal to the threshold |w| = {threshold:g} (>; {tied} of "
+            "them here): tfmot keeps every weight with |w| ≥ threshold, the threshold itself "
+            "and any ties."
+        )
+    if tied > 1 and kept[above].all() and not kept[below].any():
+        if kept.sum() == k:
+            return (
+                f"{tied} weights tie with the threshold |w| = {threshold:g}, and you kept only "
+                f"some of them (exactly {k}): tfmot keeps every weight with |w| ≥ threshold, so "
+                "ties can leave the sparsity a little short of the target."
+            )
     if np.array_equal(kept, _top(magnitudes, int(kept.sum()))) and kept.sum() != truth.sum():
         more = int(kept.sum() - truth.sum())
         return (
