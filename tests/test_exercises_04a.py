@@ -154,6 +154,7 @@ def test_a_sensitivity_guided_plan_passes(model, ds, capsys):
         ({"wide": 0.5, "head": 0.5}, "keeps 58 non-zero parameters, 9 over the budget of 49"),
         ({"wide": 0.5, "head": 0.5}, "The 18 parameters tfmot leaves alone"),
         ({"head": 0.5}, "Raise the sparsity where the weights are: 'wide' holds 64"),
+        ({"wide": 0.0, "head": 0.0}, "Raise the sparsity where"),  # the student copy's start
         # head at 0.9 keeps 2 (row 7): 2 of 8 right, 0.25 against 0.375; the standard error of
         # the difference is √(0.25·0.75/200 + 0.375·0.625/200) = 0.046, and 0.125 > 2 × 0.046
         ({"wide": 0.8, "head": 0.9}, "lower by more than two standard errors"),

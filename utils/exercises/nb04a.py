@@ -207,7 +207,8 @@ def check_sparsity_plan(plan, model, ds, keep_share: float) -> None:
     if kept > most:
         biggest = max(names, key=lambda n: model.get_layer(n).kernel.shape.num_elements())
         fixed = dense - sum(int(model.get_layer(n).kernel.shape.num_elements()) for n in names)
-        uniform = len(set(plan.values())) == 1 and set(plan) == set(names)
+        values = set(plan.values())
+        uniform = len(values) == 1 and set(plan) == set(names) and min(values) >= 1 - keep_share
         hint = (
             f" The {fixed:,} parameters tfmot leaves alone (biases, BatchNorm's vectors) count "
             f"too, so every layer at {1 - keep_share:g} keeps more than {keep_share:.0%}."
