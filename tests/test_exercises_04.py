@@ -1,5 +1,5 @@
-"""Notebooks 04a and 04b's checkers: the sparsity within a size budget (04a), the channel surgery
-of one block (04b; the L1-norm checker's tests are in test_pruning_exercise.py)."""
+"""Notebook 04b's checkers: the channel surgery of one block (the L1-norm checker's tests are
+in test_pruning_exercise.py; 04a's checkers are tested in test_exercises_04a.py)."""
 
 import re
 
@@ -8,35 +8,6 @@ import pytest
 import tf_keras as keras
 
 from utils import exercises, pruning, training
-
-
-SPARSITY_SWEEP = [  # validation picks 50 % under 600 bytes; the test split would pick 80 %
-    {"sparsity": 0.0, "gzip_bytes": 1000, "validation_accuracy": 0.92, "test_accuracy": 0.92},
-    {"sparsity": 0.5, "gzip_bytes": 600, "validation_accuracy": 0.915, "test_accuracy": 0.905},
-    {"sparsity": 0.8, "gzip_bytes": 350, "validation_accuracy": 0.91, "test_accuracy": 0.912},
-    {"sparsity": 0.9, "gzip_bytes": 250, "validation_accuracy": 0.88, "test_accuracy": 0.88},
-]
-
-
-def test_sparsity_choice_accepts_the_most_accurate_fit(capsys):
-    exercises.check_sparsity_choice(0.5, SPARSITY_SWEEP, 600)
-    assert "✓ Correct: sparsity 50%" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    "choice, budget, says",
-    [
-        (0.0, 600, "over the budget"),
-        (0.8, 600, "50% fits too and is more accurate"),
-        (0.8, 600, "You chose on the test accuracy"),
-        (0.9, 600, "more accurate on validation (0.915"),
-        (0.75, 600, "not a sparsity of the sweep"),
-        (0.9, 100, "answer None"),
-    ],
-)
-def test_sparsity_choice_says_what_is_wrong(choice, budget, says):
-    with pytest.raises(exercises.NotYet, match=re.escape(says)):
-        exercises.check_sparsity_choice(choice, SPARSITY_SWEEP, budget)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ from utils.exercises.nb00 import check_training_arithmetic
 from utils.exercises.nb01 import check_augmentation
 from utils.exercises.nb02 import check_learning_curve, check_parameter_count
 from utils.exercises.nb03 import check_break_even
-from utils.exercises.nb04 import check_channel_surgery, check_l1_norms, check_sparsity_choice
+from utils.exercises.nb04 import check_channel_surgery, check_l1_norms
+from utils.exercises.nb04a import check_magnitude_mask, check_sparsity_plan
 from utils.exercises.nb05 import check_int8_conv, check_scale_zero_point
 from utils.exercises.nb06 import check_break_even_bandwidth, check_cold_extra, check_lossy_request
 from utils.exercises.nb06_lossy import check_lossy_monte_carlo
@@ -39,7 +40,8 @@ __all__ = [
     "check_parameter_count",
     "check_learning_curve",
     "check_break_even",
-    "check_sparsity_choice",
+    "check_magnitude_mask",
+    "check_sparsity_plan",
     "check_channel_surgery",
     "check_l1_norms",
     "check_scale_zero_point",

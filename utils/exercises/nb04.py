@@ -1,53 +1,9 @@
-"""Notebooks 04a and 04b: the checkers of the pruning exercises (the sparsity within a size budget,
-the channel surgery of one block, the filters' L1 norms)."""
+"""Notebook 04b: the checkers of the pruning exercises (the channel surgery of one block, the
+filters' L1 norms); notebook 04a's are in :mod:`utils.exercises.nb04a`."""
 
 from __future__ import annotations
 
 from utils.exercises.base import NotYet, _correct
-
-
-def check_sparsity_choice(choice, rows: list[dict], budget_bytes: float) -> None:
-    """Notebook 04: the sparsity whose gzip size fits ``budget_bytes`` with the best
-    *validation* accuracy (the test split is kept for reporting the choice once)."""
-    key = "validation_accuracy"
-    fitting = [row for row in rows if row["gzip_bytes"] <= budget_bytes]
-    best = max(fitting, key=lambda row: row[key]) if fitting else None
-    if best is None:
-        if choice is None:
-            _correct(f"no sparsity fits {budget_bytes:,.0f} bytes gzipped.")
-            return
-        raise NotYet(
-            f"no row fits {budget_bytes:,.0f} bytes (the smallest is "
-            f"{min(row['gzip_bytes'] for row in rows):,} bytes): answer None."
-        )
-    by_sparsity = {row["sparsity"]: row for row in rows}
-    if choice not in by_sparsity:
-        raise NotYet(
-            f"{choice!r} is not a sparsity of the sweep; pick one of "
-            f"{', '.join(str(s) for s in by_sparsity)}."
-        )
-    chosen = by_sparsity[choice]
-    if chosen["gzip_bytes"] > budget_bytes:
-        raise NotYet(
-            f"sparsity {choice:.0%} gzips to {chosen['gzip_bytes']:,} bytes, over the "
-            f"budget of {budget_bytes:,.0f}."
-        )
-    if chosen[key] < best[key]:
-        test_best = max(fitting, key=lambda row: row["test_accuracy"])
-        hint = (
-            " You chose on the test accuracy: choose on the validation split, and keep the "
-            "test split for reporting the choice once."
-            if test_best is chosen
-            else ""
-        )
-        raise NotYet(
-            f"sparsity {choice:.0%} fits, but {best['sparsity']:.0%} fits too and is more "
-            f"accurate on validation ({best[key]:.3f} against {chosen[key]:.3f}).{hint}"
-        )
-    _correct(
-        f"sparsity {choice:.0%}: {chosen['gzip_bytes']:,} bytes gzipped, validation accuracy "
-        f"{chosen[key]:.3f}."
-    )
 
 
 def check_l1_norms(filter_l1_norms, model) -> None:
