@@ -14,7 +14,8 @@ write (the tests run it). The rules (nbgrader's cell types, schema version 3):
   that calls ``exercises.check_*``. A checker raises on a wrong answer, so the cell fails and
   scores 0; its plain-words hint is the cell's output in the feedback. Points: 3 for the
   capstone (``check_deployment_choice``), 3 where the student implements a mechanism (the
-  solution region sits inside a ``def``), 1 for a computation, and half a point for a prediction
+  solution region sits inside a ``def``), 2 for a design against a hard target (the per-layer
+  sparsity plan), 1 for a computation, and half a point for a prediction
   (``check_prediction``, which passes for any honest guess: graded on being made, not on being
   right, so it stays a small share of the grade).
 - **Manually graded answer** (``solution`` and ``grade``, with points): a Markdown cell with
@@ -54,6 +55,9 @@ CAPSTONE_POINTS, IMPLEMENT_POINTS, COMPUTE_POINTS = 3, 3, 1
 # a prediction is graded for being made (any honest guess passes): a small share of the grade
 EXPLAIN_POINTS, PREDICTION_POINTS, JUSTIFICATION_POINTS = 2, 0.5, 4
 CAPSTONE_CHECKERS = {"check_deployment_choice"}
+# a design against a hard target (MIT's lab 1 style: a per-layer plan under a size budget, at the
+# best accuracy the student can reach): more than a computation, a kind of its own in no table
+DESIGN_CHECKERS, DESIGN_POINTS = {"check_sparsity_plan"}, 2
 PREDICTION_CHECKER = "check_prediction"
 # the kinds of exercise, in the order the guide's table lists them
 KINDS = ("implement", "compute", "prediction", "capstone", "written")
@@ -184,7 +188,7 @@ def annotate(notebook: nbformat.NotebookNode) -> Points:
                 "capstone": CAPSTONE_POINTS,
                 "prediction": PREDICTION_POINTS,
                 "implement": IMPLEMENT_POINTS,
-                "compute": COMPUTE_POINTS,
+                "compute": DESIGN_POINTS if checker in DESIGN_CHECKERS else COMPUTE_POINTS,
             }[kind]
             kinds[i] = _meta(_unique(f"answer_{name}", taken), solution=True)
             kinds[i + 1] = _meta(
