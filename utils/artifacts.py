@@ -260,7 +260,7 @@ def get(name: str, *, rebuild: bool = False) -> Path:
         if damage is None:
             return final
         print(f"The cached {name!r} in {final} is damaged ({damage}); rebuilding it once.")
-        why = "the cached copy is damaged"
+        why = "replacing the damaged copy"
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
