@@ -289,3 +289,13 @@ def test_every_figure_from_a_build_is_catalogued_and_sourced():
     assert rows and all(row["source"].strip() and row["artifact"] for row in rows)
     for row in rows:
         figures.entry(row["notebook"], row["key"])  # raises for a key the catalogue lacks
+
+
+def test_python_m_utils_bundle_runs_the_bundle_module():
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "utils", "bundle", "--dry-run", "--unpack", "class.tar.gz"]
+    result = subprocess.run(command, cwd=config.ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert " -m utils.bundle --profile full --unpack class.tar.gz" in result.stdout
