@@ -102,6 +102,18 @@ def test_round_trip_finds_every_artifact_without_building(packed, monkeypatch, c
     assert bundle.already_unpacked(str(out))  # the marker: a later process skips it
 
 
+def test_a_bundle_unpacked_before_is_not_read_again(packed, monkeypatch, capsys):
+    out, made = packed
+    monkeypatch.setenv(artifacts.BUNDLE_VARIABLE, str(out))
+    artifacts.get(made[0][0])
+    assert "Unpacked" in capsys.readouterr().out
+    monkeypatch.setattr(bundle, "_TRIED", set())  # as in a new process, same build folder
+    artifacts.get(made[1][0])
+    assert capsys.readouterr().out == ""  # the marker says it is here already
+    made[1][1]["size"] = 2  # a course update: another recipe key, so the bundle is read again
+    assert not bundle.already_unpacked(str(out))
+
+
 def test_unpack_from_a_file_url(packed):
     out, made = packed
     result = bundle.unpack(out.as_uri())

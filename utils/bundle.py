@@ -146,7 +146,8 @@ def pack(out: Path | None = None) -> Path:
         print(f"  packed {entry['name']} ({entry['key']})")
     print(
         f"Packed {len(folders)} artifacts of profile {config.profile_name()!r} "
-        f"({out.stat().st_size / 1e6:.1f} MB) into {out}"
+        f"({out.stat().st_size / 1e6:.1f} MB) into {out}: put it on a course drive or web page, "
+        f"and students set {artifacts.BUNDLE_VARIABLE}=<its path or URL>."
     )
     return out
 
@@ -291,11 +292,17 @@ def _write_marker(marker: dict) -> None:
 
 
 def already_unpacked(source: str) -> bool:
-    """This bundle was unpacked into this build folder, and every artifact it gave is still here."""
+    """This bundle was unpacked into this build folder, and every artifact it gave is still here
+    and still current (a course update changes the recipe keys: then it is read again)."""
     folders = _marker().get(source, {}).get("folders")
-    return bool(folders) and all(
-        (_profile_dir() / name / artifacts.MANIFEST).is_file() for name in folders
-    )
+    try:
+        return bool(folders) and all(
+            (_profile_dir() / name / artifacts.MANIFEST).is_file()
+            and artifacts.path(name.rsplit("-", 1)[0]).name == name
+            for name in folders
+        )
+    except (KeyError, ValueError):
+        return False
 
 
 def unpack(source: str) -> dict | None:
