@@ -11,7 +11,7 @@ EXPLORE_PORT ?= 8866
 SUBMISSIONS ?=
 COURSE := $(PYTHON) -m utils
 
-.PHONY: help setup setup-check run reference test test-photos test-colab lab explore assignments grade clean
+.PHONY: help setup setup-check run reference test test-photos test-colab lab explore assignments grade bundle clean
 
 help:
 	@$(COURSE) --help
@@ -58,6 +58,11 @@ assignments:
 
 grade:
 	$(COURSE) grade $(SUBMISSIONS)
+
+# The class bundle: every built artifact of the profile in one file (build/course-bundle-*.tar.gz) a
+# class unpacks with COURSE_BUNDLE=path-or-URL instead of building. README: Teaching with it.
+bundle:
+	$(COURSE) bundle --profile $(PROFILE)
 
 clean:
 	$(COURSE) clean

@@ -16,6 +16,8 @@
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
                                   profile), each submission in a sandbox (bubblewrap):
                                   feedback, grades.csv and flagged.csv in build/nbgrader/
+    python -m utils bundle        pack the built artifacts into one class bundle (--out FILE);
+                                  --unpack PATH-OR-URL unpacks one into build/, verified
     python -m utils clean         delete build/ (everything generated; .venv stays)
 
 Any Python 3.11-3.13 can run these: when it is not already the course's environment (a virtual
@@ -248,6 +250,14 @@ def command_grade(run: Runner, py: str, args) -> int:
     return run([py, "-m", "tools.grading", "grade", Path(args.submissions).resolve(), *trusted])
 
 
+def command_bundle(run: Runner, py: str, args) -> int:
+    """Pack the active profile's built artifacts into one file, or unpack one (utils.bundle)."""
+    options = ["--profile", args.profile]
+    options += ["--out", args.out] if args.out else []
+    options += ["--unpack", args.unpack] if args.unpack else []
+    return run([py, "-m", "utils.bundle", *options])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m utils",
@@ -317,6 +327,22 @@ def parser() -> argparse.ArgumentParser:
         "--trusted-submissions",
         action="store_true",
         help="where no sandbox can be made (macOS, Windows): grade anyway, with your privileges",
+    )
+    bundle = add(
+        "bundle",
+        "pack the built artifacts (their recipe keys, checksums and this machine) into one class "
+        "bundle, or --unpack one into build/",
+    )
+    bundle.add_argument(
+        "--out", help="the bundle's file (default: build/course-bundle-<profile>.tar.gz)"
+    )
+    bundle.add_argument("--unpack", metavar="PATH", help="unpack this bundle (a path or a URL)")
+    bundle.add_argument(
+        "--profile",
+        default=os.environ.get("PROFILE")
+        or os.environ.get(config.PROFILE_VARIABLE)
+        or config.DEFAULT_PROFILE,
+        choices=sorted(config.PROFILES),
     )
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
         "--build-dir", help="the folder to delete (default: build/ in the course folder)"
@@ -389,6 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         "test-photos": command_test_photos,
         "assignments": command_assignments,
         "grade": command_grade,
+        "bundle": command_bundle,
     }
     return handlers[args.command](run, py, args)
 

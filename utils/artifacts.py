@@ -18,6 +18,11 @@ rebuilt once, with one sentence saying so. A copy built before manifests listed 
 load-probed once (its JSON parses, its Keras zips pass their CRC check, its TFRecord shards are
 whole) and then adopted, its checksums recorded. Temporary folders of builds whose process is gone
 (killed mid-build) are removed whenever an artifact is opened.
+
+A class bundle (``COURSE_BUNDLE``, :mod:`utils.bundle`) is read before the first artifact is
+opened: ``get`` imports ``utils.bundle`` when the variable is set, as it imports a stage, and runs
+the hooks registered with :func:`before_open`. An artifact unpacked from a bundle says so in its
+manifest (:func:`from_bundle`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Callable
 from utils import config
 
 MANIFEST = "artifact.json"
+BUNDLE_VARIABLE = "COURSE_BUNDLE"  # a class bundle (path or URL) to fill the build folder from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +53,21 @@ class Artifact:
 
 
 _REGISTRY: dict[str, Artifact] = {}
+_BEFORE_OPEN: list[Callable[[], None]] = []  # run by get before it opens an artifact
+
+
+def before_open(hook: Callable[[], None]) -> Callable[[], None]:
+    """Decorator: run ``hook()`` whenever :func:`get` is about to open an artifact (the class
+    bundle's reader; it decides itself whether it has work to do)."""
+    _BEFORE_OPEN.append(hook)
+    return hook
+
+
+def _run_hooks() -> None:
+    if os.environ.get(BUNDLE_VARIABLE, "").strip():
+        importlib.import_module("utils.bundle")  # registers its hook, as a stage registers
+    for hook in _BEFORE_OPEN:
+        hook()
 
 
 def register(name: str, settings: Callable[[], dict], what: str = ""):
@@ -109,6 +130,18 @@ def _folder(name: str, settings: dict) -> Path:
 def path(name: str) -> Path:
     """Where the artifact ``name`` lives for the active profile and its current settings."""
     return _folder(name, _lookup(name).settings())
+
+
+def from_bundle(name: str) -> dict | None:
+    """Where the current copy of ``name`` came from when a class bundle filled it in
+    (``{"machine": description, "built": date, "file": name}``), else None (built here, or not
+    built yet)."""
+    try:
+        manifest = json.loads((path(name) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    origin = manifest.get("bundle") if isinstance(manifest, dict) else None
+    return origin if isinstance(origin, dict) else None
 
 
 def _alive(pid: int) -> bool:
@@ -249,6 +282,7 @@ def _discard(folder: Path) -> None:
 def get(name: str, *, rebuild: bool = False) -> Path:
     """The folder holding artifact ``name``, built first if it is missing (or ``rebuild``)."""
     artifact = _lookup(name)
+    _run_hooks()
     settings = artifact.settings()
     final = _folder(name, settings)
     _remove_abandoned(final)

@@ -130,11 +130,15 @@ class Figure(float):
     key: str
     unit: str
     label: str
+    # the description of the machine that built the class bundle this value was measured on
+    # (utils.bundle), or None when it was measured here
+    measured_on: str | None
 
     def __new__(cls, value: float, entry: Entry, unit: str | None = None) -> Figure:
         figure = super().__new__(cls, value)
         figure.notebook, figure.key, figure.label = entry.notebook, entry.key, entry.label
         figure.unit = entry.unit_for() if unit is None else unit
+        figure.measured_on = None
         return figure
 
     @property
@@ -151,6 +155,11 @@ class Figure(float):
 
     def __reduce__(self):
         return float, (float(self),)
+
+
+def measured_on(value) -> str | None:
+    """The machine that built the class bundle a Figure's value was measured on, else None."""
+    return getattr(value, "measured_on", None) if isinstance(value, Figure) else None
 
 
 def reference_of(value) -> float | None:

@@ -7,12 +7,19 @@ key, so running a notebook again replaces its old figures instead of piling up c
 hold a file lock and replace the file atomically, so notebooks writing in turn (or at once) lose
 nothing. A damaged file (edited by hand) is set aside, renamed and kept, with one sentence, and
 recording starts afresh; a full disk gets one sentence and leaves no temporary file behind.
+
+A figure whose value was measured while an artifact was built (a latency of the variant grid, a
+training epoch's seconds; listed in ``data/figures_from_builds.csv``) is marked as measured on
+the machine that built the class bundle when that artifact came from one (:mod:`utils.bundle`):
+the Figure's ``measured_on``, its entry's and the summary table's, the timing verdicts'.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
+import functools
 import errno
 import json
 import math
@@ -21,7 +28,7 @@ import sys
 import threading
 from pathlib import Path
 
-from utils import config, figures, reference
+from utils import artifacts, config, figures, reference
 from utils.fold import fold
 
 try:
@@ -139,6 +146,33 @@ def _save(entries: list[dict], path: Path) -> None:
     write_json(path, {"entries": entries})
 
 
+FROM_BUILDS = config.DATA_DIR / "figures_from_builds.csv"  # figures measured during a build
+BUNDLE_MACHINE = "measured on the machine that built the bundle"
+
+
+@functools.lru_cache(maxsize=4)
+def _from_builds(path: str) -> dict[tuple[str, str], str]:
+    """``{(notebook, key): artifact}`` of the figures whose value an artifact's build measured."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {(row["notebook"], row["key"]): row["artifact"] for row in csv.DictReader(handle)}
+
+
+def measured_on(notebook: str, key: str, origins: dict | None = None) -> str | None:
+    """The description of the machine that built the class bundle this figure's value was
+    measured on (its artifact came from a bundle), or None when it was measured here."""
+    name = _from_builds(str(FROM_BUILDS)).get((notebook, key))
+    if name is None:
+        return None
+    origins = {} if origins is None else origins
+    if name not in origins:
+        try:
+            origins[name] = artifacts.from_bundle(name)
+        except (KeyError, ValueError):
+            origins[name] = None
+    origin = origins[name]
+    return None if origin is None else str(origin.get("machine") or "another machine")
+
+
 def record(notebook: str, key: str, value: float, unit: str | None = None) -> figures.Figure:
     """Record one measured number under a catalogued key (replacing the same notebook's earlier
     figure) and return it as a Figure. Its unit is the catalogue's (``unit`` is not needed)."""
@@ -161,6 +195,9 @@ def record_many(notebook: str, values: dict) -> dict[str, figures.Figure]:
         if not math.isfinite(value):
             raise ValueError(f"{notebook}/{key}: {value} is not a finite number; nothing recorded.")
         recorded[key] = figures.Figure(value, figures.entry(notebook, key))
+    origins: dict = {}  # artifact -> its bundle, read once per call
+    for key, figure in recorded.items():
+        figure.measured_on = measured_on(notebook, key, origins)
     new = [
         {
             "profile": profile,
@@ -169,6 +206,7 @@ def record_many(notebook: str, values: dict) -> dict[str, figures.Figure]:
             "value": float(figure),
             "unit": figure.unit,
             "recorded": now,
+            **({"measured_on": figure.measured_on} if figure.measured_on else {}),
         }
         for key, figure in recorded.items()
     ]
@@ -264,7 +302,9 @@ def table(
 
 
 def _label(entry: dict) -> str:
-    return figures.label(entry["notebook"], entry["key"])
+    label = figures.label(entry["notebook"], entry["key"])
+    elsewhere = entry.get("measured_on")
+    return f"{label} ({BUNDLE_MACHINE}: {elsewhere})" if elsewhere else label
 
 
 def table_cell(text: str) -> str:

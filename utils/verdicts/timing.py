@@ -3,12 +3,15 @@
 :func:`faster`, :func:`higher` and :func:`lower` compare two measurements with this run's
 outcome beside the reference machine's; :func:`against_reference` sets one figure beside the
 reference machine's with the ratio of the two. Each shows one sentence and folds the reference
-machine's figures and the likely reasons beneath it (:func:`utils.verdicts.base.verdict`).
+machine's figures and the likely reasons beneath it (:func:`utils.verdicts.base.verdict`). A
+Figure measured while a class bundle's artifact was built (``Figure.measured_on``) is said to be
+measured on the machine that built the bundle, never on this one.
 """
 
 from __future__ import annotations
 
 from utils import figures, validate
+from utils.results import BUNDLE_MACHINE
 from utils.reference import likely_reasons, reference_value
 from utils.verdicts.base import (
     AGREES,
@@ -22,6 +25,14 @@ from utils.verdicts.base import (
     _reference_pair,
     verdict,
 )
+
+
+def _bundled(*values) -> str:
+    """The clause for figures measured on the machine that built the class bundle ("" if none)."""
+    machines = list(dict.fromkeys(m for m in map(figures.measured_on, values) if m))
+    if not machines:
+        return ""
+    return f" ({BUNDLE_MACHINE} ({'; '.join(machines)}), not on this one)"
 
 
 def faster(
@@ -145,7 +156,7 @@ def _compare(
     here = _outcome(gain(a, b), tolerance)
     measured = (
         f"{name_a} {quantity} {_num(a, unit)} and {name_b} {_num(b, unit)}: {name_a} was "
-        f"{said(a, b)}"
+        f"{said(a, b)}{_bundled(a, b)}"
     )
     ref_a, ref_b = _reference_pair(reference, a, b)
     if ref_a is None or ref_b is None:
@@ -178,18 +189,21 @@ def against_reference(
     else:
         ref = None if key is None else reference_value(notebook, key)
     unit = unit or ""
-    measured = f"**{name}:** {_num(value, unit)} here"
+    elsewhere = figures.measured_on(value)
+    here = f"{BUNDLE_MACHINE} ({elsewhere})" if elsewhere else "here"
+    measured = f"**{name}:** {_num(value, unit)} {here}"
     if ref is None or ref == 0:
         return verdict(measured + " (the reference machine has no figure for this).", None)
     ratio = value / ref
     measured += f", {ratio:.2f}× the reference machine's"
     on_reference = _on_reference(f"{_num(ref, unit)}.")
+    where = "on the bundle's machine" if elsewhere else "here"
     if lower_is_better is None:
         return verdict(measured + ".", None, on_reference)
     if abs(ratio - 1) <= NOISE:
         return verdict(measured + " (about the same).", True, on_reference)
     if (ratio < 1) == lower_is_better:
-        return verdict(measured + " (better here).", True, on_reference)
+        return verdict(measured + f" (better {where}).", True, on_reference)
     return verdict(
-        measured + " (**worse here**).", False, on_reference, _because(likely_reasons(reasons))
+        measured + f" (**worse {where}**).", False, on_reference, _because(likely_reasons(reasons))
     )
