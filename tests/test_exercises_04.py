@@ -7,28 +7,15 @@ import numpy as np
 import pytest
 import tf_keras as keras
 
+from tests import toy_models
 from utils import exercises, pruning, training
 
 
 @pytest.fixture(scope="module")
 def model():
-    """The course's model at toy size (4, 6, 8 filters), with random BatchNorm statistics so that
-    slicing the wrong vector shows."""
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(3)
-    model = training.small_cnn(3, 16, filters=(4, 6, 8))
-    rng = np.random.default_rng(3)
-    norm = next(layer for layer in model.layers if "batch_normalization" in layer.name)
-    n = norm.gamma.shape[0]
-    norm.set_weights(
-        [
-            rng.uniform(0.5, 1.5, n),
-            rng.normal(0, 0.3, n),
-            rng.normal(0, 0.2, n),
-            rng.uniform(0.5, 2, n),
-        ]
-    )
-    return model
+    """The course's model at toy size (4, 6, 8 filters), with random statistics in its first
+    BatchNormalization so that slicing the wrong vector shows."""
+    return toy_models.course_shaped(3, first_only=True)
 
 
 def narrow_block(conv1, bn, conv2, keep):  # the model answer of notebook 04b

@@ -20,6 +20,11 @@ from tools import bootstrap_cell, grading, sandbox
 from utils import config
 
 NOTEBOOK = "00_start_here"
+# its autograded points, as its check cells' metadata gives them (tools.nbgrader_metadata)
+POINTS = sum(
+    cell.metadata.get("nbgrader", {}).get("points", 0)
+    for cell in nbformat.read(config.NOTEBOOKS_DIR / f"{NOTEBOOK}.ipynb", as_version=4).cells
+)
 MARKER = "987654321"  # in the command line of the processes a submission leaves behind
 # Short limits: notebook 00 runs in about 20 s in smoke on the 2-core machine, nbgrader's start
 # included; its slowest cell takes a few seconds.
@@ -215,7 +220,7 @@ def test_honest_submissions_keep_their_points_and_feedback(graded):
     root, results, *_ = graded
     for student in HONEST:
         honest = results[student]
-        assert honest.auto_score == honest.auto_max == 2 and not honest.flagged, honest
+        assert honest.auto_score == honest.auto_max == POINTS and not honest.flagged, honest
         assert "Prediction recorded" in honest.feedback.read_text()
     assert results["m_untouched"].score == 0 and not results["m_untouched"].flagged
 
@@ -238,7 +243,7 @@ def test_honest_submissions_keep_their_points_and_feedback(graded):
 def test_a_hostile_submission_earns_what_an_empty_one_does(graded, student, reason):
     root, results, *_ = graded
     result, empty = results[student], results["m_untouched"]
-    assert (result.score, result.max_score) == (empty.score, empty.max_score) == (0, 2)
+    assert (result.score, result.max_score) == (empty.score, empty.max_score) == (0, POINTS)
     with open(root / "flagged.csv") as flagged:
         rows = {row["student_id"]: row for row in csv.DictReader(flagged)}
     if reason:
@@ -246,12 +251,12 @@ def test_a_hostile_submission_earns_what_an_empty_one_does(graded, student, reas
         assert any(r in rows[student]["reasons"] for r in reasons), rows.get(student)
     with open(root / "grades.csv") as grades:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(grades)}
-    assert scores[student] == 0 and all(scores[s] == 2 for s in HONEST)
+    assert scores[student] == 0 and all(scores[s] == POINTS for s in HONEST)
 
 
 def test_edited_points_are_flagged_and_not_counted(graded):
     root, results, *_ = graded
-    assert results["h_points"].flagged and results["h_points"].max_score == 2
+    assert results["h_points"].flagged and results["h_points"].max_score == POINTS
     assert any(c.startswith("check_") for c in results["h_points"].changed_cells)
 
 

@@ -5,28 +5,14 @@ import numpy as np
 import pytest
 import tf_keras as keras
 
+from tests import toy_models
 from utils import pruning, training
 
 
 @pytest.fixture(scope="module")
 def model():
-    """The course's model at toy size (4, 6, 8 filters), random BatchNorm numbers everywhere."""
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(5)
-    model = training.small_cnn(3, 16, filters=(4, 6, 8))
-    rng = np.random.default_rng(5)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights(
-                [
-                    rng.uniform(0.5, 1.5, n),
-                    rng.normal(0, 0.3, n),
-                    rng.normal(0, 0.2, n),
-                    rng.uniform(0.5, 2, n),
-                ]
-            )
-    return model
+    """The course's model at toy size, random BatchNorm numbers everywhere."""
+    return toy_models.course_shaped(5)
 
 
 def sliced(block, keep):  # the surgery written out: conv1's filters, BN's vectors, conv2's inputs

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 import tf_keras as keras
 
+from tests import toy_models
 from utils import measure, pruning, training
 
 DEAD = {"re_lu": [1], "re_lu_1": [0, 4], "re_lu_2": [2, 3, 7]}  # channels to silence per block
@@ -17,22 +18,7 @@ def batches(x, batch_size=4):
 
 def course_shaped_model():
     """The course's model at toy size, with random BatchNorm statistics so every array matters."""
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(7)
-    model = training.small_cnn(3, 16, filters=(4, 6, 8))
-    rng = np.random.default_rng(7)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights(
-                [
-                    rng.uniform(0.5, 1.5, n),
-                    rng.uniform(0.0, 0.5, n),
-                    rng.normal(0, 0.2, n),
-                    rng.uniform(0.5, 2.0, n),
-                ]
-            )
-    return model
+    return toy_models.course_shaped(7, beta_low=0.0)
 
 
 def silence(model, channels):
