@@ -79,7 +79,14 @@ def announcement(artifact: Artifact, why: str) -> str:
         if seconds is not None and config.profile_name() == reference.REFERENCE_PROFILE
         else ""
     )
-    return f"Building {artifact.name!r}{what} for profile {config.profile_name()!r}: {why}{took}."
+    from utils import build_time  # this many images: the time scaled, the fine-tuning cap
+
+    images = build_time.for_this_build(artifact.name)
+    images = f"; {images}" if images else ""
+    return (
+        f"Building {artifact.name!r}{what} for profile {config.profile_name()!r}: "
+        f"{why}{took}{images}."
+    )
 
 
 def settings_key(settings: dict) -> str:

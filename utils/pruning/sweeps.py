@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
-from utils import artifacts, config, data, measure, progress, training
+from utils import artifacts, config, data, decoded, measure, progress, training
 from utils.pruning.criteria import CRITERIA, SLIMMING_PENALTY, channel_scores, slim
 from utils.pruning.magnitude import accuracy, single_image_forward, sizes
 from utils.pruning.recipe import FINETUNE_LEARNING_RATE, prune
@@ -28,8 +28,24 @@ def _sweep_settings() -> dict:
         "sparsities": SWEEP_SPARSITIES,
         "finetune_epochs": config.settings().finetune_epochs,
         "learning_rate": FINETUNE_LEARNING_RATE,
-        "recipe": "prune/3",
+        "finetune_images": config.finetune_images(),  # None: all the training images
+        "recipe": "prune/4",  # 4: decoded once in memory, the fine-tuning images may be capped
     }
+
+
+def finetune_ds(seed: int):
+    """The sweeps' fine-tuning data: the training images (at most ``COURSE_FINETUNE_IMAGES``,
+    :func:`utils.decoded.finetune_split`), decoded once per process, shuffled with ``seed`` and
+    augmented, in the profile's batches."""
+    cfg = config.settings()
+    return data.pipeline(
+        decoded.finetune_split(), cfg.batch_size, training=True, augmented=True, seed=seed
+    )
+
+
+def evaluation_ds(split: str):
+    """One split, decoded once per process, in batches of 256 for evaluation."""
+    return data.pipeline(decoded.split(split), 256)
 
 
 @artifacts.register(
@@ -40,11 +56,8 @@ def _sweep_settings() -> dict:
 def _build_sweep(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     model, _ = training.trained_model()
-    train_ds = data.pipeline(
-        data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed
-    )
-    test_ds = data.pipeline(data.load("test"), 256)
-    validation_ds = data.pipeline(data.load("validation"), 256)
+    train_ds = finetune_ds(cfg.seed)
+    test_ds, validation_ds = evaluation_ds("test"), evaluation_ds("validation")
     rows, calls = [], {}
     with progress.bar(len(settings["sparsities"]) + 1, "the magnitude-pruning sweep") as bar:
         for sparsity in settings["sparsities"]:
@@ -108,7 +121,9 @@ def _channels_settings() -> dict:
         "slimming_penalty": SLIMMING_PENALTY,
         "scoring_batches": SCORING_BATCHES,
         "sensitivity": SENSITIVITY_RATIOS,
-        "recipe": "channels/1",
+        "finetune_images": config.finetune_images(),  # None: all the training images
+        # 2: decoded once in memory, the fine-tuning images may be capped
+        "recipe": "channels/2",
     }
 
 
@@ -125,8 +140,8 @@ def model_file(criterion: str, fraction: float, seed: int) -> str:
 )
 def _build_channels(folder: Path, settings: dict) -> None:
     model, _ = training.trained_model()
-    validation_ds = data.pipeline(data.load("validation"), 256)
-    test_ds = data.pipeline(data.load("test"), 256)
+    validation_ds, test_ds = evaluation_ds("validation"), evaluation_ds("test")
+    shared = {"validation": validation_ds, "test": test_ds, "just cut": {}}
     out = {
         "dense": {
             "parameters": model.count_params(),
@@ -139,21 +154,27 @@ def _build_channels(folder: Path, settings: dict) -> None:
     steps = len(settings["seeds"]) * (1 + len(settings["criteria"]) * len(settings["fractions"]))
     with progress.bar(steps, "the channel sweep") as bar:
         for seed in settings["seeds"]:
-            _channel_seed(out, folder, settings, model, seed, bar)
+            _channel_seed(out, folder, settings, model, seed, bar, shared)
     (folder / CHANNELS_FILE).write_text(json.dumps(out, indent=1))
 
 
-def _channel_seed(out: dict, folder: Path, settings: dict, model, seed: int, bar) -> None:
+# criteria whose one-shot cut of the trained model is the same for every seed (no random draw,
+# the same scoring batches): cut and evaluated once, shared between the seeds
+SEED_FREE = ("firing rate", "L1 norm", "BN gamma", "Taylor")
+
+
+def _channel_seed(
+    out: dict, folder: Path, settings: dict, model, seed: int, bar, shared: dict
+) -> None:
     """One seed of the channel sweep: slimming, then every criterion and fraction, cut and
-    fine-tuned; rows appended to ``out``."""
+    fine-tuned; rows appended to ``out``. ``shared``: the evaluation splits and the one-shot
+    cuts' accuracies of the seed-free criteria, kept between the seeds."""
     cfg = config.settings()
-    validation_ds = data.pipeline(data.load("validation"), 256)
-    test_ds = data.pipeline(data.load("test"), 256)
-    scoring_ds = data.pipeline(data.load("train"), cfg.batch_size)
+    validation_ds, test_ds = shared["validation"], shared["test"]
+    # the first batches of the training split, in order (not cached: only a few are read)
+    scoring_ds = data.pipeline(decoded.split("train"), cfg.batch_size, cache=False)
     bar.step(f"seed {seed}: network slimming (training with an L1 penalty on BN gammas)")
-    train_ds = data.pipeline(
-        data.load("train"), cfg.batch_size, training=True, augmented=True, seed=cfg.seed + seed
-    )
+    train_ds = finetune_ds(cfg.seed + seed)
     slimmed = slim(
         model,
         train_ds,
@@ -165,10 +186,15 @@ def _channel_seed(out: dict, folder: Path, settings: dict, model, seed: int, bar
         base = slimmed if criterion == "BN gamma, slimmed" else model
         for fraction in settings["fractions"]:
             bar.step(f"seed {seed}, {criterion}, {fraction:.0%} of channels: cut, fine-tune")
-            scores = channel_scores(
-                criterion, base, scoring_ds, cfg.seed + seed, settings["scoring_batches"]
-            )
-            just_cut = remove_units(base, units_to_keep(scores, fraction))
+            just_cut = shared["just cut"].get((criterion, fraction))
+            if just_cut is None:
+                scores = channel_scores(
+                    criterion, base, scoring_ds, cfg.seed + seed, settings["scoring_batches"]
+                )
+                cut_once = remove_units(base, units_to_keep(scores, fraction))
+                just_cut = accuracy(cut_once, validation_ds)
+                if criterion in SEED_FREE:
+                    shared["just cut"][criterion, fraction] = just_cut
             cut = prune_channels(
                 base,
                 criterion,
@@ -188,7 +214,7 @@ def _channel_seed(out: dict, folder: Path, settings: dict, model, seed: int, bar
                     "fraction": fraction,
                     "seed": seed,
                     "parameters": cut.count_params(),
-                    "just_cut_validation_accuracy": accuracy(just_cut, validation_ds),
+                    "just_cut_validation_accuracy": just_cut,
                     "validation_accuracy": accuracy(cut, validation_ds),
                     "test_accuracy": accuracy(cut, test_ds),
                 }
