@@ -143,8 +143,11 @@ def table(after: dict, before: dict | None = None) -> str:
         a_s = f"{a['seconds']:.0f}" if a else "–"
         ratio = f"{a['seconds'] / b['seconds']:.2f}" if a and b and b["seconds"] else "–"
         lines.append(f"| {name} | {b_s} | {a_s} | {ratio} | {_phase_words(a) if a else ''} |")
-    b_total = sum(r["seconds"] for r in (before or {}).get("artifacts", {}).values())
-    a_total = sum(r["seconds"] for r in after["artifacts"].values())
+    both = [n for n in names if n in after["artifacts"]]  # the total of what was built
+    b_total = sum(
+        before["artifacts"][n]["seconds"] for n in both if before and n in before["artifacts"]
+    )
+    a_total = sum(after["artifacts"][n]["seconds"] for n in both)
     ratio = f"{a_total / b_total:.2f}" if b_total else "–"
     lines.append(
         f"| **total** | {b_total:.0f} | {a_total:.0f} | {ratio} | goal: at most {GOAL_SECONDS} s |"
