@@ -76,6 +76,12 @@ def _child(name: str, result: Path, cprofile: str | None) -> None:
                 "key": folder.name,
                 "phases": phases.report(seconds),
                 "hooks": hooked,
+                # what the build measured (accuracies...), to compare with an earlier build
+                "outputs": {
+                    p.name: json.loads(p.read_text())
+                    for p in sorted(folder.glob("*.json"))
+                    if p.name != artifacts.MANIFEST and p.stat().st_size < 1_000_000
+                },
             }
         )
     )

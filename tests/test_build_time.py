@@ -87,3 +87,10 @@ def test_the_sentence_before_a_sweep_states_the_cap(monkeypatch):
     assert f"100 of the {train:,} training images" in said
     # the cap is one of the sweep's settings: a capped sweep is another artifact
     assert sweep.settings()["finetune_images"] == 100
+
+
+def test_the_caveat_for_verdicts_names_the_cap_only_when_one_cut_the_images():
+    assert build_time.finetune_caveat(6_000, 6_000) == ""
+    said = build_time.finetune_caveat(3_000, 12_000)
+    assert "3,000 of the 12,000 training images" in said
+    assert config.FINETUNE_IMAGES_VARIABLE in said

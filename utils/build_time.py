@@ -73,6 +73,17 @@ def sentence(name: str, reference_seconds: float | None, train_images: int, fine
     return "; ".join(words)
 
 
+def finetune_caveat(finetune: int, train_images: int) -> str:
+    """For a verdict on fine-tuned accuracy: a sentence saying the fine-tuning saw fewer training
+    images than there are (empty when it saw them all)."""
+    if finetune >= train_images:
+        return ""
+    return (
+        f"The pruned models were fine-tuned on {finetune:,} of the {train_images:,} training "
+        f"images ({config.FINETUNE_IMAGES_VARIABLE}), not all: with more, they may recover more."
+    )
+
+
 def for_this_build(name: str) -> str:
     """:func:`sentence` for artifact ``name`` on the active dataset and settings."""
     if name not in GROWS_WITH:

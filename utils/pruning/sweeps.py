@@ -71,6 +71,7 @@ def _build_sweep(folder: Path, settings: dict) -> None:
                     "sparsity": sparsity,
                     "validation_accuracy": accuracy(pruned, validation_ds),
                     "test_accuracy": accuracy(pruned, test_ds),
+                    "finetune_images": decoded.finetune_count(),  # of decoded.train_count()
                     **sizes(pruned, folder / f"sparsity_{round(100 * sparsity)}.keras"),
                 }
             )
@@ -162,6 +163,9 @@ def _build_channels(folder: Path, settings: dict) -> None:
             "test_accuracy": accuracy(model, test_ds),
         },
         "sensitivity": sensitivity(model, validation_ds, settings["sensitivity"]),
+        # the training images the cut models were fine-tuned on, of all of them
+        "finetune_images": decoded.finetune_count(),
+        "train_images": decoded.train_count(),
         "rows": [],
     }
     steps = len(settings["seeds"]) * (1 + len(settings["criteria"]) * len(settings["fractions"]))
