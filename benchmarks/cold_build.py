@@ -14,7 +14,7 @@ before/after table (``benchmarks/results/cold_build_before.json``: the reference
 another build folder instead of built); ``--cprofile`` also saves a cProfile of each build.
 
 The machine may be shared with other work: compare proportions, and absolute seconds only between
-runs on the same quiet machine. Goal (issue 26): the full profile's total at most 720 s on the
+runs on the same quiet machine. The goal: the full profile's total at most 720 s on the
 reference machine (2 cores, quiet).
 """
 
@@ -46,10 +46,7 @@ GOAL_SECONDS = 720
 
 def _child(name: str, result: Path, cprofile: str | None) -> None:
     """Build one artifact in this process (its dependencies are built already), with hooks."""
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import build_phases
-
+    from benchmarks import build_phases  # the parent puts the repository on PYTHONPATH
     from utils import artifacts, data, pruning, quantization, training  # noqa: F401
 
     phases = build_phases.Phases()
