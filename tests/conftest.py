@@ -5,7 +5,12 @@ import pytest
 
 from utils import figures
 
-COURSE_VARIABLES = ("COURSE_PROFILE", "COURSE_DATASET", "COURSE_MY_IMAGES")
+COURSE_VARIABLES = (
+    "COURSE_PROFILE",
+    "COURSE_DATASET",
+    "COURSE_MY_IMAGES",
+    "COURSE_FINETUNE_IMAGES",
+)
 
 
 @pytest.fixture(autouse=True)

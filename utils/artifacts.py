@@ -50,6 +50,7 @@ class Artifact:
     build: Callable[[Path, dict], None]  # writes the artifact's files into an empty folder
     settings: Callable[[], dict]  # the settings that produce it, read when it is requested
     what: str = ""  # what it is, in a few words, for the sentence before a build
+    more: Callable[[], str] | None = None  # more words for that sentence (this many images)
 
 
 _REGISTRY: dict[str, Artifact] = {}
@@ -70,12 +71,15 @@ def _run_hooks() -> None:
         hook()
 
 
-def register(name: str, settings: Callable[[], dict], what: str = ""):
+def register(
+    name: str, settings: Callable[[], dict], what: str = "", more: Callable[[], str] | None = None
+):
     """Decorator: ``build(folder, settings)`` makes the artifact ``name`` (``what`` says in a
-    few words what it is, e.g. "the trained model")."""
+    few words what it is, e.g. "the trained model"; ``more()``, words the sentence before its
+    build adds, e.g. how long it takes for this many images)."""
 
     def decorate(build: Callable[[Path, dict], None]):
-        _REGISTRY[name] = Artifact(name, build, settings, what)
+        _REGISTRY[name] = Artifact(name, build, settings, what, more)
         return build
 
     return decorate
@@ -100,7 +104,12 @@ def announcement(artifact: Artifact, why: str) -> str:
         if seconds is not None and config.profile_name() == reference.REFERENCE_PROFILE
         else ""
     )
-    return f"Building {artifact.name!r}{what} for profile {config.profile_name()!r}: {why}{took}."
+    images = artifact.more() if artifact.more else ""
+    images = f"; {images}" if images else ""
+    return (
+        f"Building {artifact.name!r}{what} for profile {config.profile_name()!r}: "
+        f"{why}{took}{images}."
+    )
 
 
 def settings_key(settings: dict) -> str:

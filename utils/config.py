@@ -21,6 +21,8 @@ PROFILE_VARIABLE = "COURSE_PROFILE"
 DATASET_VARIABLE = "COURSE_DATASET"
 MY_IMAGES_VARIABLE = "COURSE_MY_IMAGES"
 BUILD_VARIABLE = "COURSE_BUILD_DIR"
+# at most this many training images for the sweeps' fine-tuning (unset: all of them)
+FINETUNE_IMAGES_VARIABLE = "COURSE_FINETUNE_IMAGES"
 DEFAULT_PROFILE = "full"
 # generated: drawn by utils.imagegen; my_images: your photos; cifar10: a tfds catalogue dataset
 DATASETS = ("generated", "my_images", "cifar10")
@@ -137,6 +139,25 @@ def use_dataset(name: str) -> str:
 def my_images_dir() -> Path:
     """The folder of your own photos: ``data/my_images`` (or ``COURSE_MY_IMAGES``)."""
     return Path(os.environ.get(MY_IMAGES_VARIABLE) or DATA_DIR / "my_images")
+
+
+def finetune_images() -> int | None:
+    """The cap on the training images the pruning sweeps fine-tune on, from
+    ``COURSE_FINETUNE_IMAGES`` (None when unset: all of them). With many photos of your own, a
+    cap keeps notebook 04's sweeps to minutes; the verdicts on fine-tuned accuracy say so."""
+    text = os.environ.get(FINETUNE_IMAGES_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        cap = int(text)
+    except ValueError:
+        cap = 0
+    if cap < 1 or str(cap) != text.lstrip("+"):
+        raise ValueError(
+            f"{FINETUNE_IMAGES_VARIABLE}={text!r} is not a whole number of images above 0: "
+            f"give one, e.g. {FINETUNE_IMAGES_VARIABLE}=3000, or unset it to fine-tune on all."
+        )
+    return cap
 
 
 class BuildDirError(RuntimeError):

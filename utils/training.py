@@ -23,7 +23,7 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
-from utils import artifacts, config, data, progress
+from utils import artifacts, build_time, config, data, progress
 
 # the recipe, generated from notebook 02's #@save cells (small_cnn: every layer is one that tfmot
 # can prune and the TFLite converter can quantize to int8)
@@ -280,7 +280,10 @@ def _model_settings() -> dict:
 
 
 @artifacts.register(
-    "training.model", settings=_model_settings, what="the trained model (notebook 02's recipe)"
+    "training.model",
+    settings=_model_settings,
+    what="the trained model (notebook 02's recipe)",
+    more=lambda: build_time.for_this_build("training.model"),
 )
 def _build_model(folder: Path, settings: dict) -> None:
     train(folder)

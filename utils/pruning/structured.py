@@ -19,19 +19,21 @@ def prune_channels(
     data_ds,
     *,
     steps: int = 2,
-    epochs_per_step: int = 1,
+    epochs_per_step=1,
     seed: int = 0,
     max_batches: int | None = None,
     scores=None,
 ) -> keras.Model:
     """Remove ``fraction`` of each layer's channels (a number or ``{layer: fraction}``) in
     ``steps`` equal steps, scoring the channels with ``criterion`` on the current model before
-    each step and fine-tuning ``epochs_per_step`` epochs after it (the budget: ``steps ×
-    epochs_per_step`` epochs). ``criterion`` is a name from :data:`CRITERIA` or a function of the
+    each step and fine-tuning ``epochs_per_step`` epochs after it: one number for every step, or
+    one per step (``(1, 2)``: one epoch at the intermediate width, two at the final one); the
+    budget is their sum. ``criterion`` is a name from :data:`CRITERIA` or a function of the
     model giving the scores (a student's own); ``scores``, when given, replaces the first step's
     scoring. Returns the smaller, fine-tuned model."""
     widths = {relu: layer.output_shape[-1] for relu, (layer, _) in channel_layers(model).items()}
     fractions = fraction if isinstance(fraction, dict) else {name: fraction for name in widths}
+    epochs = _epochs_per_step(epochs_per_step, steps)
     current = model
     for step in range(1, steps + 1):
         if scores is not None:
@@ -46,10 +48,25 @@ def prune_channels(
         }
         keep = {name: keep_highest(found[name], targets[name]) for name in widths}
         current = fine_tune(
-            remove_units(current, keep), train_ds, epochs_per_step, seed=seed + step
+            remove_units(current, keep), train_ds, epochs[step - 1], seed=seed + step
         )
         scores = None  # a given score applies to the first step's widths only
     return current
+
+
+def _epochs_per_step(epochs_per_step, steps: int) -> list[int]:
+    """The fine-tuning epochs after each of ``steps`` steps, from one number or one per step."""
+    epochs = (
+        [epochs_per_step] * steps
+        if isinstance(epochs_per_step, int)
+        else [int(e) for e in epochs_per_step]
+    )
+    if len(epochs) != steps or any(e < 1 for e in epochs):
+        raise ValueError(
+            f"epochs_per_step={epochs_per_step!r}: give a whole number of epochs (at least 1) for "
+            f"every step, or one number for all {steps} steps."
+        )
+    return epochs
 
 
 def sensitivity(

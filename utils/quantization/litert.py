@@ -9,7 +9,7 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 from tensorflow.lite.python import schema_py_generated as schema
 
-from utils import data, measure
+from utils import measure
 from utils.quantization.conversion import dequantize, quantize
 
 
@@ -137,12 +137,12 @@ def quantized_tensors(content: bytes) -> list[dict]:
 
 
 def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """All of ``split`` as float images in [0, 1] and integer labels."""
-    pairs = list(data.load(split).as_numpy_iterator())
-    return (
-        np.stack([image for image, _ in pairs]).astype(np.float32) / 255.0,
-        np.array([label for _, label in pairs]),
-    )
+    """All of ``split`` as float images in [0, 1] and integer labels (decoded once per process,
+    :mod:`utils.decoded`)."""
+    from utils import decoded
+
+    images, labels = decoded.arrays(split)
+    return images.astype(np.float32) / 255.0, labels.copy()
 
 
 def evaluate(
