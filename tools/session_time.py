@@ -57,6 +57,7 @@ ARTIFACT_WORDS = {
     "pruning.channels": "the channel-pruning sweep",
     "quantization.grid": "the int8 variants",
     "quantization.references": "the timed reference networks",
+    "quantization.lowbit": "the low-bit sweep",
 }
 
 
