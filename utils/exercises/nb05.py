@@ -190,12 +190,16 @@ def check_scale_zero_point(activation_params, weight_params, calibrated, convert
     hard = weights[biggest].copy()
     hard[..., 0] = 0.0  # a channel of zeros (as pruning leaves)
     hard[..., 1] = -np.abs(hard[..., 1])  # a channel whose largest magnitude is negative
-    kernels = [(name, w, written[name]) for name, w in weights.items()]
-    hard_written = quantization.written_params(
-        quantization.requantize(calibrated, weights={biggest: hard})
-    )[biggest]
+    kernels = [(name, w, quantization.written_for(written, name, w)) for name, w in weights.items()]
+    hard_written = quantization.written_for(
+        quantization.written_params(quantization.requantize(calibrated, weights={biggest: hard})),
+        biggest,
+        hard,
+    )
     kernels.append((f"{biggest}, channel 0 zeroed, channel 1 negative", hard, hard_written))
     for name, kernel, truth in kernels:
+        if truth is None:  # a tensor this TensorFlow renamed beyond recognition: not checkable
+            continue
         hint = _weight_hint(
             weight_params(kernel), kernel, truth["scales"].astype(np.float64), truth["zero_points"]
         )

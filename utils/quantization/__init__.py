@@ -20,6 +20,7 @@ from utils.quantization.calibration import (
     float_weights,
     observed_ranges,
     requantize,
+    written_for,
     written_params,
 )
 from utils.quantization.conversion import calibration_images, dequantize, quantize, round_half_away
@@ -79,6 +80,7 @@ __all__ = [
     "float_weights",
     "observed_ranges",
     "requantize",
+    "written_for",
     "written_params",
     "calibration_images",
     "dequantize",

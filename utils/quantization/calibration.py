@@ -130,8 +130,21 @@ def written_params(content: bytes) -> dict[str, dict]:
                 "scales": np.asarray(q["scales"], np.float32),
                 "zero_points": np.asarray(q["zero_points"], np.int64),
                 "axis": int(q["quantized_dimension"]),
+                "shape": tuple(int(d) for d in tensor["shape"]),
             }
     return found
+
+
+def written_for(written: dict, name: str, kernel: np.ndarray) -> dict | None:
+    """The parameters ``written`` holds for the float weight ``name`` (output channel last): by
+    name, or, where the converter renamed its tensors (TensorFlow 2.20 calls a constant
+    ``arith.constant3`` before quantizing and something else after), the one per-channel tensor
+    of the same shape; None when neither finds exactly one."""
+    if name in written:
+        return written[name]
+    shape = tuple(np.moveaxis(kernel, -1, 0).shape)
+    same = [w for w in written.values() if w["shape"] == shape and len(w["scales"]) == shape[0]]
+    return same[0] if len(same) == 1 else None
 
 
 def requantize(calibrated: bytes, ranges: dict | None = None, weights: dict | None = None) -> bytes:
