@@ -94,14 +94,3 @@ def test_the_caveat_for_verdicts_names_the_cap_only_when_one_cut_the_images():
     said = build_time.finetune_caveat(3_000, 12_000)
     assert "3,000 of the 12,000 training images" in said
     assert config.FINETUNE_IMAGES_VARIABLE in said
-
-
-def test_an_artifacts_seconds_are_read_from_the_notebook_that_built_it_alone():
-    runs = [
-        {"notebook": "02", "build_seconds": 280.0, "builds": ["training.model-a258d7f2e8c0"]},
-        {"notebook": "04a", "build_seconds": 122.0, "builds": ["pruning.sweep-538fe2e887b9"]},
-        {"notebook": "x", "build_seconds": 99.0, "builds": ["pruning.channels-1", "other-2"]},
-    ]
-    assert build_time.seconds_from_runs(runs, "training.model") == 280.0
-    assert build_time.seconds_from_runs(runs, "pruning.sweep") == 122.0
-    assert build_time.seconds_from_runs(runs, "pruning.channels") is None  # shared with another

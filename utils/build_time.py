@@ -84,16 +84,6 @@ def finetune_caveat(finetune: int, train_images: int) -> str:
     )
 
 
-def seconds_from_runs(runs: list[dict], name: str) -> float | None:
-    """An artifact's build seconds from the reference run's notebooks: a notebook that built it
-    and nothing else spent its ``build_seconds`` on it (None when no notebook did)."""
-    for run in runs:
-        builds = run.get("builds") or []
-        if len(builds) == 1 and builds[0].rsplit("-", 1)[0] == name:
-            return float(run["build_seconds"])
-    return None
-
-
 def for_this_build(name: str) -> str:
     """:func:`sentence` for artifact ``name`` on the active dataset and settings."""
     if name not in GROWS_WITH:
@@ -101,8 +91,6 @@ def for_this_build(name: str) -> str:
     from utils import decoded, reference
 
     seconds = reference.build_seconds(name)
-    if seconds is None:  # a reference file from before it kept each build's seconds
-        seconds = seconds_from_runs(reference.reference_data().get("runs", []), name)
     if config.profile_name() != reference.REFERENCE_PROFILE:
         seconds = None  # the reference machine's times are the full profile's
     return sentence(name, seconds, decoded.train_count(), decoded.finetune_count())
