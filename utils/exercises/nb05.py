@@ -196,18 +196,18 @@ def check_scale_zero_point(activation_params, weight_params, calibrated, convert
         biggest,
         hard,
     )
-    kernels.append((f"{biggest}, channel 0 zeroed, channel 1 negative", hard, hard_written))
-    for name, kernel, truth in kernels:
-        if truth is None:  # a tensor this TensorFlow renamed beyond recognition: not checkable
-            continue
+    # a tensor this TensorFlow renamed beyond recognition (written_for: None) is not checkable
+    real = [(name, kernel, truth) for name, kernel, truth in kernels if truth is not None]
+    made_up = [(f"{biggest}, channel 0 zeroed, channel 1 negative", hard, hard_written)]
+    for name, kernel, truth in real + [case for case in made_up if case[2] is not None]:
         hint = _weight_hint(
             weight_params(kernel), kernel, truth["scales"].astype(np.float64), truth["zero_points"]
         )
         if hint:
             raise NotYet(f"weight_params on {name} {kernel.shape}: {hint}")
-    channels = sum(w.shape[-1] for w in weights.values())
+    channels = sum(kernel.shape[-1] for _, kernel, _ in real)
     _correct(
-        f"the {len(ranges)} activation ranges calibration recorded and the {len(weights)} "
+        f"the {len(ranges)} activation ranges calibration recorded and the {len(real)} "
         f"weight tensors ({channels} channels) give the scales and zero points the converter "
         "wrote, and so do a tie, a range above 0, one below 0 and an all-zero channel."
     )
