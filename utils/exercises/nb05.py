@@ -190,14 +190,13 @@ def check_scale_zero_point(activation_params, weight_params, calibrated, convert
     hard = weights[biggest].copy()
     hard[..., 0] = 0.0  # a channel of zeros (as pruning leaves)
     hard[..., 1] = -np.abs(hard[..., 1])  # a channel whose largest magnitude is negative
-    kernels = [(name, w, quantization.written_for(written, name, w)) for name, w in weights.items()]
+    kernels = [(n, w, quantization.written_for(written, n, w)) for n, w in weights.items()]
+    real = [case for case in kernels if case[2] is not None]  # None: renamed beyond matching
     hard_written = quantization.written_for(
         quantization.written_params(quantization.requantize(calibrated, weights={biggest: hard})),
         biggest,
         hard,
     )
-    # a tensor this TensorFlow renamed beyond recognition (written_for: None) is not checkable
-    real = [(name, kernel, truth) for name, kernel, truth in kernels if truth is not None]
     made_up = [(f"{biggest}, channel 0 zeroed, channel 1 negative", hard, hard_written)]
     for name, kernel, truth in real + [case for case in made_up if case[2] is not None]:
         hint = _weight_hint(
