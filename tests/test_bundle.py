@@ -290,6 +290,10 @@ def test_bundle_figures_are_labelled_as_the_bundle_machine(from_builds, tmp_path
     alone = verdicts.against_reference("A", timed["bundle_ms"]).headline
     assert said in alone and " here" not in alone
     assert said not in verdicts.against_reference("B", timed["here_ms"]).headline
+    # a prediction revealed against a bundle's figure names that machine, not "this run"
+    revealed = verdicts.reveal("Latency", 2.0, timed["bundle_ms"], unit="ms").headline
+    assert said in revealed and "this run" not in revealed
+    assert "this run measured" in verdicts.reveal("Latency", 2.0, timed["here_ms"]).headline
     entry = next(e for e in results.load() if e["key"] == "bundle_ms")
     assert entry["measured_on"] == DESCRIPTION
     assert said.replace(" (", ": ").rstrip(")") in results.table(notebook="99_bundle")

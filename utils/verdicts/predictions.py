@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from utils import results, validate
+from utils import figures, results, validate
 from utils.verdicts.base import Verdict, _num, _reference_one, verdict
 
 _REVEALED: dict[str, object] = {}  # question -> the guess its first reveal showed (this kernel)
@@ -66,10 +66,12 @@ def reveal(
             )
             predicted = first
     off = ""
+    elsewhere = figures.measured_on(measured)  # timed while a class bundle was built
+    this_run = f"{results.BUNDLE_MACHINE} ({elsewhere}):" if elsewhere else "this run measured"
     if isinstance(predicted, str) or isinstance(measured, str):
         hit = str(predicted).strip().lower() == str(measured).strip().lower()
         headline = (
-            f"**{what}.** You predicted *{predicted}*; this run measured *{measured}*"
+            f"**{what}.** You predicted *{predicted}*; {this_run} *{measured}*"
             f"{': the same.' if hit else '.'}"
         )
     else:
@@ -90,7 +92,7 @@ def reveal(
             else:
                 miss, off = f"off by {_num(abs(value - guess), unit)}", ""
         headline = (
-            f"**{what}.** You predicted {_num(guess, unit)}; this run measured "
+            f"**{what}.** You predicted {_num(guess, unit)}; {this_run} "
             f"{_num(value, unit)} ({miss})."
         )
     ref = _reference_one(reference_key, measured)
