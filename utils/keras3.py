@@ -1,4 +1,4 @@
-"""Appendix A11 (and 04a's tfmot path): Keras 3 in one place. The course's network built in
+"""Notebooks A11 (and 04a, the tfmot path): Keras 3 in one place. The course's network built in
 Keras 3 (``import keras``), trained briefly, quantized by Keras's own post-training int8, exported
 with ``model.export(path, format="litert")``; and the preflight that stops a Keras 3 model before
 tensorflow-model-optimization (tfmot) sees it.

@@ -1,4 +1,4 @@
-"""Appendix A11 (and the README's copy): the migration map of the edge stack, read from
+"""Notebook A11 (and the README's copy): the migration map of the edge stack, read from
 ``data/litert_migration.csv``, each row with the versions of its packages installed here."""
 
 from __future__ import annotations
