@@ -138,4 +138,5 @@ def try_export(model, path: Path) -> tuple[bytes | None, str]:
     except Exception as error:  # the converter raises its own ConverterError
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         said = next((line for line in lines if "error:" in line), lines[0] if lines else "")
-        return None, f"{type(error).__name__}: {said[-400:]}"
+        said = said[said.find("error:") + len("error:") :].strip() if "error:" in said else said
+        return None, f"{type(error).__name__}: {said[:400]}"
