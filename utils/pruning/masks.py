@@ -22,10 +22,12 @@ import tensorflow_model_optimization as tfmot
 import tf_keras as keras
 
 from utils import validate
+from utils.keras3 import preflight_tfmot
 
 
 def _wrapped(layer: keras.layers.Layer, sparsity: float):
     """A copy of ``layer`` (same weights) inside tfmot's pruning wrapper, built, at step 0."""
+    preflight_tfmot(layer)  # a Keras 3 layer: one sentence, not tfmot's unreadable error
     copy = layer.__class__.from_config(layer.get_config())
     schedule = tfmot.sparsity.keras.ConstantSparsity(sparsity, begin_step=0, frequency=1)
     wrapper = tfmot.sparsity.keras.prune_low_magnitude(copy, pruning_schedule=schedule)

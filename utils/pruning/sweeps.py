@@ -11,6 +11,7 @@ import numpy as np
 import tf_keras as keras
 
 from utils import artifacts, build_time, config, data, decoded, measure, progress, training
+from utils.keras3 import preflight_tfmot
 from utils.pruning.criteria import CRITERIA, SLIMMING_PENALTY, channel_scores, slim
 from utils.pruning.magnitude import accuracy, single_image_forward, sizes
 from utils.pruning.recipe import FINETUNE_LEARNING_RATE, prune
@@ -57,6 +58,7 @@ def evaluation_ds(split: str):
 def _build_sweep(folder: Path, settings: dict) -> None:
     cfg = config.settings()
     model, _ = training.trained_model()
+    preflight_tfmot(model)  # before tfmot sees it: a Keras 3 model gets one sentence
     train_ds = finetune_ds(cfg.seed)
     test_ds, validation_ds = evaluation_ds("test"), evaluation_ds("validation")
     rows, calls = [], {}

@@ -46,7 +46,10 @@ from utils.quantization.int8_conv import (
     tie_probe,
 )
 from utils.quantization.litert import (
+    APIS,
     KERNELS,
+    api_latencies,
+    check_api,
     LiteModel,
     evaluate,
     latencies,
@@ -108,7 +111,10 @@ __all__ = [
     "multiply_by_quantized_multiplier",
     "quantize_multiplier",
     "tie_probe",
+    "APIS",
     "KERNELS",
+    "api_latencies",
+    "check_api",
     "LiteModel",
     "evaluate",
     "latencies",

@@ -1,12 +1,16 @@
-"""Notebooks 05-08: a converted model in the LiteRT interpreter, the runtime an edge device
-installs: its predictions, accuracy and latency, its int8 weights, and LiteRT's own QUANTIZE.
+"""Notebooks 05-08, A11: a converted model in LiteRT, the runtime an edge device installs: its
+predictions, accuracy and latency through either of LiteRT's APIs (the Interpreter, or LiteRT
+2.x's CompiledModel), its int8 weights, and LiteRT's own QUANTIZE.
 """
 
 from __future__ import annotations
 
 import flatbuffers
 import numpy as np
+from ai_edge_litert.compiled_model import CompiledModel
+from ai_edge_litert.hardware_accelerator import HardwareAccelerator
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
+from ai_edge_litert.options import CpuOptions, Options
 from tensorflow.lite.python import schema_py_generated as schema
 
 from utils import measure
@@ -66,30 +70,73 @@ def quantize_in_litert(x, scale: float, zero_point: int, kernels: str = "referen
     return output.reshape(values.shape)
 
 
-class LiteModel:
-    """One ``.tflite`` model in the LiteRT interpreter, the runtime an edge device installs."""
+# LiteRT's two Python APIs: ai_edge_litert.interpreter.Interpreter (tf.lite.Interpreter's
+# successor, the course's default) and ai_edge_litert.compiled_model.CompiledModel (LiteRT 2.x)
+APIS = ("interpreter", "compiled")
 
-    def __init__(self, content: bytes, threads: int = 1):
+
+def check_api(api: str) -> str:
+    if api not in APIS:
+        raise ValueError(f"Unknown api {api!r}: use one of {', '.join(APIS)}.")
+    return api
+
+
+class LiteModel:
+    """One ``.tflite`` model in LiteRT, the runtime an edge device installs.
+
+    ``api`` picks LiteRT's Python API: ``"interpreter"`` (``Interpreter``: tensors set and read by
+    index, then ``invoke``) or ``"compiled"`` (``CompiledModel``: the model compiled once for the
+    CPU with ``threads`` threads, inputs and outputs in TensorBuffers it creates, then
+    ``run_by_index``). Both run the CPU through XNNPACK. The input's and output's int8 scale and
+    zero point are read by the Interpreter in both cases: CompiledModel's tensor details name the
+    dtype and shape only."""
+
+    def __init__(self, content: bytes, threads: int = 1, api: str = "interpreter"):
+        self.api, self.threads = check_api(api), threads
         self.interpreter = Interpreter(model_content=content, num_threads=threads)
-        self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
-        self.threads = threads
+        if api == "interpreter":
+            self.interpreter.allocate_tensors()
+            return
+        self.interpreter = None  # details read; the CompiledModel runs it
+        options = Options(HardwareAccelerator.CPU, cpu_options=CpuOptions(num_threads=threads))
+        self.compiled = CompiledModel.from_buffer(content, options=options)
+        self._inputs = self.compiled.create_input_buffers(0)  # signature 0: serving_default
+        self._outputs = self.compiled.create_output_buffers(0)
 
     def set_input(self, image: np.ndarray) -> None:
         """Put one float image batch [1, H, W, 3] in [0, 1] into the input tensor."""
         if self.input["dtype"] == np.int8:  # the model takes int8: quantize with its own scale
             image = quantize(image, *self.input["quantization"])
-        self.interpreter.set_tensor(self.input["index"], image.astype(self.input["dtype"]))
+        image = np.ascontiguousarray(image, dtype=self.input["dtype"])
+        if self.api == "compiled":
+            self._inputs[0].write(image)
+        else:
+            self.interpreter.set_tensor(self.input["index"], image)
+
+    def raw_output(self) -> np.ndarray:
+        """The output tensor as the model wrote it (int8 for a full-int8 model)."""
+        if self.api == "compiled":
+            shape = tuple(self.output["shape"])
+            return self._outputs[0].read(int(np.prod(shape)), self.output["dtype"]).reshape(shape)
+        return self.interpreter.get_tensor(self.output["index"])
 
     def _get(self) -> np.ndarray:
-        out = self.interpreter.get_tensor(self.output["index"])
+        out = self.raw_output()
         if self.output["dtype"] == np.int8:
             return dequantize(out, *self.output["quantization"])
         return out
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Probabilities for float ``images`` [N, H, W, 3] in [0, 1], one invocation per image."""
+        return np.stack([self._get()[0] for _ in self._each(images)])
+
+    def predict_raw(self, images: np.ndarray) -> np.ndarray:
+        """The output tensor as written (int8 for a full-int8 model) for each of ``images``."""
+        return np.stack([self.raw_output()[0] for _ in self._each(images)])
+
+    def _each(self, images: np.ndarray):
         images = np.asarray(images, np.float32)
         expected = tuple(self.input["shape"][1:])
         if images.ndim != 4 or images.shape[1:] != expected:
@@ -98,16 +145,17 @@ class LiteModel:
                 f"The images have shape {images.shape}, but the model takes a batch "
                 f"of {expected} images: give an array of shape (N, {shape})."
             )
-        outputs = []
         for image in images:
             self.set_input(image[None])
-            self.interpreter.invoke()
-            outputs.append(self._get()[0])
-        return np.stack(outputs)
+            self.invoke_once()
+            yield image
 
     def invoke_once(self) -> None:
         """One invocation on whatever input is set (what a latency measurement times)."""
-        self.interpreter.invoke()
+        if self.api == "compiled":
+            self.compiled.run_by_index(0, self._inputs, self._outputs)
+        else:
+            self.interpreter.invoke()
 
 
 def quantized_tensors(content: bytes) -> list[dict]:
@@ -146,25 +194,42 @@ def split_arrays(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(
-    content: bytes, images: np.ndarray, labels: np.ndarray, reference: np.ndarray | None = None
+    content: bytes,
+    images: np.ndarray,
+    labels: np.ndarray,
+    reference: np.ndarray | None = None,
+    api: str = "interpreter",
 ) -> dict[str, float]:
-    """Accuracy of a ``.tflite`` model on ``images``, and (given the Keras model's probabilities
-    ``reference``) the share of images where both pick the same class."""
-    predicted = LiteModel(content).predict(images).argmax(axis=1)
+    """Accuracy of a ``.tflite`` model on ``images`` (run through LiteRT's ``api``), and (given
+    the Keras model's probabilities ``reference``) the share of images where both pick the same
+    class."""
+    predicted = LiteModel(content, api=api).predict(images).argmax(axis=1)
     scores = {"accuracy": float(np.mean(predicted == labels))}
     if reference is not None:
         scores["agreement"] = float(np.mean(predicted == np.asarray(reference).argmax(axis=1)))
     return scores
 
 
+def _timed_call(content: bytes, threads: int, api: str):
+    lite = LiteModel(content, threads, api)
+    lite.set_input(np.random.default_rng(0).random(tuple(lite.input["shape"]), np.float32))
+    return lite.invoke_once
+
+
 def latencies(
-    contents: dict[str, bytes], threads: int, runs: int, warmup: int
+    contents: dict[str, bytes], threads: int, runs: int, warmup: int, api: str = "interpreter"
 ) -> dict[str, measure.Timing]:
-    """One-image latency of each model at ``threads`` threads, timed in turns (fair under load)."""
-    calls = {}
-    for name, content in contents.items():
-        lite = LiteModel(content, threads)
-        shape = tuple(lite.input["shape"])
-        lite.set_input(np.random.default_rng(0).random(shape, np.float32))
-        calls[name] = lite.invoke_once
+    """One-image latency of each model at ``threads`` threads through LiteRT's ``api``, timed in
+    turns (fair under load)."""
+    check_api(api)
+    calls = {name: _timed_call(content, threads, api) for name, content in contents.items()}
+    return measure.time_in_turns(calls, runs, warmup, threads=threads)
+
+
+def api_latencies(
+    content: bytes, threads: int, runs: int, warmup: int
+) -> dict[str, measure.Timing]:
+    """One-image latency of one model through each of LiteRT's APIs (:data:`APIS`) at
+    ``threads`` threads, the same input, timed in turns."""
+    calls = {api: _timed_call(content, threads, api) for api in APIS}
     return measure.time_in_turns(calls, runs, warmup, threads=threads)
