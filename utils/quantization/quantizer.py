@@ -141,15 +141,17 @@ def metrics():
 
 def snr_db(snr: float) -> float:
     """The validation's signal-to-noise ratio (a power ratio, ``mean(x²) / mse``) in decibels:
-    ``10 log10(snr)``; a tensor with no signal (ratio 0) is ``-inf``."""
-    return 10 * math.log10(snr) if snr > 0 else -math.inf
+    ``10 log10(snr)``. The validation writes 0 for a tensor with no signal (all zeros in the float
+    model), which no ratio ranks: NaN."""
+    return 10 * math.log10(snr) if snr > 0 else math.nan
 
 
 def validation_rows(result, signature_key: str | None = None) -> list[dict]:
     """The quantizer's per-tensor validation (``Quantizer.validate``'s ``ComparisonResult``) as
     rows: the tensor's name, its kind (``input``, ``output``, ``constant`` = a weight,
     ``activation`` = an intermediate tensor), its mean squared error against the float model and
-    its signal-to-noise ratio in dB (higher: closer to the float tensor), lowest SNR first."""
+    its signal-to-noise ratio in dB (higher: closer to the float tensor), lowest SNR first (a
+    tensor without signal, NaN, last)."""
     key = signature_key or result.available_signature_keys()[0]
     single = result.get_signature_comparison_result(key)
     kinds = {
@@ -174,7 +176,11 @@ def validation_rows(result, signature_key: str | None = None) -> list[dict]:
                     "snr_db": snr_db(values["snr"]),
                 }
             )
-    return sorted(rows, key=lambda row: row["snr_db"])
+    return sorted(rows, key=_by_snr)
+
+
+def _by_snr(row: dict) -> tuple[bool, float]:
+    return math.isnan(row["snr_db"]), row["snr_db"]
 
 
 def losing_most(rows: list[dict], count: int = 3) -> list[dict]:
@@ -183,8 +189,12 @@ def losing_most(rows: list[dict], count: int = 3) -> list[dict]:
     from the float model's."""
     if count < 1:
         raise ValueError(f"count={count}: ask for at least one tensor.")
-    computed = [row for row in rows if row["kind"] in ("activation", "output")]
-    return sorted(computed, key=lambda row: row["snr_db"])[:count]
+    computed = [
+        row
+        for row in rows
+        if row["kind"] in ("activation", "output") and not math.isnan(row["snr_db"])
+    ]
+    return sorted(computed, key=_by_snr)[:count]
 
 
 def differing_outputs(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
