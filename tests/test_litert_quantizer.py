@@ -185,6 +185,26 @@ def test_snr_db_of_no_signal_is_not_a_number():
     assert math.isnan(quantizer.snr_db(0.0))
 
 
+def test_layer_gaps_and_the_explanation_come_from_the_numbers():
+    def rows(snrs):
+        return [{"tensor": t, "kind": k, "mse": 0.0, "snr_db": v} for t, k, v in snrs]
+
+    a = rows([("conv", "activation", 30.0), ("out", "output", 40.0), ("w", "constant", 50.0)])
+    b = rows([("conv", "activation", 36.0), ("out", "output", 39.0), ("w", "constant", 20.0)])
+    gaps = quantizer.layer_gaps(a, b)
+    # gaps a - b: conv 30 - 36 = -6, out 40 - 39 = +1; the weight "w" is no computed tensor
+    assert [(g["tensor"], g["gap"]) for g in gaps] == [("conv", -6.0), ("out", 1.0)]
+    # a's output is 1 dB closer; accuracy 0.90 against 0.85 with SE 0.01: beyond 2 SE (0.02)
+    text = quantizer.explanation(("A", "B"), gaps, "out", {"a": 0.90, "b": 0.85, "se": 0.01}).text
+    assert "output of A is 1.0 dB closer" in text and "at conv (30.0 against 36.0 dB)" in text
+    assert "A is more accurate beyond noise" in text and "not the one" not in text
+    # the same gap, accuracies 0.001 apart: within noise
+    text = quantizer.explanation(("A", "B"), gaps, "out", {"a": 0.851, "b": 0.85, "se": 0.01}).text
+    assert "within noise" in text
+    with pytest.raises(ValueError, match="output tensor"):
+        quantizer.explanation(("A", "B"), gaps, "nope", {"a": 0.9, "b": 0.9, "se": 0.01})
+
+
 # ---------------------------------------------------------------- the variant grid
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from tensorflow.lite.python import schema_py_generated as schema
 
 from utils.quantization.recipe import convert
+from utils.verdicts.base import verdict
 
 QUANTIZER_FORMAT = "int8 (quantizer)"  # its name in the variant grid, beside the converter's int8
 RECIPE = "static_wi8_ai8"  # litert_quantizer.recipe's full-integer static recipe
@@ -212,3 +213,65 @@ def differing_outputs(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
         "max_abs_difference": float(np.max(np.abs(a - b))) if a.size else 0.0,
         "top_class_differing": int(np.sum(a.argmax(axis=-1) != b.argmax(axis=-1))),
     }
+
+
+def layer_gaps(a: list[dict], b: list[dict]) -> list[dict]:
+    """Two int8 models' validations (:func:`validation_rows`, each against the same float file)
+    side by side: every computed tensor (activation or output) both name, with each model's SNR
+    in dB and ``gap`` = ``a``'s minus ``b``'s, the largest gap (either way) first."""
+    snr_b = {row["tensor"]: row["snr_db"] for row in losing_most(b, len(b) or 1)}
+    gaps = [
+        {"tensor": row["tensor"], "snr_a": row["snr_db"], "snr_b": snr_b[row["tensor"]]}
+        for row in losing_most(a, len(a) or 1)
+        if row["tensor"] in snr_b
+    ]
+    for row in gaps:
+        row["gap"] = row["snr_a"] - row["snr_b"]
+    return sorted(gaps, key=lambda row: -abs(row["gap"]))
+
+
+def explanation(names: tuple[str, str], gaps: list[dict], output: str, accuracy: dict):
+    """The verdict that uses the per-tensor validation to explain the accuracy difference of two
+    int8 models ``names`` = (a, b): ``gaps`` from :func:`layer_gaps`, ``output`` the output
+    tensor's name, ``accuracy`` = {"a", "b", "se"} (validation accuracies and the standard error of
+    their difference). Generated from the numbers: which model's output is closer to float32, at
+    which layer the two part most, and whether the accuracy difference is beyond noise."""
+    if not gaps:
+        raise ValueError(
+            "The two validations share no computed tensor: validate both int8 models against "
+            "the same float32 file."
+        )
+    a, b = names
+    out = next((row for row in gaps if row["tensor"] == output), None)
+    if out is None:
+        raise ValueError(f"No tensor named {output!r}: give the output tensor's name.")
+    closer = a if out["gap"] > 0 else b
+    widest = gaps[0]
+    difference = accuracy["a"] - accuracy["b"]
+    beyond = abs(difference) > 2 * accuracy["se"]
+    if beyond:
+        better = a if difference > 0 else b
+        agrees = better == closer
+        said = (
+            f"{better} is more accurate beyond noise ({difference:+.3f}, 2 SE "
+            f"{2 * accuracy['se']:.3f}), and its output is {'' if agrees else 'not '}the one "
+            f"closer to float32"
+        )
+    else:
+        said = (
+            f"the accuracies differ by {difference:+.3f}, within noise (2 SE "
+            f"{2 * accuracy['se']:.3f}): validation cannot rank them, whichever output is closer"
+        )
+    headline = (
+        f"The output of {closer} is {abs(out['gap']):.1f} dB closer to float32 "
+        f"({out['snr_a']:.1f} dB {a}, {out['snr_b']:.1f} dB {b}); the two part most at "
+        f"{widest['tensor'].split(';')[0]} ({widest['snr_a']:.1f} against "
+        f"{widest['snr_b']:.1f} dB); {said}."
+    )
+    details = (
+        "SNR: the float tensor's power over the mean squared difference, in dB (10 log10); 10 dB "
+        "more is 10 times less noise. The two models share the float32 graph, so their tensors "
+        "have the same names; a gap at one layer is where their scales or zero points differ "
+        "(per-channel weights alike, activations' ranges calibrated on the same images)."
+    )
+    return verdict(headline, None, details)
