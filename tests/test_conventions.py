@@ -15,7 +15,7 @@ from utils import config
 ROOT = config.ROOT
 MAX_LINES = 450  # "about 450": one topic a file
 SOURCES = ("utils", "tools", "tests", "benchmarks")
-NOTEBOOK_NAMED = re.compile(r"\b[Nn]otebooks? (?:\d\d[a-z]?|A\d)\b")
+NOTEBOOK_NAMED = re.compile(r"\b[Nn]otebooks? (?:\d\d[a-z]?|A\d+)\b")
 
 
 def python_files(*folders):

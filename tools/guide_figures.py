@@ -31,7 +31,7 @@ REFERENCE = ROOT / "data" / "reference_results.json"
 
 MARKER = re.compile(
     r"(?P<number>\d[\d,]*(?:\.\d+)?)(?P<unit>[^\d<>]{0,12}?)"
-    r"<!-- ref (?P<notebook>\d\d[a-z]?|A\d)/(?P<key>[\w.]+)"
+    r"<!-- ref (?P<notebook>\d\d[a-z]?|A\d+)/(?P<key>[\w.]+)"
     r"(?:, (?P<shown>in %|in kB|inverted))? -->"
 )
 SHOWN = {

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 CORE = re.compile(r"^(?P<number>\d\d[a-z]?)_\w+$")
-APPENDIX = re.compile(r"^(?P<number>A\d)_\w+$")
+APPENDIX = re.compile(r"^(?P<number>A\d+)_\w+$")
 
 
 def number(stem: str) -> str | None:
@@ -33,7 +33,14 @@ def is_appendix(stem: str) -> bool:
 def notebooks(folder: Path) -> list[Path]:
     """The course's notebooks in ``folder``: the core in number order, then the appendices."""
     found = [path for path in folder.glob("*.ipynb") if number(path.stem)]
-    return sorted(found, key=lambda path: (is_appendix(path.stem), path.name))
+    return sorted(found, key=_order)
+
+
+def _order(path: Path) -> tuple:
+    """The core first, by name; then the appendices by number (A9 before A10)."""
+    if is_appendix(path.stem):
+        return (True, int(number(path.stem)[1:]), path.name)
+    return (False, 0, path.name)
 
 
 def core(folder: Path) -> list[Path]:

@@ -43,7 +43,7 @@ GUIDE = ROOT / "docs" / "instructor.md"
 SESSION_MINUTES = 90
 COMMAND = "python -m tools.session_time"
 TIME_PARAGRAPH = re.compile(r"^\*\*Time:\*\*.*?(?=\n\s*\n|\Z)", re.S | re.M)
-GUIDE_TIME = re.compile(r"(<!-- time (\d\d[a-z]?|A\d) -->).*?(<!-- /time -->)", re.S)
+GUIDE_TIME = re.compile(r"(<!-- time (\d\d[a-z]?|A\d+) -->).*?(<!-- /time -->)", re.S)
 GUIDE_PLAN = re.compile(r"(<!-- plan -->\n).*?(<!-- /plan -->)", re.S)
 
 
