@@ -26,6 +26,7 @@ FORMAT_COLOURS = {
     "float16": "tab:orange",
     "dynamic": "tab:green",
     "int8": "tab:red",
+    "int8 (quantizer)": "tab:purple",  # quantization.QUANTIZER_FORMAT, appendix A10
 }
 METHOD_MARKERS = {"magnitude": "o", "filters": "s"}
 STAGE_COLOURS = (

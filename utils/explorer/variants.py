@@ -59,6 +59,9 @@ def pareto_front(rows: list[dict], size=device_bytes, accuracy=validation_accura
 
 
 INT8_FORMAT = "int8"  # the one format an int8-only device (an NPU, a microcontroller) accepts
+# the formats that compute in int8: the converter's and litert_quantizer's (appendix A10). The
+# course offers an int8-only device the converter's only, so the capstone keeps one int8 format.
+INT8_COMPUTE = (INT8_FORMAT, quantization.QUANTIZER_FORMAT)
 
 
 def int8_only(device) -> bool:
@@ -99,8 +102,8 @@ def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[floa
     # count, since a CPU's dense kernels multiply its zeros too (quantization.variant_flops)
     flops = row["flops"]
     threads = device.here_threads
-    # float16 and dynamic-range models compute in float
-    precision = "int8" if row["format"] == "int8" else "float32"
+    # float16 and dynamic-range models compute in float; both full-integer formats in int8
+    precision = "int8" if row["format"] in INT8_COMPUTE else "float32"
     if precision == "int8" and device.factors and "int8" not in device.factors:
         row, precision = (
             quantization.grid_row(grid, row["sparsity"], "float32", row["method"]),

@@ -77,7 +77,7 @@ class Explorer:
                 options=self._formats(pick_device(devices, s.device, EDGE)),
                 value=s.format,
                 description="format",
-                style={**style, "button_width": "72px"},
+                style={**style, "button_width": "auto"},  # "int8 (quantizer)" is longer
                 layout=w.Layout(width="460px"),
             ),
             "device": w.Dropdown(

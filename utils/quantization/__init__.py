@@ -10,9 +10,10 @@ latency, int8 weights), :mod:`~utils.quantization.footprint` (file sizes and act
 :mod:`~utils.quantization.variants` (the variant grid that notebook 08 reads too),
 :mod:`~utils.quantization.references` (reference networks and published figures),
 :mod:`~utils.quantization.int8_conv` (one int8 convolution by hand),
-:mod:`~utils.quantization.fp8` (8-bit floats against int8) and :mod:`~utils.quantization.lowbit`
-(appendix A7: weights down to 2 bits, the cliff). The names below are the ones notebooks, tests
-and the other modules use as ``quantization.<name>``.
+:mod:`~utils.quantization.fp8` (8-bit floats against int8), :mod:`~utils.quantization.lowbit`
+(appendix A7: weights down to 2 bits, the cliff) and :mod:`~utils.quantization.quantizer`
+(appendix A10: the two-step path, a float32 file quantized by ``litert_quantizer``). The names
+below are the ones notebooks, tests and the other modules use as ``quantization.<name>``.
 """
 
 from utils.quantization.calibration import (
@@ -57,6 +58,7 @@ from utils.quantization.litert import (
     quantized_tensors,
     split_arrays,
 )
+from utils.quantization.quantizer import QUANTIZER_FORMAT
 from utils.quantization.recipe import FORMATS, convert, representative_images
 from utils.quantization.references import (
     REFERENCE_CALIBRATION,
@@ -69,6 +71,7 @@ from utils.quantization.variants import (
     CALIBRATION_IMAGES,
     GRID_FILE,
     GRID_FILTERS_REMOVED,
+    GRID_FORMATS,
     GRID_SPARSITIES,
     RUNS_PER_TIMING,
     filters_removed_model,
@@ -121,6 +124,7 @@ __all__ = [
     "quantize_in_litert",
     "quantized_tensors",
     "split_arrays",
+    "QUANTIZER_FORMAT",
     "FORMATS",
     "convert",
     "representative_images",
@@ -132,6 +136,7 @@ __all__ = [
     "CALIBRATION_IMAGES",
     "GRID_FILE",
     "GRID_FILTERS_REMOVED",
+    "GRID_FORMATS",
     "GRID_SPARSITIES",
     "RUNS_PER_TIMING",
     "filters_removed_model",

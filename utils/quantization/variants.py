@@ -17,6 +17,7 @@ from utils import artifacts, config, data, progress, pruning, training
 from utils.quantization.conversion import calibration_images
 from utils.quantization.footprint import activation_bytes, sizes
 from utils.quantization.litert import evaluate, latencies, split_arrays
+from utils.quantization.quantizer import QUANTIZER_FORMAT, two_step
 from utils.quantization.recipe import FORMATS, convert
 
 
@@ -25,6 +26,9 @@ GRID_FILTERS_REMOVED = 0.5  # half of every layer's filters removed by notebook 
 CALIBRATION_IMAGES = 100
 RUNS_PER_TIMING = 4  # × the profile's timing runs: one call takes well under a millisecond
 GRID_FILE = "grid.json"
+# the converter's formats (notebook 05), then the float32 model quantized by litert_quantizer
+# (appendix A10): the same calibration images, a full-integer model of the two-step path
+GRID_FORMATS = (*FORMATS, QUANTIZER_FORMAT)
 
 
 def _grid_settings() -> dict:
@@ -34,8 +38,8 @@ def _grid_settings() -> dict:
         "channels": artifacts.path("pruning.channels").name,
         "filters_removed": GRID_FILTERS_REMOVED,
         "calibration": CALIBRATION_IMAGES,
-        "formats": FORMATS,
-        "recipe": "grid/4",
+        "formats": GRID_FORMATS,
+        "recipe": "grid/5",
     }
 
 
@@ -43,6 +47,12 @@ def _label(method: str, sparsity: float, fmt: str) -> str:
     if method == "filters":
         return f"{sparsity:.0%} filters removed {fmt}"
     return f"dense {fmt}" if sparsity == 0 else f"{sparsity:.0%} pruned {fmt}"
+
+
+def _file_stem(name: str) -> str:
+    """A variant's file name: ``dense int8 (quantizer)`` → ``dense_int8_quantizer``."""
+    stem = name.replace(" ", "_").replace("%", "pc")
+    return stem.replace("(", "").replace(")", "")
 
 
 def filters_removed_model(fraction: float) -> keras.Model:
@@ -106,10 +116,13 @@ def _build_grid(folder: Path, settings: dict) -> None:
             for fmt in settings["formats"]:
                 name = _label(method, sparsity, fmt)
                 bar.step(f"{name}: converting, evaluating")
-                content = convert(model, fmt, representative)
-                (folder / f"{name.replace(' ', '_').replace('%', 'pc')}.tflite").write_bytes(
-                    content
-                )
+                if fmt == QUANTIZER_FORMAT:  # the float32 file just written, then the quantizer
+                    content = two_step(
+                        contents[_label(method, sparsity, "float32")], representative
+                    )
+                else:
+                    content = convert(model, fmt, representative)
+                (folder / f"{_file_stem(name)}.tflite").write_bytes(content)
                 rows.append(
                     {
                         "variant": name,
@@ -165,8 +178,9 @@ def variant_flops(method: str, sparsity: float) -> int:
 
 def grid() -> list[dict]:
     """Every measured variant (built and cached the first time): pruning method and sparsity ×
-    format, with validation, test and novel accuracy (``novel_accuracy`` is None when the dataset
-    has no novel split), the image counts behind them, agreement with the Keras model, three
+    format (:data:`GRID_FORMATS`: the converter's four, then ``int8 (quantizer)``), with
+    validation, test and novel accuracy (``novel_accuracy`` is None when the dataset has no novel
+    split), the image counts behind them, agreement with the Keras model, three
     sizes, the estimated peak ``activation_bytes``, latency at 1 and 2 threads, and ``flops``
     (:func:`variant_flops`, counted when the grid is read: the cached artifact is unchanged)."""
     rows = json.loads((artifacts.get("quantization.grid") / GRID_FILE).read_text())
@@ -188,5 +202,5 @@ def grid_row(rows: list[dict], sparsity: float, fmt: str, method: str = "magnitu
     raise ValueError(
         f"The grid has no {_label(method, sparsity, fmt)!r} variant: choose a "
         f"sparsity from {sparsities} and a "
-        f"format from {', '.join(FORMATS)}."
+        f"format from {', '.join(GRID_FORMATS)}."
     )
