@@ -16,6 +16,9 @@
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
                                   profile), each submission in a sandbox (bubblewrap):
                                   feedback, grades.csv and flagged.csv in build/nbgrader/
+    python -m utils book          the course as a Jupyter Book site in build/book/ (student copies,
+                                  outputs of the last run; runs them first when missing);
+                                  --teachers: build/book-teachers/, solutions and the guide
     python -m utils bundle        pack the built artifacts into one class bundle (--out FILE);
                                   --unpack PATH-OR-URL unpacks one into build/, verified
     python -m utils clean         delete build/ (everything generated; .venv stays)
@@ -25,7 +28,7 @@ environment or conda environment with the course installed), the commands run wi
 which ``setup`` creates first. ``--dry-run`` prints the commands instead of running them.
 Only the standard library is imported here, so that a bare Python can set up the course; the
 machinery runs in the course's Python as ``python -m tools.<module>`` (runner, grading, browser,
-colab, make_photos), always as a subprocess: ``utils`` never imports ``tools``.
+colab, make_photos, book), always as a subprocess: ``utils`` never imports ``tools``.
 """
 
 from __future__ import annotations
@@ -146,7 +149,7 @@ def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
     )
     py = venv_python(venv)
     code = run([py, "-m", "pip", "install", "--upgrade", "pip"]) or run(
-        [py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test]"]
+        [py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test,book]"]
     )
     if code == 0 and not run.dry_run:
         (venv / STAMP).write_text("installed constraints.txt\n")
@@ -328,6 +331,22 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="where no sandbox can be made (macOS, Windows): grade anyway, with your privileges",
     )
+    book = add(
+        "book",
+        "the course as a Jupyter Book site in build/book/ from the last run's executed notebooks "
+        "(running them first when missing)",
+    )
+    book.add_argument(
+        "--teachers",
+        action="store_true",
+        help="the teachers' book in build/book-teachers/: solutions and the instructor guide",
+    )
+    book.add_argument(
+        "--profile",
+        default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
+        choices=sorted(config.PROFILES),
+        help="the profile to run the notebooks in when executed copies are missing",
+    )
     bundle = add(
         "bundle",
         "pack the built artifacts (their recipe keys, checksums and this machine) into one class "
@@ -394,6 +413,14 @@ def main(argv: list[str] | None = None) -> int:
             *kernel_guard.lab_options(),  # the Host check, the kernel bound, the culler
             f"--ServerApp.root_dir={lab_folder(getattr(args, 'instructor', False))}",
             *extra,
+        ],
+        "book": [
+            py,
+            "-m",
+            "tools.book",
+            "--profile",
+            getattr(args, "profile", "full"),
+            *(["--teachers"] if getattr(args, "teachers", False) else []),
         ],
         "explore": [
             py,
