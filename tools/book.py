@@ -30,7 +30,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import book_pages, series
+from tools import book_pages, nbval_executed, runner, series
 from utils import config
 from utils import reference as reference_run
 
@@ -117,6 +117,7 @@ def book_config(teachers: bool) -> dict:
             "config": {
                 "myst_heading_anchors": 4,
                 "html_show_copyright": False,
+                "smartquotes": False,  # the text as the notebooks write it
                 "suppress_warnings": ["mystnb.unknown_mime_type", "myst.header"],
             }
         },
@@ -139,9 +140,11 @@ def machine_of_run(build: Path) -> str:
     return "a machine the run did not record (run `make run` again)"
 
 
-def provenance_of(executed, build: Path, machine: str) -> dict:
-    """When, how long and in which profile papermill ran this executed copy, and on what."""
-    meta = executed.metadata.get("papermill", {})
+def provenance_of(executed, machine: str) -> dict:
+    """When, how long and in which profile this copy was executed (papermill's record, or the
+    one ``tools.nbval_executed`` writes), and on what."""
+    meta = executed.metadata.get("papermill") or executed.metadata.get(nbval_executed.METADATA, {})
+    profile = meta.get("parameters", {}).get("PROFILE") or meta.get("profile", "?")
     start = meta.get("start_time")
     when = (
         datetime.datetime.fromisoformat(start).strftime("%Y-%m-%d %H:%M UTC")
@@ -151,10 +154,25 @@ def provenance_of(executed, build: Path, machine: str) -> dict:
     return {
         "when": when,
         "seconds": float(meta.get("duration") or 0),
-        "profile": meta.get("parameters", {}).get("PROFILE", "?"),
+        "profile": profile,
         "machine": machine,
         "reference": reference_run.describe(reference_run.reference_machine()),
     }
+
+
+def summary(build: Path, runs: list[tuple[str, dict]]) -> str:
+    """Every number the pages' run measured beside the reference machine's: the runner's
+    ``summary.md`` when that run is the pages' (same profile in ``runs.json``), else the same
+    tables made from ``results.json`` for the pages' profile (nbval's smoke run)."""
+    profile = runs[0][1]["profile"] if runs else config.DEFAULT_PROFILE
+    last = build / runner.RUNS_FILE
+    text = build / "summary.md"
+    if text.is_file() and last.is_file():
+        if json.loads(last.read_text(encoding="utf-8")).get("profile") == profile:
+            return text.read_text(encoding="utf-8")
+    if profile not in config.PROFILES:
+        return "# What the series measured\n\nThe run recorded no profile: run `make run`.\n"
+    return runner.summary_markdown(profile, [(name, run["seconds"]) for name, run in runs])
 
 
 def write_sources(
@@ -173,26 +191,20 @@ def write_sources(
     pages = {p.stem for p in notebooks} | ({"instructor"} if teachers else set())
     build = executed.parent
     machine = machine_of_run(build)
+    runs = []
     for path in notebooks:
         ran = nbformat.read(executed / path.name, as_version=4)
+        runs.append((path.stem, provenance_of(ran, machine)))
         shown = (
             ran
             if teachers
             else book_pages.student_page(nbformat.read(student / path.name, as_version=4), ran)
         )
-        page = book_pages.book_page(
-            shown, provenance_of(ran, build, machine), pages, student=not teachers
-        )
+        page = book_pages.book_page(shown, runs[-1][1], pages, student=not teachers)
         nbformat.write(page, src / path.name)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (src / "intro.md").write_text(book_pages.relink(overview(readme), pages), encoding="utf-8")
-    summary = build / "summary.md"
-    text = (
-        summary.read_text(encoding="utf-8")
-        if summary.is_file()
-        else "# What the series measured\n\nThe run wrote no summary: run `make run`.\n"
-    )
-    (src / "summary.md").write_text(text, encoding="utf-8")
+    (src / "summary.md").write_text(summary(build, runs), encoding="utf-8")
     if teachers:
         guide = (ROOT / "docs" / "instructor.md").read_text(encoding="utf-8")
         title, _, rest = guide.partition("\n")

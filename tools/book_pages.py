@@ -180,7 +180,11 @@ def provenance(run: dict) -> str:
             f"{run['bundle']} of its figures were measured on the machine that built the class "
             "bundle this run unpacked, not on this one."
         )
-    return ":::{note} Where this page's numbers come from\n" + "\n".join(lines) + "\n:::"
+    return (
+        ":::{admonition} Where this page's numbers come from\n:class: note\n"
+        + "\n".join(lines)
+        + "\n:::"
+    )
 
 
 def book_page(notebook, run: dict, page_names: set[str], student: bool):
