@@ -62,13 +62,13 @@ def overview(readme: str) -> str:
     return readme[: match.start()] if match else readme
 
 
-def sessions(notebooks: list[Path], plan: Path = series.PLAN) -> list[tuple[str, list[Path]]]:
+def sessions(notebooks: list[Path], plan: Path | None = None) -> list[tuple[str, list[Path]]]:
     """The core notebooks grouped by the session that starts them (``data/session_plan.csv``),
     in course order: ``[(caption, [path, ...]), ...]``; a core notebook no session names is
     added at the end under "The core path"."""
     core = [p for p in notebooks if not series.is_appendix(p.stem)]
     by_number = {series.number(p.stem): p for p in core}
-    with plan.open(newline="", encoding="utf-8") as handle:
+    with (plan or series.PLAN).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     placed: set[Path] = set()
     groups = []
@@ -82,12 +82,12 @@ def sessions(notebooks: list[Path], plan: Path = series.PLAN) -> list[tuple[str,
     return groups + ([("The core path", rest)] if rest else [])
 
 
-def toc(notebooks: list[Path], teachers: bool) -> dict:
+def toc(notebooks: list[Path], teachers: bool, plan: Path | None = None) -> dict:
     """Jupyter Book's ``_toc.yml``: the overview, the sessions, the appendices, the numbers (and,
     for teachers, the guide), every notebook in course order."""
     parts = [
         {"caption": caption, "chapters": [{"file": p.stem} for p in members]}
-        for caption, members in sessions(notebooks)
+        for caption, members in sessions(notebooks, plan)
     ]
     appendices = [p for p in notebooks if series.is_appendix(p.stem)]
     if appendices:

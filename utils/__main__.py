@@ -48,6 +48,8 @@ STAMP = ".ready"  # in the venv: the lock was installed completely
 PYTHON_RANGE = ((3, 11), (3, 13))
 PHOTOS = ROOT / "build" / "test-photos"
 BROWSER_TEST = "tests/test_explorer_browser.py"
+# the smoke book (tools/book.py), built from what nbval executed (tools/nbval_executed.py)
+BOOK_TEST = "tests/test_book_browser.py"
 
 
 def python_problem(
@@ -175,10 +177,11 @@ def command_test(run: Runner, py: str, args) -> int:
     # The grading tests need bubblewrap: apt installs it where missing (Debian-like, root or sudo)
     run([py, "-m", "tools.sandbox"])
     print("== unit tests")
-    if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}"]):
+    if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}", f"--ignore={BOOK_TEST}"]):
         return 1
     print("== notebooks through nbval, smoke profile")
-    if run(nbval(py, ROOT / "notebooks", "tools.nbval_markdown"), env={"COURSE_PROFILE": "smoke"}):
+    plugins = ("tools.nbval_markdown", "tools.nbval_executed")
+    if run(nbval(py, ROOT / "notebooks", *plugins), env={"COURSE_PROFILE": "smoke"}):
         return 1
     # The reading budget, with the Markdown the smoke run just generated (tools.nbval_markdown
     # counted it): at most 2,500 words a session, 15,000 for the core (tools/words.py).
@@ -187,11 +190,11 @@ def command_test(run: Runner, py: str, args) -> int:
         return 1
     # Last, so that the app finds the smoke artifacts nbval has just cached in build/, and so that a
     # missing browser never hides the tests above.
-    print("== the explorer app (notebook 08 in Voila) in headless Chromium")
+    print("== the explorer app (notebook 08 in Voila), then the smoke book, in headless Chromium")
     chromium = find_browser(py, run.dry_run)
     if chromium is None:
         return 1
-    return run([py, "-m", "pytest", BROWSER_TEST], env={"CHROMIUM": chromium})
+    return run([py, "-m", "pytest", BROWSER_TEST, BOOK_TEST], env={"CHROMIUM": chromium})
 
 
 def find_browser(py: str, dry_run: bool = False) -> str | None:
