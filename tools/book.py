@@ -116,6 +116,11 @@ def book_config(teachers: bool) -> dict:
         "sphinx": {
             "config": {
                 "myst_heading_anchors": 4,
+                # the verdicts' and tables' Markdown outputs: GitHub's Markdown, tables included,
+                # no $…$ maths (A8's prices are dollars)
+                "nb_render_markdown_format": "gfm",
+                "nb_output_stderr": "remove",  # the kernel's logs (TensorFlow's), not the lesson
+                "nb_merge_streams": True,
                 "html_show_copyright": False,
                 "smartquotes": False,  # the text as the notebooks write it
                 "suppress_warnings": ["mystnb.unknown_mime_type", "myst.header"],
