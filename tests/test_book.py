@@ -84,10 +84,12 @@ def test_the_student_page_keeps_the_executed_outputs_but_not_the_answers():
         ("../README.md", "docs", "intro.md"),
         ("../data/prices.csv#L2", "notebooks", f"{book_pages.BLOB}/data/prices.csv#L2"),
         ("CONTRIBUTING.md", "", f"{book_pages.BLOB}/CONTRIBUTING.md"),
+        ("summary.md", "notebooks", "summary.md"),  # the book's own page
+        ("intro.md", "notebooks", f"{book_pages.BLOB}/notebooks/intro.md"),  # not a page here
     ],
 )
 def test_links_point_at_the_books_pages_or_the_repositorys_files(link, here, expected):
-    pages = {"05_int8_tflite", "06_network", "instructor"}
+    pages = {"05_int8_tflite", "06_network", "instructor", "summary"}
     assert book_pages.target(link, pages, here) == expected
 
 
@@ -169,3 +171,28 @@ def test_the_machine_of_the_run_from_runs_json_or_the_summary(tmp_path):
     machine = {"cpu": "Other CPU", "cores": 8, "int8_instructions": ["avx512_vnni"]}
     (tmp_path / "runs.json").write_text(json.dumps({"machine": machine, "runs": []}))
     assert book.machine_of_run(tmp_path) == "Other CPU, 8 cores, avx512_vnni"
+
+
+def test_nbval_keeps_what_it_executed_for_the_smoke_book(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[new_markdown_cell("# 09 · x"), new_code_cell("print(6 * 7)")]
+    )
+    nbformat.write(notebook, tmp_path / "09_x.ipynb")
+    env = os.environ | {"COURSE_BUILD_DIR": str(tmp_path / "build"), "COURSE_PROFILE": "smoke"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "tools.nbval_executed", "--nbval-lax"]
+        + ["--nbval-current-env", "-p", "no:cacheprovider", str(tmp_path / "09_x.ipynb")],
+        cwd=book.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
+    kept = nbformat.read(tmp_path / "build" / "nbval-executed" / "09_x.ipynb", as_version=4)
+    assert [o.text for o in kept.cells[1].outputs] == ["42\n"]  # 6 × 7, as the kernel printed it
+    assert kept.metadata[nbval_executed.METADATA]["profile"] == "smoke"
+    assert (tmp_path / "09_x.ipynb").read_text() == nbformat.writes(notebook) + "\n"  # untouched

@@ -129,6 +129,7 @@ def test_every_page_from_the_contents_has_its_title_figures_and_working_links(pa
         assert plain(heading).startswith(plain(title)), (notebook.name, heading)
         article = page.locator("article").inner_text()
         assert "numbers come from" in article, notebook.name
+        assert page.locator("article .admonition a[href='summary.html']").count() == 1
         assert "Time:" in article, notebook.name  # the title cell's Time line
         widths = page.eval_on_selector_all(
             "article img", "images => images.map(i => [i.currentSrc, i.complete, i.naturalWidth])"

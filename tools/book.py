@@ -193,7 +193,9 @@ def write_sources(
         shutil.rmtree(src)
     src.mkdir(parents=True)
     notebooks = series.notebooks(folder)
-    pages = {p.stem for p in notebooks} | ({"instructor"} if teachers else set())
+    pages = (
+        {p.stem for p in notebooks} | {"intro", "summary"} | ({"instructor"} if teachers else set())
+    )
     build = executed.parent
     machine = machine_of_run(build)
     runs = []

@@ -21,6 +21,7 @@ import nbformat
 
 from tools import bootstrap_cell
 
+BOOK_PAGES = {"intro", "summary", "instructor"}  # the pages beside the notebooks
 BLOB = f"{bootstrap_cell.DEFAULT_REPO}/blob/{bootstrap_cell.DEFAULT_REF}"
 LEFT_OUT = (
     "Exercises show the student copy's cell: their outputs, and those of the cells that use an "
@@ -119,6 +120,8 @@ def target(link: str, page_names: set[str], here: str = "") -> str | None:
     name = Path(path).name
     if name.endswith(".ipynb") and Path(name).stem in page_names:
         return f"{Path(name).stem}.ipynb{suffix}"
+    if path == name and name.endswith(".md") and Path(name).stem in BOOK_PAGES & page_names:
+        return link  # the book's own page (the summary), written for the book
     parts = [p for p in (Path(here) / path).parts if p != "."]
     resolved: list[str] = []
     for part in parts:
