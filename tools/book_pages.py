@@ -203,3 +203,26 @@ def book_page(notebook, run: dict, page_names: set[str], student: bool):
     page.cells.insert(title + 1, nbformat.v4.new_markdown_cell(note))
     relink_notebook(page, page_names)
     return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.book_pages NOTEBOOK``: the code cells whose outputs the student book
+    leaves out (an exercise's, or computed from an answer)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m tools.book_pages", description=main.__doc__)
+    parser.add_argument("notebook", type=Path, help="e.g. notebooks/05_int8_tflite.ipynb")
+    notebook = nbformat.read(parser.parse_args(argv).notebook, as_version=4)
+    for number, (cell, dependent) in enumerate(
+        zip(notebook.cells, answer_dependent(notebook.cells)), start=1
+    ):
+        if dependent and cell.cell_type == "code":
+            first = next((l for l in cell.source.splitlines() if l.strip()), "")
+            print(f"cell {number:>3}: {first[:80]}")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

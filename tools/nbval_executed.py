@@ -68,3 +68,24 @@ def pytest_sessionfinish(session) -> None:
         start, end = _times[path]
         notebook = nbformat.read(path, as_version=4)
         nbformat.write(executed(notebook, outputs, start, end, profile), target / path.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.nbval_executed``: the notebooks the last nbval run kept, and their run."""
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python -m tools.nbval_executed", description=main.__doc__
+    ).parse_args(argv)
+    kept = sorted(folder().glob("*.ipynb"))
+    if not kept:
+        print(f"{folder()} holds no notebook: run the notebooks through nbval (make test).")
+        return 1
+    for path in kept:
+        run = nbformat.read(path, as_version=4).metadata.get(METADATA, {})
+        print(f"{path.stem:<28}{run.get('profile', '?'):<7}{run.get('start_time', '?')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

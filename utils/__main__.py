@@ -334,21 +334,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="where no sandbox can be made (macOS, Windows): grade anyway, with your privileges",
     )
-    book = add(
-        "book",
-        "the course as a Jupyter Book site in build/book/ from the last run's executed notebooks "
-        "(running them first when missing)",
-    )
+    book = add("book", "the course as a Jupyter Book site in build/book/ (make run's notebooks)")
     book.add_argument(
-        "--teachers",
-        action="store_true",
-        help="the teachers' book in build/book-teachers/: solutions and the instructor guide",
+        "--teachers", action="store_true", help="build/book-teachers/: solutions, the guide"
     )
-    book.add_argument(
+    book.add_argument(  # the profile make run runs in when executed copies are missing
         "--profile",
         default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
         choices=sorted(config.PROFILES),
-        help="the profile to run the notebooks in when executed copies are missing",
     )
     bundle = add(
         "bundle",
