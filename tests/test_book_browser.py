@@ -164,27 +164,31 @@ def test_search_finds_notebook_05(page, site):
 
 
 def test_the_student_book_shows_no_model_answer(page, site):
-    """An exercise's cell shows the student copy's stub: the instructor's solution is absent."""
+    """An exercise's cell shows the student copy's stub (code or a written answer): no line of
+    the instructor's solution that the stub lacks is on the page."""
+    checked = 0
     for notebook in NOTEBOOKS:
         student = nbformat.read(config.ROOT / "student" / notebook.name, as_version=4)
         stubs = {c.get("id"): c.source for c in student.cells}
-        html = fetched(site + f"{notebook.stem}.html")
+        text = plain(
+            page.evaluate(
+                "html => new DOMParser().parseFromString(html, 'text/html')"
+                ".querySelector('article').innerText",
+                fetched(site + f"{notebook.stem}.html"),
+            )
+        )
         for cell in nbformat.read(notebook, as_version=4).cells:
-            solution = cell.get("metadata", {}).get("nbgrader", {}).get("solution")
-            if solution and cell.cell_type == "code" and stubs.get(cell.get("id")) != cell.source:
-                # a line of the model answer the stub does not have
-                line = next(
-                    (
-                        l.strip()
-                        for l in cell.source.splitlines()
-                        if len(l.strip()) > 20 and l.strip() not in stubs[cell.get("id")]
-                    ),
-                    None,
-                )
-                if line:
-                    text = page.evaluate(
-                        "html => new DOMParser().parseFromString(html, 'text/html')"
-                        ".querySelector('article').innerText",
-                        html,
-                    )
-                    assert line not in text, (notebook.name, line)
+            if not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                continue
+            stub = stubs[cell.get("id")]
+            answer = [
+                plain(line.strip().lstrip("-*> "))
+                for line in cell.source.splitlines()
+                if len(line.strip()) > 30 and line.strip() not in stub
+            ]
+            # a model answer's first lines, as a reader sees them (the teachers' book shows about
+            # 60 of these 107 lines so: the rest are split by code highlighting or maths)
+            for line in answer[:3]:
+                assert line not in text, (notebook.name, line)
+                checked += 1
+    assert checked > len(NOTEBOOKS)  # the course has more exercises than notebooks

@@ -284,6 +284,13 @@ def main(argv: list[str] | None = None) -> int:
         ).returncode
         if code:
             return code
+    changed = [
+        p.name
+        for p in series.notebooks(config.NOTEBOOKS_DIR)
+        if (executed / p.name).is_file() and p.stat().st_mtime > (executed / p.name).stat().st_mtime
+    ]
+    if changed:
+        print(f"Changed since the run the book shows: {', '.join(changed)} (`make run` again).")
     start = time.perf_counter()
     try:
         index = build_book(executed, out, args.teachers)
