@@ -186,8 +186,8 @@ def test_the_student_book_shows_no_model_answer(page, site):
                 for line in cell.source.splitlines()
                 if len(line.strip()) > 30 and line.strip() not in stub
             ]
-            # a model answer's first lines, as a reader sees them (the teachers' book shows about
-            # 60 of these 107 lines so: the rest are split by code highlighting or maths)
+            # a model answer's first lines, as a reader sees them (in the teachers' book most are
+            # found so; code highlighting or maths splits the rest)
             for line in answer[:3]:
                 assert line not in text, (notebook.name, line)
                 checked += 1

@@ -47,6 +47,18 @@ FOR_TEACHERS = (
 )
 
 
+ABOUT = (
+    ":::{admonition} This book\n:class: tip\nEach notebook as one run executed it, with the "
+    "exercises left for you: to work in a notebook, open it in Colab (the link under its title) "
+    "or in the course's own folder (`make lab`). The numbers are that run's; each page says on "
+    "which machine.\n:::\n"
+)
+ABOUT_TEACHERS = (
+    ":::{admonition} The teachers' book\n:class: important\nThe instructor's notebooks as one "
+    "run executed them, solutions included, and the instructor guide: not for students.\n:::\n"
+)
+
+
 def executed_folder() -> Path:
     return config.build_dir() / "executed"
 
@@ -209,8 +221,9 @@ def write_sources(
         )
         page = book_pages.book_page(shown, runs[-1][1], pages, student=not teachers)
         nbformat.write(page, src / path.name)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (src / "intro.md").write_text(book_pages.relink(overview(readme), pages), encoding="utf-8")
+    title, _, rest = overview((ROOT / "README.md").read_text(encoding="utf-8")).partition("\n")
+    intro = f"{title}\n\n{ABOUT_TEACHERS if teachers else ABOUT}\n{rest}"
+    (src / "intro.md").write_text(book_pages.relink(intro, pages), encoding="utf-8")
     (src / "summary.md").write_text(summary(build, runs), encoding="utf-8")
     if teachers:
         guide = (ROOT / "docs" / "instructor.md").read_text(encoding="utf-8")
