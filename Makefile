@@ -2,16 +2,17 @@
 # Every target is a thin call to `python -m utils <command>` (utils/__main__.py), which also runs
 # without make (Windows: see the README). The commands set up .venv first when it is missing,
 # half-made or older than pyproject.toml / constraints.txt, then run the machinery in tools/ as
-# `python -m tools.<module>` (runner, grading, browser, colab, make_photos) in .venv.
+# `python -m tools.<module>` (runner, grading, browser, colab, make_photos, book) in .venv.
 
 PYTHON ?= python3
 PROFILE ?= full
 LAB_ARGS ?=
 EXPLORE_PORT ?= 8866
 SUBMISSIONS ?=
+BOOK_ARGS ?=
 COURSE := $(PYTHON) -m utils
 
-.PHONY: help setup setup-check run reference test test-photos test-colab lab explore assignments grade bundle clean
+.PHONY: help setup setup-check run reference test test-photos test-colab lab explore assignments grade book bundle clean
 
 help:
 	@$(COURSE) --help
@@ -58,6 +59,12 @@ assignments:
 
 grade:
 	$(COURSE) grade $(SUBMISSIONS)
+
+# The course as a Jupyter Book site in build/book/ (student copies, the last run's outputs; the
+# notebooks run first when missing). make book BOOK_ARGS=--teachers: build/book-teachers/, with
+# the solutions and the instructor guide (not for publishing). README: Publishing the book.
+book:
+	$(COURSE) book --profile $(PROFILE) $(BOOK_ARGS)
 
 # The class bundle: every built artifact of the profile in one file (build/course-bundle-*.tar.gz) a
 # class unpacks with COURSE_BUNDLE=path-or-URL instead of building. README: Teaching with it.

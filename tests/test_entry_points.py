@@ -53,6 +53,7 @@ def test_the_makefile_only_calls_python_m_utils_and_covers_the_documented_target
         "explore",
         "assignments",
         "grade",
+        "book",
         "clean",
     } <= commands.keys()
     assert "COURSE := $(PYTHON) -m utils" in (ROOT / "Makefile").read_text()
@@ -101,6 +102,11 @@ def test_grade_without_a_folder_says_how_to_name_it():
         (["setup-check"], ["environment.report(environment.check())"]),
         (["assignments"], [" -m tools.grading assignments"]),
         (["grade", "submissions"], [" -m tools.grading grade ", "submissions"]),
+        (["book"], [" -m tools.book --profile full"]),
+        (
+            ["book", "--teachers", "--profile", "smoke"],
+            [" -m tools.book --profile smoke --teachers"],
+        ),
     ],
 )
 def test_expensive_commands_print_what_they_would_run(argv, expected):
@@ -118,6 +124,9 @@ def test_test_runs_unit_tests_and_nbval_before_looking_for_the_browser(tmp_path)
     finder = out.index(" -m tools.browser --dry-run")  # a subprocess: utils never imports tools
     browser = out.index("Browser for the explorer's test")  # what it said; the path, its last line:
     assert unit < notebooks < finder < browser < out.index(f"CHROMIUM={chromium}")
+    assert "-p tools.nbval_executed" in out  # nbval keeps the executed notebooks for the book
+    last = out[out.index(f"CHROMIUM={chromium}") :]
+    assert "tests/test_explorer_browser.py tests/test_book_browser.py" in last
 
 
 def test_test_stops_with_the_finders_message_when_there_is_no_browser(tmp_path):

@@ -45,9 +45,8 @@ def pyproject():
 
 def declared():
     project = pyproject()["project"]
-    return [
-        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
-    ]
+    extras = project["optional-dependencies"]
+    return [Requirement(r) for r in project["dependencies"] + extras["test"] + extras["book"]]
 
 
 def lock():

@@ -49,7 +49,7 @@ def test_a_missing_venv_is_created_and_the_lock_installed_with_progress(tmp_path
     assert course.setup(course.Runner(dry_run=True), venv=venv) == 0
     out = capsys.readouterr().out
     assert f"-m venv {venv}" in out
-    assert f"-m pip install -c {config.ROOT / 'constraints.txt'} -e {config.ROOT}[test]" in out
+    assert f"-m pip install -c {config.ROOT / 'constraints.txt'} -e {config.ROOT}[test,book]" in out
     assert "--quiet" not in out and " -q" not in out  # the first install shows progress
     assert "takes a few minutes" in out
 

@@ -355,7 +355,10 @@ def run(profile: str, folder: Path = config.NOTEBOOKS_DIR) -> Path:
             }
         )
         print(f"      done in {seconds:.1f} s", flush=True)
-    (build / RUNS_FILE).write_text(json.dumps({"profile": profile, "runs": runs}, indent=1))
+    machine = reference_run.this_machine()  # the book says which machine produced each page
+    (build / RUNS_FILE).write_text(
+        json.dumps({"profile": profile, "machine": machine, "runs": runs}, indent=1)
+    )
     summary = summary_markdown(profile, timings)
     summary += f"\n## Where the time went\n\n{time_table(runs)}\n"
     (build / "summary.md").write_text(summary, encoding="utf-8")

@@ -16,6 +16,9 @@
     python -m utils grade FOLDER  nbgrader autogrades FOLDER (one folder per student, smoke
                                   profile), each submission in a sandbox (bubblewrap):
                                   feedback, grades.csv and flagged.csv in build/nbgrader/
+    python -m utils book          the course as a Jupyter Book site in build/book/ (student copies,
+                                  outputs of the last run; runs them first when missing);
+                                  --teachers: build/book-teachers/, solutions and the guide
     python -m utils bundle        pack the built artifacts into one class bundle (--out FILE);
                                   --unpack PATH-OR-URL unpacks one into build/, verified
     python -m utils clean         delete build/ (everything generated; .venv stays)
@@ -25,7 +28,7 @@ environment or conda environment with the course installed), the commands run wi
 which ``setup`` creates first. ``--dry-run`` prints the commands instead of running them.
 Only the standard library is imported here, so that a bare Python can set up the course; the
 machinery runs in the course's Python as ``python -m tools.<module>`` (runner, grading, browser,
-colab, make_photos), always as a subprocess: ``utils`` never imports ``tools``.
+colab, make_photos, book), always as a subprocess: ``utils`` never imports ``tools``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ STAMP = ".ready"  # in the venv: the lock was installed completely
 PYTHON_RANGE = ((3, 11), (3, 13))
 PHOTOS = ROOT / "build" / "test-photos"
 BROWSER_TEST = "tests/test_explorer_browser.py"
+# the smoke book (tools/book.py), built from what nbval executed (tools/nbval_executed.py)
+BOOK_TEST = "tests/test_book_browser.py"
 
 
 def python_problem(
@@ -146,7 +151,7 @@ def setup(run: Runner, venv: Path = VENV, python: str = sys.executable) -> int:
     )
     py = venv_python(venv)
     code = run([py, "-m", "pip", "install", "--upgrade", "pip"]) or run(
-        [py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test]"]
+        [py, "-m", "pip", "install", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test,book]"]
     )
     if code == 0 and not run.dry_run:
         (venv / STAMP).write_text("installed constraints.txt\n")
@@ -172,10 +177,11 @@ def command_test(run: Runner, py: str, args) -> int:
     # The grading tests need bubblewrap: apt installs it where missing (Debian-like, root or sudo)
     run([py, "-m", "tools.sandbox"])
     print("== unit tests")
-    if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}"]):
+    if run([py, "-m", "pytest", "tests", f"--ignore={BROWSER_TEST}", f"--ignore={BOOK_TEST}"]):
         return 1
     print("== notebooks through nbval, smoke profile")
-    if run(nbval(py, ROOT / "notebooks", "tools.nbval_markdown"), env={"COURSE_PROFILE": "smoke"}):
+    plugins = ("tools.nbval_markdown", "tools.nbval_executed")
+    if run(nbval(py, ROOT / "notebooks", *plugins), env={"COURSE_PROFILE": "smoke"}):
         return 1
     # The reading budget, with the Markdown the smoke run just generated (tools.nbval_markdown
     # counted it): at most 2,500 words a session, 15,000 for the core (tools/words.py).
@@ -184,11 +190,11 @@ def command_test(run: Runner, py: str, args) -> int:
         return 1
     # Last, so that the app finds the smoke artifacts nbval has just cached in build/, and so that a
     # missing browser never hides the tests above.
-    print("== the explorer app (notebook 08 in Voila) in headless Chromium")
+    print("== the explorer app (notebook 08 in Voila), then the smoke book, in headless Chromium")
     chromium = find_browser(py, run.dry_run)
     if chromium is None:
         return 1
-    return run([py, "-m", "pytest", BROWSER_TEST], env={"CHROMIUM": chromium})
+    return run([py, "-m", "pytest", BROWSER_TEST, BOOK_TEST], env={"CHROMIUM": chromium})
 
 
 def find_browser(py: str, dry_run: bool = False) -> str | None:
@@ -328,6 +334,15 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="where no sandbox can be made (macOS, Windows): grade anyway, with your privileges",
     )
+    book = add("book", "the course as a Jupyter Book site in build/book/ (make run's notebooks)")
+    book.add_argument(
+        "--teachers", action="store_true", help="build/book-teachers/: solutions, the guide"
+    )
+    book.add_argument(  # the profile make run runs in when executed copies are missing
+        "--profile",
+        default=os.environ.get("PROFILE", config.DEFAULT_PROFILE),
+        choices=sorted(config.PROFILES),
+    )
     bundle = add(
         "bundle",
         "pack the built artifacts (their recipe keys, checksums and this machine) into one class "
@@ -394,6 +409,14 @@ def main(argv: list[str] | None = None) -> int:
             *kernel_guard.lab_options(),  # the Host check, the kernel bound, the culler
             f"--ServerApp.root_dir={lab_folder(getattr(args, 'instructor', False))}",
             *extra,
+        ],
+        "book": [
+            py,
+            "-m",
+            "tools.book",
+            "--profile",
+            getattr(args, "profile", "full"),
+            *(["--teachers"] if getattr(args, "teachers", False) else []),
         ],
         "explore": [
             py,
