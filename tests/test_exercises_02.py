@@ -1,10 +1,12 @@
-"""Notebook 02's checkers: the parameter count and reading a learning curve."""
+"""Notebook 02's checkers: the parameter count, and early stopping's decision against Keras's
+own EarlyStopping and the recipe's BestWeights (driven over the same accuracies, no training)."""
 
 import re
 
 import pytest
 
-from utils import exercises
+from utils import exercises, training
+from utils.exercises import nb02
 
 
 def test_parameter_count_checker_accepts_the_hand_count(capsys):
@@ -21,74 +23,155 @@ def test_parameter_count_checker_hints_at_the_missing_part(predicted, says):
         exercises.check_parameter_count(predicted, filters=(4,), num_classes=2, image_size=16)
 
 
-CURVE = {
-    "loss": [1.0, 0.6, 0.4, 0.3, 0.3, 0.2],
-    "val_loss": [0.9, 0.5, 0.6, 0.7, 0.7, 0.8],
-    "val_accuracy": [0.5, 0.8, 0.75, 0.7, 0.8, 0.79],
-}  # epoch 5 ties epoch 2: 2 stays best
+def solution(val_accuracy, patience, min_delta, start_from_epoch):  # the notebook's answer
+    best_so_far, wait, best_epoch = float("-inf"), 0, None
+    for epoch in range(start_from_epoch, len(val_accuracy)):
+        value = val_accuracy[epoch]
+        if best_epoch is None or value > val_accuracy[best_epoch - 1]:
+            best_epoch = epoch + 1
+        if value - min_delta > best_so_far:
+            best_so_far, wait = value, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch + 1, best_epoch
+    return len(val_accuracy), best_epoch
 
 
-def curve(val_accuracy):
-    return {"loss": [1.0] * len(val_accuracy), "val_accuracy": val_accuracy}
+def student(
+    val_accuracy,
+    patience,
+    min_delta,
+    start_from_epoch,
+    *,
+    counts=lambda value, best, d: value - d > best,
+    count_from=1,
+    watch=True,
+    watch_best=True,
+    tie_keeps_first=True,
+    keep="highest",
+    stop_after=0,
+):
+    """The solution written with one typical mistake (the default arguments: none)."""
+    first = start_from_epoch if watch else 0
+    best_first = start_from_epoch if watch and watch_best else 0
+    best_so_far, wait, last, improving = float("-inf"), 0, len(val_accuracy), None
+    for epoch in range(first, len(val_accuracy)):
+        if counts(val_accuracy[epoch], best_so_far, min_delta):
+            best_so_far, wait, improving = val_accuracy[epoch], 0, epoch
+        else:
+            wait += 1
+            if wait >= patience + stop_after:
+                last = epoch + 1
+                break
+    ran = val_accuracy if keep == "whole run" else val_accuracy[:last]
+    best = best_first
+    for epoch in range(best_first, len(ran)):
+        if ran[epoch] > ran[best] or (not tie_keeps_first and ran[epoch] == ran[best]):
+            best = epoch
+    if keep == "last improving":
+        best = improving
+    return last - 1 + count_from, best + count_from
 
 
-def test_learning_curve_checker_accepts_an_early_stop(capsys):
-    # 6 of 15 epochs: 4 without improvement after epoch 2, so early stopping fired
-    exercises.check_learning_curve(2, 4, True, CURVE, planned_epochs=15, patience=4)
-    out = capsys.readouterr().out
-    assert "best epoch 2 of 6" in out and "early stopping ended the run" in out
+def test_the_replay_is_keras_decision_worked_by_hand():
+    # each case's (last epoch run, best epoch), from Keras's rule by hand (comments in _cases)
+    by_hand = [(1, 1), (3, 2), (5, 3), (3, 2), (5, 2), (5, 2), (5, 5), (5, 3), (7, 7), (11, 10)]
+    cases = nb02._cases()
+    assert [training.replay_stopping(*case[1:]) for case in cases] == by_hand
+    assert [nb02._decide(*case[1:]) for case in cases] == by_hand  # the rule the hints vary
 
 
-def test_learning_curve_checker_counts_only_the_watched_epochs(capsys):
-    # start_from_epoch 2: epochs 3-6 watched (0.75, 0.7, 0.8, 0.79), so epoch 5 is best, 1 after
-    exercises.check_learning_curve(5, 1, True, CURVE, planned_epochs=15, start_from_epoch=2)
-    assert "best epoch 5 of 6" in capsys.readouterr().out
-    with pytest.raises(exercises.NotYet, match="watched only from epoch 3"):
-        exercises.check_learning_curve(2, 4, True, CURVE, planned_epochs=15, start_from_epoch=2)
+def test_the_solution_agrees_with_keras(capsys):
+    exercises.check_early_stopping(solution)
+    assert "✓ Correct: all 10 runs agree" in capsys.readouterr().out
+
+
+def previous_epoch(val_accuracy, patience, min_delta, start_from_epoch):
+    """Compares each epoch with the one before it, not with Keras's best."""
+    wait, best = 0, start_from_epoch
+    for epoch in range(start_from_epoch + 1, len(val_accuracy)):
+        if val_accuracy[epoch] > val_accuracy[best]:
+            best = epoch
+        if val_accuracy[epoch] - min_delta > val_accuracy[epoch - 1]:
+            wait = 0
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch + 1, best + 1
+    return len(val_accuracy), best + 1
 
 
 @pytest.mark.parametrize(
-    "history, planned, answer, says",
+    "mistake, says",
     [
-        (curve([0.4, 0.5, 0.6]), 3, (3, 0, False), "still improving"),  # the best is the last
-        (curve([0.4]), 1, (1, 0, False), "still improving"),  # a single epoch
-        (curve([0.4, 0.7, 0.6]), 3, (2, 1, False), "went on to its planned end"),  # no early stop
-        (curve([0.6, 0.6, 0.6]), 3, (1, 2, False), "went on to its planned end"),  # all tied
+        (dict(counts=lambda v, b, d: v - d >= b), "exactly min_delta does not count"),
+        (dict(counts=lambda v, b, d: v > b), "by more than min_delta"),
+        (dict(count_from=0), "epochs count from 1"),
+        (dict(watch=False), "before start_from_epoch (counted from 0) are not watched"),
+        (dict(watch_best=False), "chooses only among the watched epochs"),
+        (dict(keep="last improving"), "not the last epoch that beat the best"),
+        (dict(keep="whole run"), "the epochs after the stop never ran"),
+        (dict(tie_keeps_first=False), "on a tie BestWeights keeps the first"),
+        (dict(stop_after=1), "not one epoch later"),
+        (dict(stop_after=-1), "not one epoch sooner"),
     ],
 )
-def test_learning_curve_checker_has_an_answer_for_every_history(
-    history, planned, answer, says, capsys
-):
-    exercises.check_learning_curve(*answer, history, planned_epochs=planned)
-    assert says in capsys.readouterr().out
+def test_each_typical_mistake_gets_its_hint(mistake, says):
+    with pytest.raises(exercises.NotYet, match=re.escape(says)):
+        exercises.check_early_stopping(lambda *args: student(*args, **mistake))
+
+
+def test_comparing_with_the_previous_epoch_gets_its_hint():
+    with pytest.raises(exercises.NotYet, match="not with the epoch before"):
+        exercises.check_early_stopping(previous_epoch)
+
+
+def test_a_running_maximum_as_keras_best_gets_its_hint():
+    def plain_maximum(val_accuracy, patience, min_delta, start_from_epoch):
+        top, wait, best = float("-inf"), 0, None
+        for epoch in range(start_from_epoch, len(val_accuracy)):
+            value = val_accuracy[epoch]
+            if best is None or value > val_accuracy[best - 1]:
+                best = epoch + 1
+            wait = 0 if value - min_delta > top else wait + 1
+            top = max(top, value)  # a small gain moves the best too: wrong
+            if wait >= patience:
+                return epoch + 1, best
+        return len(val_accuracy), best
+
+    with pytest.raises(exercises.NotYet, match="small gains add up"):
+        exercises.check_early_stopping(plain_maximum)
 
 
 @pytest.mark.parametrize(
     "answer, says",
     [
-        ((1, 4, True), "add 1 to a list index"),
-        ((5, 1, True), "ties with an earlier one"),
-        ((6, 0, True), "val_accuracy, not accuracy"),
-        ((2, 3, True), "so 4 ran after it, not 3"),
-        ((2, 4, False), "stopped_early is True"),
-        ((2.0, 4, True), "whole number of epochs"),
-        ((True, 4, True), "whole number of epochs"),
+        (lambda *a: None, "return two epochs"),
+        (lambda *a: (None, 1), "len\\(val_accuracy\\)"),
+        (lambda *a: (1.0, 1), "whole number of epochs"),
+        (lambda *a: (True, 1), "whole number of epochs"),
+        (lambda *a: (9, 9), "the epochs run differs"),
     ],
 )
-def test_learning_curve_checker_says_what_is_wrong(answer, says):
-    with pytest.raises(exercises.NotYet, match=re.escape(says)):
-        exercises.check_learning_curve(*answer, CURVE, planned_epochs=15)
+def test_answers_of_the_wrong_form_are_named(answer, says):
+    with pytest.raises(exercises.NotYet, match=says):
+        exercises.check_early_stopping(answer)
 
 
-def test_a_run_that_used_every_planned_epoch_did_not_stop_early():
-    with pytest.raises(exercises.NotYet, match="stopped_early is False"):
-        exercises.check_learning_curve(3, 0, True, curve([0.4, 0.5, 0.6]), planned_epochs=3)
+def test_a_function_that_changes_its_input_is_named():
+    def sorts(val_accuracy, *args):
+        result = solution(val_accuracy, *args)
+        val_accuracy.sort()
+        return result
+
+    with pytest.raises(exercises.NotYet, match="changed the list"):
+        exercises.check_early_stopping(sorts)
 
 
-def test_learning_curve_checker_rejects_a_history_it_cannot_read():
-    with pytest.raises(ValueError, match="one val_accuracy"):
-        exercises.check_learning_curve(
-            1, 0, False, {"loss": [], "val_accuracy": []}, planned_epochs=3
-        )
-    with pytest.raises(ValueError, match="more than the 2 planned"):
-        exercises.check_learning_curve(3, 0, False, curve([0.4, 0.5, 0.6]), planned_epochs=2)
+def test_an_unanswered_exercise_says_so():
+    def unanswered(*args):
+        raise exercises.Unanswered()
+
+    with pytest.raises(exercises.Unanswered):
+        exercises.check_early_stopping(unanswered)

@@ -266,6 +266,39 @@ def train(folder: Path) -> dict:
     return record
 
 
+def replay_stopping(
+    val_accuracy, patience: int = PATIENCE, min_delta: float = 0.0, start_from_epoch: int = 0
+) -> tuple[int, int | None]:
+    """What the recipe's callbacks decide over these validation accuracies, without training:
+    Keras's own ``EarlyStopping``, set as :func:`training_callbacks` sets it, and the recipe's
+    ``BestWeights``, both on a one-weight model, given one epoch's ``val_accuracy`` at a time as
+    ``fit`` gives it (``on_epoch_end``, then stop once ``model.stop_training``). Returns (the last
+    epoch run, the epoch whose weights BestWeights keeps), counted from 1; the last epoch run is
+    ``len(val_accuracy)`` when early stopping never fires."""
+    import tempfile
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    with tempfile.TemporaryDirectory() as folder:
+        early = keras.callbacks.EarlyStopping(
+            monitor="val_accuracy",
+            patience=patience,
+            min_delta=min_delta,
+            start_from_epoch=start_from_epoch,
+        )
+        best = BestWeights(Path(folder) / "best.weights.h5", start_from_epoch)
+        callbacks = keras.callbacks.CallbackList([early, best], model=model)
+        model.stop_training, epochs = False, 0
+        callbacks.on_train_begin()
+        for epoch, value in enumerate(val_accuracy):
+            callbacks.on_epoch_begin(epoch)
+            callbacks.on_epoch_end(epoch, {"val_accuracy": float(value)})
+            epochs = epoch + 1
+            if model.stop_training:
+                break
+        callbacks.on_train_end()
+    return epochs, best.best_epoch
+
+
 def _model_settings() -> dict:
     cfg = config.settings()
     name = config.dataset_name()

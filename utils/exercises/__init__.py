@@ -18,7 +18,7 @@ so a notebook calls ``exercises.check_int8_conv(...)`` after ``from utils import
 from utils.exercises.base import BEGIN, END, NotYet, Unanswered, check_prediction, close_to
 from utils.exercises.nb00 import check_training_arithmetic
 from utils.exercises.nb01 import check_augmentation
-from utils.exercises.nb02 import check_learning_curve, check_parameter_count
+from utils.exercises.nb02 import check_early_stopping, check_parameter_count
 from utils.exercises.nb03 import check_break_even
 from utils.exercises.nb04 import check_channel_surgery, check_l1_norms
 from utils.exercises.nb04a import check_magnitude_mask, check_sparsity_plan
@@ -38,7 +38,7 @@ __all__ = [
     "check_training_arithmetic",
     "check_augmentation",
     "check_parameter_count",
-    "check_learning_curve",
+    "check_early_stopping",
     "check_break_even",
     "check_magnitude_mask",
     "check_sparsity_plan",

@@ -1,8 +1,9 @@
-"""Notebook 02: the checkers of the training exercises (the parameter count, reading a
-learning curve)."""
+"""Notebook 02: the checkers of the training exercises (the parameter count, and early
+stopping's decision, checked against Keras's own EarlyStopping and the recipe's BestWeights)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 
 from utils.exercises.base import NotYet, _correct
@@ -33,92 +34,177 @@ def check_parameter_count(
     )
 
 
-def check_learning_curve(
-    best_epoch: int,
-    epochs_after_best: int,
-    stopped_early: bool,
-    history: dict,
-    *,
-    planned_epochs: int,
-    patience: int = 4,
-    start_from_epoch: int = 0,
-) -> None:
-    """Notebook 02: read a run's history. Which epoch was best (validation accuracy among the
-    epochs after the first ``start_from_epoch``, those early stopping watched and BestWeights
-    chose from; the first on a tie, as only a strictly better value counts), how many epochs ran
-    after it, and whether early stopping ended the run before ``planned_epochs``.
+# ------------------------------------------------------------------------- early stopping
+# The typical mistakes, each with the hint that names it. _decide runs the rule with one of them
+# (None: the rule itself); the checker's truth is Keras's own callbacks, never _decide.
+MISTAKES = {
+    "from 0": "epochs count from 1 (Keras calls on_epoch_end with 0, 1, …, and the history's "
+    "first value is epoch 1): add 1 to a list index.",
+    "no min_delta": "an improvement counts only when it beats the best by more than min_delta "
+    "(value − min_delta > best); a smaller gain still adds to the wait.",
+    ">=": "an improvement of exactly min_delta does not count in Keras (value − min_delta > "
+    "best): use >, not >=.",
+    "patience + 1": "training stops at the patience-th watched epoch in a row without an "
+    "improvement (wait ≥ patience), not one epoch later.",
+    "patience - 1": "training stops only after patience watched epochs in a row without an "
+    "improvement (wait ≥ patience), not one epoch sooner.",
+    "after the stop": "the epochs after the stop never ran: the best epoch is chosen only among "
+    "those up to the one where training stopped.",
+    "last improving": "BestWeights keeps the highest validation accuracy, not the last epoch that "
+    "beat the best by more than min_delta (Keras's own restore_best_weights would keep that one).",
+    "last on a tie": "on a tie BestWeights keeps the first epoch: only a strictly higher accuracy "
+    "replaces its best.",
+    "previous epoch": "Keras compares each epoch with the best so far, not with the epoch before "
+    "it.",
+    "plain maximum": "a gain of min_delta or less does not move Keras's best either (only an "
+    "improvement that counts does), so small gains add up until one counts.",
+    "unwatched": "epochs before start_from_epoch (counted from 0) are not watched: "
+    "EarlyStopping skips them, so they neither set its best nor count towards the patience, and "
+    "BestWeights does not keep them.",
+    "unwatched best": "BestWeights chooses only among the watched epochs (from start_from_epoch "
+    "on, counted from 0): an earlier, higher accuracy is not kept.",
+}
 
-    Every run has an answer, whether early stopping fired, the last epoch was the best, or the
-    run was a single epoch; the message says what that history means.
-    """
-    accuracy = [float(v) for v in history.get("val_accuracy", [])]
-    if not accuracy or len(accuracy) != len(history.get("loss", accuracy)):
-        raise ValueError(
-            "The history needs one val_accuracy (and loss) per epoch run: pass the "
-            "history that training returned."
+
+def _decide(accuracy, patience, min_delta, start, mistake=None):
+    """(last epoch run, best epoch), counted from 1, by the rule or with one of :data:`MISTAKES`
+    (except "from 0", which the checker recognises from the answer itself)."""
+    watch = 0 if mistake == "unwatched" else start
+    reference, wait, last, improving = -math.inf, 0, len(accuracy), None
+    patience += {"patience + 1": 1, "patience - 1": -1}.get(mistake, 0)
+    for epoch in range(watch, len(accuracy)):
+        if accuracy[epoch] - (0 if mistake == "no min_delta" else min_delta) > reference or (
+            mistake == ">=" and accuracy[epoch] - min_delta == reference
+        ):
+            reference, wait, improving = accuracy[epoch], 0, epoch
+            continue
+        wait += 1
+        if mistake == "previous epoch":
+            reference = accuracy[epoch]
+        elif mistake == "plain maximum":
+            reference = max(reference, accuracy[epoch])
+        if wait >= patience:
+            last = epoch + 1
+            break
+    best = first = 0 if mistake in ("unwatched", "unwatched best") else start
+    for epoch in range(first, len(accuracy) if mistake == "after the stop" else last):
+        if accuracy[epoch] > accuracy[best] or (
+            mistake == "last on a tie" and accuracy[epoch] == accuracy[best]
+        ):
+            best = epoch
+    if mistake == "last improving" and improving is not None:
+        best = improving
+    return last, best + 1
+
+
+def _cases() -> list[tuple[str, list[float], int, float, int]]:
+    """(what, val_accuracy, patience, min_delta, start_from_epoch), in the order checked. The
+    hand-made runs use multiples of 1/32 and min_delta 1/16, so every difference is exact in
+    floating point; each separates a mistake from the ones before it (the truth in comments,
+    (last epoch run, best epoch) counted from 1, is worked by hand from Keras's rule)."""
+    from utils import training
+
+    start, min_delta = training.stopping_rule(12, 300)  # 6, 0.5 / √300 = 0.0289
+    d = 1 / 16
+    return [
+        ("a run of one epoch", [0.625], 4, d, 0),  # (1, 1): never stops
+        # epoch 3 is no gain over 0.625: wait 1 = patience, stop; epoch 4 never runs: (3, 2)
+        ("patience 1", [0.5, 0.625, 0.625, 0.75], 1, d, 0),
+        # 0.78125 − 1/16 is not above 0.75: wait 1, 2, 3 → stop after 5; the best is 3: (5, 3)
+        ("a gain smaller than min_delta", [0.5, 0.75, 0.78125, 0.75, 0.75, 0.75], 3, d, 0),
+        # 0.5625 − 1/16 = 0.5, not above 0.5: wait 1, 2 → stop after 3; the best is 2: (3, 2)
+        ("a gain of exactly min_delta", [0.5, 0.5625, 0.5625, 0.5], 2, d, 0),
+        # epoch 3 ties epoch 2; wait 1, 2, 3 → stop after 5; the first of the tie: (5, 2)
+        ("a tie", [0.5, 0.75, 0.75, 0.625, 0.5], 3, d, 0),
+        # Keras's best stays 0.75: 0.625 − 1/16 is not above it: wait 1, 2, 3 → (5, 2)
+        ("a dip and a partial recovery", [0.5, 0.75, 0.5, 0.625, 0.5625, 0.5], 3, d, 0),
+        # gains of 1/32 < min_delta: Keras's best stays 0.5 until 0.59375 (wait 1, 2, then
+        # reset at epoch 4, 1 at epoch 5): never stops; the best is 5: (5, 5)
+        ("small gains that add up", [0.5, 0.53125, 0.5625, 0.59375, 0.625], 3, d, 0),
+        # epochs 1-2 unwatched; watched: 0.625 best, wait 1, 2 → stop after 5: (5, 3)
+        (
+            "the highest accuracy before start_from_epoch",
+            [0.875, 0.5, 0.625, 0.5625, 0.5625, 0.5],
+            2,
+            d,
+            2,
+        ),
+        # from epoch 4 on every epoch gains 1/8 > min_delta: never stops: (7, 7)
+        ("a run that never stops", [0.25, 0.375, 0.5, 0.5, 0.625, 0.75, 0.875], 2, d, 3),
+        # k/300; watched from epoch 7 (243): 250, 246, 251, 249 are within 0.0289 × 300 = 8.66
+        # of 243, so wait 1-4 → stop after 11; the best watched is 251 in epoch 10: (11, 10)
+        (
+            "12 epochs on 300 validation images, with the course's stopping_rule",
+            [k / 300 for k in (156, 183, 210, 198, 234, 240, 243, 250, 246, 251, 249, 252)],
+            training.PATIENCE,
+            min_delta,
+            start,
+        ),
+    ]
+
+
+def _pair(answer, what: str) -> tuple[int, int]:
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        raise NotYet(
+            f"{what}: return two epochs, (the last epoch run, the best epoch), not {answer!r}."
         )
-    if len(accuracy) > planned_epochs:
-        raise ValueError(
-            f"The history has {len(accuracy)} epochs, more than the "
-            f"{planned_epochs} planned: pass the run's planned epochs."
-        )
-    run = len(accuracy)
-    if not 0 <= start_from_epoch < run:
-        raise ValueError(
-            f"start_from_epoch is {start_from_epoch}, but {run} epoch(s) ran: pass the "
-            "history's start_from_epoch."
-        )
-    watched = accuracy[start_from_epoch:]
-    best = start_from_epoch + watched.index(max(watched)) + 1
-    after, early = run - best, run < planned_epochs
-    for name, value in (("best_epoch", best_epoch), ("epochs_after_best", epochs_after_best)):
+    for name, value in zip(("the last epoch run", "the best epoch"), answer):
+        if value is None:
+            raise NotYet(
+                f"{what}: {name} is None; when early stopping never fires the run goes on to its "
+                "last epoch, len(val_accuracy), and the best epoch is always one of the watched."
+            )
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise NotYet(f"{name} should be a whole number of epochs, not {value!r}.")
-    if best_epoch != best:
-        if best_epoch == best - 1:
-            hint = "epochs count from 1, so add 1 to a list index."
-        elif 1 <= best_epoch <= start_from_epoch:
-            hint = (
-                f"early stopping watched only from epoch {start_from_epoch + 1} on, and the "
-                "weights kept are the best of those."
-            )
-        elif 1 <= best_epoch <= run and accuracy[best_epoch - 1] == max(watched):
-            hint = (
-                "that epoch ties with an earlier one; BestWeights keeps the first, as only "
-                "a strictly higher accuracy counts as better."
-            )
-        else:
-            hint = "look for the highest validation accuracy (val_accuracy, not accuracy)."
+            raise NotYet(f"{what}: {name} should be a whole number of epochs, not {value!r}.")
+    return int(answer[0]), int(answer[1])
+
+
+def check_early_stopping(early_stopping) -> None:
+    """Notebook 02: the student's ``early_stopping(val_accuracy, patience, min_delta,
+    start_from_epoch)`` returns (the last epoch run, the epoch whose weights BestWeights keeps),
+    counted from 1. Each hard case is checked against Keras's own ``EarlyStopping`` and the
+    recipe's ``BestWeights``, driven epoch by epoch over the same accuracies
+    (:func:`utils.training.replay_stopping`); the first case that differs names the mistake."""
+    from utils import training
+
+    if not callable(early_stopping):
         raise NotYet(
-            f"epoch {best_epoch} is not the best: validation accuracy peaks at "
-            f"{max(watched):.3f} in epoch {best}; {hint}"
+            "early_stopping should be a function of (val_accuracy, patience, min_delta, "
+            "start_from_epoch)."
         )
-    if epochs_after_best != after:
+    passed = []
+    for case in _cases():
+        what, accuracy, patience, min_delta, start = case
+        given = list(accuracy)
+        answer = _pair(early_stopping(given, patience, min_delta, start), what)
+        if given != accuracy:
+            raise NotYet(f"{what}: your function changed the list it was given; leave it as is.")
+        truth = training.replay_stopping(accuracy, patience, min_delta, start)
+        if answer == truth:
+            passed.append((case, truth))
+            continue
+        values = ", ".join(f"{a:.5g}" for a in accuracy)
+        said = (
+            f"{what} (val_accuracy [{values}], patience {patience}, "
+            f"min_delta {min_delta:.4g}, start_from_epoch {start}): Keras runs {truth[0]} "
+            f"epoch(s) and BestWeights keeps epoch {truth[1]}, your function says "
+            f"{answer[0]} and {answer[1]}"
+        )
+        for mistake, hint in MISTAKES.items():
+            wrong = mistake != "from 0" and _decide(*case[1:], mistake) == answer
+            if wrong and all(_decide(*c[1:], mistake) == t for c, t in passed):
+                raise NotYet(f"{said}; {hint}")
+        if answer[1] == truth[1] - 1 and answer[0] in (truth[0], truth[0] - 1):
+            raise NotYet(f"{said}; {MISTAKES['from 0']}")
+        part = "epochs run" if answer[0] != truth[0] else "best epoch"
         raise NotYet(
-            f"the run has {run} epoch(s) and the best is epoch {best}, so "
-            f"{after} ran after it, not {epochs_after_best}."
+            f"{said}; the {part} differs: count the wait only over watched epochs, reset it when "
+            "value − min_delta > Keras's best, stop when it reaches patience, and keep the first "
+            "highest watched epoch up to the stop."
         )
-    if bool(stopped_early) != early:
-        raise NotYet(
-            f"{run} of {planned_epochs} planned epochs ran, so early stopping "
-            f"{'did' if early else 'did not'} end the run: stopped_early is {early}."
-        )
-    if after == 0:
-        meaning = (
-            "the last epoch was the best, so the run ended with validation accuracy still "
-            "improving or level; whether by more than noise, the verdict under the test "
-            "accuracy says."
-        )
-    elif early:
-        meaning = (
-            f"for {patience} watched epochs (the patience) validation accuracy did not beat "
-            f"its best by more than noise, so early stopping ended the run, and epoch {best}'s "
-            "weights, the best watched, were restored."
-        )
-    else:
-        meaning = (
-            f"{after} epoch(s) after the best brought no gain, fewer than the patience "
-            f"({patience}), so the run went on to its planned end; epoch {best}'s weights "
-            "were restored."
-        )
-    _correct(f"best epoch {best} of {run}; {meaning}")
+    _correct(
+        f"all {len(passed)} runs agree with Keras's EarlyStopping and the recipe's BestWeights: "
+        "a gain counts only when it beats the best by more than min_delta, unwatched epochs count "
+        "for nothing, the patience-th epoch in a row without a gain is the last, and the weights "
+        "kept are the first highest watched epoch's, which EarlyStopping may not have counted."
+    )
