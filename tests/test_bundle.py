@@ -294,6 +294,9 @@ def test_bundle_figures_are_labelled_as_the_bundle_machine(from_builds, tmp_path
     revealed = verdicts.reveal("Latency", 2.0, timed["bundle_ms"], unit="ms").headline
     assert said in revealed and "this run" not in revealed
     assert "this run measured" in verdicts.reveal("Latency", 2.0, timed["here_ms"]).headline
+    faster = figures.measured_on(timed["bundle_ms"])  # a choice derived from a bundle's timing
+    choice = verdicts.reveal("Speed", "faster", "slower", measured_on=faster).headline
+    assert said in choice and "this run" not in choice
     entry = next(e for e in results.load() if e["key"] == "bundle_ms")
     assert entry["measured_on"] == DESCRIPTION
     assert said.replace(" (", ": ").rstrip(")") in results.table(notebook="99_bundle")

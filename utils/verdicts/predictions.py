@@ -41,6 +41,7 @@ def reveal(
     why: tuple[str, ...] | list[str] = (),
     reference_key=None,
     question: str | None = None,
+    measured_on: str | None = None,
 ) -> Verdict:
     """The reveal of a prediction: the student's guess beside this run's measurement (and the
     reference machine's, with ``reference_key``), by how much it missed, and why a guess can miss
@@ -53,6 +54,10 @@ def reveal(
     With ``question`` (the prediction's variable name) the guess is frozen: the first reveal in a
     kernel session records it, and a later reveal shows that first guess even if the variable was
     changed after it, saying so.
+
+    A measurement timed while a class bundle was built is said to be that machine's: a Figure
+    carries it (``Figure.measured_on``); for a choice derived from such figures pass
+    ``measured_on`` (e.g. ``figures.measured_on(the_timing)``).
     """
     changed = ""
     if question is not None:
@@ -66,7 +71,7 @@ def reveal(
             )
             predicted = first
     off = ""
-    elsewhere = figures.measured_on(measured)  # timed while a class bundle was built
+    elsewhere = measured_on or figures.measured_on(measured)  # timed while a bundle was built
     this_run = f"{results.BUNDLE_MACHINE} ({elsewhere}):" if elsewhere else "this run measured"
     if isinstance(predicted, str) or isinstance(measured, str):
         hit = str(predicted).strip().lower() == str(measured).strip().lower()
