@@ -14,7 +14,7 @@ before/after table (``benchmarks/results/cold_build_before.json``: the reference
 ``--only`` builds some artifacts (with ``--copy-from``, the ones before them are copied from
 another build folder instead of built); ``--cprofile`` also saves a cProfile of each build;
 ``--build-dir`` builds into a new, empty folder that is kept afterwards (to read what was built)
-instead of a temporary one. Each build's CPU seconds (every thread of its process) are recorded
+instead of a temporary one. Each build's CPU seconds (every thread of its process, and its worker processes) are recorded
 beside its wall seconds, per phase too: on a shared machine compare those.
 
 The machine may be shared with other work: compare proportions, and absolute seconds only between
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,12 +49,19 @@ ORDER = (
 GOAL_SECONDS = 720
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds so far of this process (every thread) and of the worker processes it has
+    waited for (the generated images are drawn by one per core)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _child(name: str, result: Path, cprofile: str | None) -> None:
     """Build one artifact in this process (its dependencies are built already), with hooks."""
     from benchmarks import build_phases  # the parent puts the repository on PYTHONPATH
     from utils import artifacts, data, pruning, quantization, training  # noqa: F401
 
-    phases = build_phases.Phases(cpu_clock=time.process_time)
+    phases = build_phases.Phases(cpu_clock=_cpu_seconds)
     hooked = build_phases.install(phases)
     profiler = None
     if cprofile:
@@ -61,10 +69,10 @@ def _child(name: str, result: Path, cprofile: str | None) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     folder = artifacts.get(name)
     seconds = time.perf_counter() - start
-    cpu_seconds = time.process_time() - cpu_start  # every thread of this process
+    cpu_seconds = _cpu_seconds() - cpu_start
     if profiler is not None:
         profiler.disable()
         Path(cprofile).mkdir(parents=True, exist_ok=True)
