@@ -14,8 +14,9 @@ before/after table (``benchmarks/results/cold_build_before.json``: the reference
 ``--only`` builds some artifacts (with ``--copy-from``, the ones before them are copied from
 another build folder instead of built); ``--cprofile`` also saves a cProfile of each build;
 ``--build-dir`` builds into a new, empty folder that is kept afterwards (to read what was built)
-instead of a temporary one. Each build's CPU seconds (every thread of its process, and its worker processes) are recorded
-beside its wall seconds, per phase too: on a shared machine compare those.
+instead of a temporary one. Each build's CPU seconds (every thread of its process, and its
+worker processes) are recorded beside its wall seconds, per phase too: on a shared machine
+compare those.
 
 The machine may be shared with other work: compare proportions, and absolute seconds only between
 runs on the same quiet machine. The goal: the full profile's total at most 720 s on the
