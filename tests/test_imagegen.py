@@ -24,24 +24,6 @@ def test_same_seed_gives_identical_bytes_in_any_order():
     assert first == again
 
 
-def test_examples_drawn_by_two_processes_are_those_drawn_one_after_another():
-    alone = [
-        (digest(image), label)
-        for image, label in imagegen.examples("validation", 7, seed=3, difficulty=D, workers=1)
-    ]
-    # parallel_from=0: two worker processes even for 7 examples; the order is kept
-    side_by_side = [
-        (digest(image), label)
-        for image, label in imagegen.examples(
-            "validation", 7, seed=3, difficulty=D, workers=2, parallel_from=0
-        )
-    ]
-    assert side_by_side == alone
-    assert alone == [
-        (digest(example("validation", i, seed=3, difficulty=D)[0]), i % 3) for i in range(7)
-    ]  # labels cycle 0, 1, 2 over the three classes
-
-
 def test_different_seeds_and_splits_give_different_images():
     seeded = {
         digest(example("train", i, seed=seed, difficulty=D)[0]) for seed in (1, 2) for i in range(5)

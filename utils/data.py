@@ -96,10 +96,10 @@ class DogsCarsBicycles(tfds.core.GeneratorBasedBuilder):
 
     def _generate_examples(self, split: str, n: int):
         s = self.builder_config.settings
-        drawn = imagegen.examples(
-            split, n, seed=s.seed, size=s.image_size, difficulty=s.difficulty
-        )  # drawn on every core, in order: the same images as one after another
-        for index, (image, label) in enumerate(drawn):
+        for index in range(n):
+            image, label = imagegen.example(
+                split, index, seed=s.seed, size=s.image_size, difficulty=s.difficulty
+            )
             yield index, {"image": image, "label": label}
 
 

@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import colorsys
 import functools
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -81,35 +78,6 @@ def example(
     rng = np.random.default_rng([seed, SPLITS.index(split), index])
     image = draw(label, rng, size=size, difficulty=difficulty, novel=split == "novel")
     return image, label
-
-
-PARALLEL_FROM = 1000  # examples: below this, starting the worker processes costs more than it saves
-
-
-def examples(
-    split: str,
-    count: int,
-    *,
-    seed: int,
-    size: int = 64,
-    difficulty: float,
-    workers: int | None = None,
-    parallel_from: int = PARALLEL_FROM,
-):
-    """Examples 0, 1, ... ``count - 1`` of ``split``, in order, each as :func:`example` makes it,
-    drawn by ``workers`` processes side by side (default: one per CPU core; one process for
-    fewer than ``parallel_from`` examples). Every example has its own seeded generator, so the
-    images are the same whatever the number of workers."""
-    make = functools.partial(example, split, seed=seed, size=size, difficulty=difficulty)
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers <= 1 or count < max(1, parallel_from):
-        yield from map(make, range(count))
-        return
-    # "spawn": a fresh interpreter that imports numpy and Pillow only (a fork of a process
-    # that has TensorFlow's threads running is not safe)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(make, range(count), chunksize=max(1, count // (8 * workers)))
 
 
 def _check(label: int, size: int, difficulty: float) -> None:
