@@ -5,6 +5,10 @@ Light timing hooks, not a sampling profiler: the functions below are wrapped, wh
 inside to one phase. A wrapped call inside another (a fit inside ``prune``) is charged to the
 inner phase only, so the phases add up to the build's seconds; what no hook covers is ``other``
 (model building, tracing outside a fit, file checks).
+
+Beside the wall seconds, each phase may be charged the process's CPU seconds (every thread's,
+``time.process_time``): on a machine shared with other work the wall seconds stretch with the
+load, while the CPU seconds a build spends stay nearly what they are on a quiet machine.
 """
 
 from __future__ import annotations
@@ -46,30 +50,42 @@ HOOKS = {
 
 
 class Phases:
-    """Seconds and calls per phase, each second charged to the innermost phase running."""
+    """Seconds and calls per phase, each second charged to the innermost phase running; with a
+    ``cpu_clock``, the CPU seconds too (charged the same way)."""
 
-    def __init__(self, clock: Callable[[], float] = time.perf_counter):
-        self.clock = clock
-        self.seconds: dict[str, float] = {}
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu_clock: Callable[[], float] | None = None,
+    ):
+        self.clocks = {"seconds": clock}
+        if cpu_clock is not None:
+            self.clocks["cpu_seconds"] = cpu_clock
+        self.totals: dict[str, dict[str, float]] = {name: {} for name in self.clocks}
         self.calls: dict[str, int] = {}
-        self._stack: list[list] = []  # [phase, started]
-        self._begun: float | None = None
+        self._stack: list[list] = []  # [phase, {clock name: started}]
 
-    def begin(self) -> None:
-        self._begun = self.clock()
+    @property
+    def seconds(self) -> dict[str, float]:
+        return self.totals["seconds"]
+
+    def _now(self) -> dict[str, float]:
+        return {name: clock() for name, clock in self.clocks.items()}
+
+    def _charge(self, phase: str, started: dict, now: dict) -> None:
+        for name, value in now.items():
+            self.totals[name][phase] = self.totals[name].get(phase, 0.0) + value - started[name]
 
     def enter(self, phase: str) -> None:
-        now = self.clock()
+        now = self._now()
         if self._stack:  # pause the outer phase
-            outer = self._stack[-1]
-            self.seconds[outer[0]] = self.seconds.get(outer[0], 0.0) + now - outer[1]
+            self._charge(*self._stack[-1], now)
         self._stack.append([phase, now])
         self.calls[phase] = self.calls.get(phase, 0) + 1
 
     def leave(self) -> None:
-        now = self.clock()
-        phase, started = self._stack.pop()
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - started
+        now = self._now()
+        self._charge(*self._stack.pop(), now)
         if self._stack:  # resume the outer phase
             self._stack[-1][1] = now
 
@@ -85,13 +101,19 @@ class Phases:
         wrapper.__wrapped_phase__ = phase
         return wrapper
 
-    def report(self, total: float) -> dict:
-        """``{phase: {"seconds", "calls"}}`` with ``other``: the total less every phase."""
-        out = {
-            phase: {"seconds": round(s, 2), "calls": self.calls.get(phase, 0)}
-            for phase, s in sorted(self.seconds.items(), key=lambda item: -item[1])
-        }
+    def report(self, total: float, cpu_total: float | None = None) -> dict:
+        """``{phase: {"seconds", "calls"}}`` (and ``"cpu_seconds"`` with a CPU clock) with
+        ``other``: the total less every phase."""
+        out = {}
+        for phase, s in sorted(self.seconds.items(), key=lambda item: -item[1]):
+            out[phase] = {"seconds": round(s, 2)}
+            if "cpu_seconds" in self.totals:
+                out[phase]["cpu_seconds"] = round(self.totals["cpu_seconds"][phase], 2)
+            out[phase]["calls"] = self.calls.get(phase, 0)
         out["other"] = {"seconds": round(max(0.0, total - sum(self.seconds.values())), 2)}
+        if cpu_total is not None and "cpu_seconds" in self.totals:
+            rest = cpu_total - sum(self.totals["cpu_seconds"].values())
+            out["other"]["cpu_seconds"] = round(max(0.0, rest), 2)
         return out
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/cold_build.py [--profile full|smoke] [--out FILE] [--before FILE]
                                               [--only NAME ...] [--copy-from DIR] [--cprofile DIR]
+                                              [--build-dir DIR]
 
 Builds the artifacts in dependency order, each in a fresh Python process (as ``make run`` builds
 each in its own notebook's kernel), in a new temporary build folder (``COURSE_BUILD_DIR``; the
@@ -11,7 +12,11 @@ light timing hooks, benchmarks/build_phases.py), plus the total and the machine'
 before and after. ``--out`` writes it as JSON; ``--before`` compares with an earlier JSON as a
 before/after table (``benchmarks/results/cold_build_before.json``: the reference run's figures).
 ``--only`` builds some artifacts (with ``--copy-from``, the ones before them are copied from
-another build folder instead of built); ``--cprofile`` also saves a cProfile of each build.
+another build folder instead of built); ``--cprofile`` also saves a cProfile of each build;
+``--build-dir`` builds into a new, empty folder that is kept afterwards (to read what was built)
+instead of a temporary one. Each build's CPU seconds (every thread of its process, and its
+worker processes) are recorded beside its wall seconds, per phase too: on a shared machine
+compare those.
 
 The machine may be shared with other work: compare proportions, and absolute seconds only between
 runs on the same quiet machine. The goal: the full profile's total at most 720 s on the
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -44,12 +50,19 @@ ORDER = (
 GOAL_SECONDS = 720
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds so far of this process (every thread) and of the worker processes it has
+    waited for (the generated images are drawn by one per core)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _child(name: str, result: Path, cprofile: str | None) -> None:
     """Build one artifact in this process (its dependencies are built already), with hooks."""
     from benchmarks import build_phases  # the parent puts the repository on PYTHONPATH
     from utils import artifacts, data, pruning, quantization, training  # noqa: F401
 
-    phases = build_phases.Phases()
+    phases = build_phases.Phases(cpu_clock=_cpu_seconds)
     hooked = build_phases.install(phases)
     profiler = None
     if cprofile:
@@ -57,9 +70,10 @@ def _child(name: str, result: Path, cprofile: str | None) -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
     folder = artifacts.get(name)
     seconds = time.perf_counter() - start
+    cpu_seconds = _cpu_seconds() - cpu_start
     if profiler is not None:
         profiler.disable()
         Path(cprofile).mkdir(parents=True, exist_ok=True)
@@ -69,9 +83,10 @@ def _child(name: str, result: Path, cprofile: str | None) -> None:
         json.dumps(
             {
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu_seconds, 2),
                 "build_seconds": manifest["build_seconds"],
                 "key": folder.name,
-                "phases": phases.report(seconds),
+                "phases": phases.report(seconds, cpu_seconds),
                 "hooks": hooked,
                 # what the build measured (accuracies...), to compare with an earlier build
                 "outputs": {
@@ -91,14 +106,19 @@ def _load() -> list[float]:
         return []
 
 
-def build_all(profile: str, names, copy_from: str | None, cprofile: str | None) -> dict:
+def build_all(
+    profile: str, names, copy_from: str | None, cprofile: str | None, keep: str | None = None
+) -> dict:
     out = {
         "source": f"benchmarks/cold_build.py, profile {profile}, a cold build folder",
         "profile": profile,
         "cpus": os.cpu_count(),
         "artifacts": {},
     }
-    with tempfile.TemporaryDirectory(prefix="cold-build-") as build:
+    if keep and Path(keep).exists() and any(Path(keep).iterdir()):
+        raise ValueError(f"--build-dir {keep}: give a new or empty folder (a cold build).")
+    with tempfile.TemporaryDirectory(prefix="cold-build-") as temporary:
+        build = keep or temporary
         env = {**os.environ, "COURSE_BUILD_DIR": build, "COURSE_PROFILE": profile}
         env["PYTHONPATH"] = str(ROOT)
         if copy_from:
@@ -119,7 +139,10 @@ def build_all(profile: str, names, copy_from: str | None, cprofile: str | None) 
             row = json.loads(result.read_text())
             row["load_average"] = {"before": load_before, "after": _load()}
             out["artifacts"][name] = row
-            print(f"    {row['seconds']:.1f} s  {_phase_words(row)}", flush=True)
+            print(
+                f"    {row['seconds']:.1f} s, {row['cpu_seconds']:.1f} CPU s  {_phase_words(row)}",
+                flush=True,
+            )
     out["total_seconds"] = round(sum(r["seconds"] for r in out["artifacts"].values()), 1)
     return out
 
@@ -134,26 +157,45 @@ def _phase_words(row: dict) -> str:
     )
 
 
+def _cpu(row: dict | None) -> str:
+    return f"{row['cpu_seconds']:.0f}" if row and "cpu_seconds" in row else "–"
+
+
 def table(after: dict, before: dict | None = None) -> str:
-    """A Markdown table: per artifact the seconds (before, after, after/before) and the phases."""
+    """A Markdown table: per artifact the wall seconds (before, after, after/before), the CPU
+    seconds (before, after: every thread of the build's process, where the JSON has them) and
+    the phases."""
     names = [n for n in ORDER if n in after["artifacts"] or (before and n in before["artifacts"])]
-    head = "| artifact | before s | after s | after/before | where the time went (after) |"
-    lines = [head, "|---|---:|---:|---:|---|"]
+    head = (
+        "| artifact | before s | after s | after/before | before CPU s | after CPU s "
+        "| where the time went (after) |"
+    )
+    lines = [head, "|---|---:|---:|---:|---:|---:|---|"]
     for name in names:
         b = (before or {}).get("artifacts", {}).get(name)
         a = after["artifacts"].get(name)
         b_s = f"{b['seconds']:.0f}" if b else "–"
         a_s = f"{a['seconds']:.0f}" if a else "–"
         ratio = f"{a['seconds'] / b['seconds']:.2f}" if a and b and b["seconds"] else "–"
-        lines.append(f"| {name} | {b_s} | {a_s} | {ratio} | {_phase_words(a) if a else ''} |")
+        lines.append(
+            f"| {name} | {b_s} | {a_s} | {ratio} | {_cpu(b)} | {_cpu(a)} "
+            f"| {_phase_words(a) if a else ''} |"
+        )
     both = [n for n in names if n in after["artifacts"]]  # the total of what was built
     b_total = sum(
         before["artifacts"][n]["seconds"] for n in both if before and n in before["artifacts"]
     )
     a_total = sum(after["artifacts"][n]["seconds"] for n in both)
     ratio = f"{a_total / b_total:.2f}" if b_total else "–"
+    cpu = [
+        sum(run["artifacts"][n].get("cpu_seconds", 0.0) for n in both if n in run["artifacts"])
+        if run
+        else 0.0
+        for run in (before, after)
+    ]
     lines.append(
-        f"| **total** | {b_total:.0f} | {a_total:.0f} | {ratio} | goal: at most {GOAL_SECONDS} s |"
+        f"| **total** | {b_total:.0f} | {a_total:.0f} | {ratio} | {cpu[0]:.0f} | {cpu[1]:.0f} "
+        f"| goal: at most {GOAL_SECONDS} s |"
     )
     return "\n".join(lines)
 
@@ -166,6 +208,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=ORDER, help="build only these")
     parser.add_argument("--copy-from", help="a build folder to copy the earlier artifacts from")
     parser.add_argument("--cprofile", help="a folder for a cProfile of each build")
+    parser.add_argument("--build-dir", help="build into this new folder and keep it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -175,7 +218,7 @@ def main() -> None:
     names = [n for n in ORDER if n in (args.only or ORDER)]
     if args.only and names[0] != ORDER[0] and not args.copy_from:
         parser.error("--only without the first artifacts needs --copy-from a build folder")
-    after = build_all(args.profile, names, args.copy_from, args.cprofile)
+    after = build_all(args.profile, names, args.copy_from, args.cprofile, args.build_dir)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(after, indent=1))

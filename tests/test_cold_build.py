@@ -59,11 +59,33 @@ def test_the_table_compares_before_and_after():
     }
     after = {
         "artifacts": {
-            "training.model": {"seconds": 100.0, "phases": {"training steps": {"seconds": 80.0}}},
-            "pruning.sweep": {"seconds": 50.0, "phases": {}},
+            "training.model": {
+                "seconds": 100.0,
+                "cpu_seconds": 190.0,
+                "phases": {"training steps": {"seconds": 80.0}},
+            },
+            "pruning.sweep": {"seconds": 50.0, "cpu_seconds": 60.0, "phases": {}},
         }
     }
     lines = cold_build.table(after, before).splitlines()
     # 100 / 200 = 0.50; training steps 80 of 100 s = 80 %
-    assert "| training.model | 200 | 100 | 0.50 | training steps 80 % |" in lines
-    assert lines[-1].startswith("| **total** | 300 | 150 | 0.50 |")  # 200 + 100, 100 + 50
+    # no CPU seconds before; after, 190 CPU s for training.model
+    assert "| training.model | 200 | 100 | 0.50 | – | 190 | training steps 80 % |" in lines
+    # 200 + 100, 100 + 50; CPU: none before, 190 + 60 after
+    assert lines[-1].startswith("| **total** | 300 | 150 | 0.50 | 0 | 250 |")
+
+
+def test_a_cpu_clock_charges_cpu_seconds_to_the_same_phases():
+    clock, cpu = Clock(), Clock()
+    phases = build_phases.Phases(clock, cpu_clock=cpu)
+
+    def fit():
+        clock.now += 3  # 3 s of wall time, in which two threads computed: 6 CPU s
+        cpu.now += 6
+
+    phases.wrap("training steps", fit)()
+    cpu.now += 1  # 1 CPU s outside any phase
+    clock.now += 1
+    report = phases.report(total=4.0, cpu_total=7.0)
+    assert report["training steps"] == {"seconds": 3.0, "cpu_seconds": 6.0, "calls": 1}
+    assert report["other"] == {"seconds": 1.0, "cpu_seconds": 1.0}  # 4 - 3 s, 7 - 6 CPU s

@@ -60,18 +60,19 @@ def test_the_cap_is_counted_without_decoding(monkeypatch):
 
 def test_the_channel_budget_gives_the_final_width_the_full_fine_tuning(monkeypatch):
     full = pruning.channel_budget()
-    # full profile: finetune_epochs 2, so 2 at the final width, half (1) at the one before;
-    # 3 epochs of the 15-epoch training run: 20 %
-    assert full["epochs_per_step"] == (1, 2) and full["epochs"] == 3
-    assert full["share_of_training"] == pytest.approx(3 / 15)
+    # full profile: finetune_epochs 2, so 2 at the final width, a quarter of 2 (0.5) at the one
+    # before; 2.5 epochs of the 15-epoch training run: 2.5 / 15 = 1/6
+    assert full["epochs_per_step"] == (0.5, 2) and full["epochs"] == 2.5
+    assert full["share_of_training"] == pytest.approx(2.5 / 15)
     monkeypatch.setenv(config.PROFILE_VARIABLE, "smoke")
-    # smoke: finetune_epochs 1, half of it rounded up is 1 again: 1 + 1 of 3 epochs
-    assert pruning.channel_budget()["epochs_per_step"] == (1, 1)
+    # smoke: finetune_epochs 1, a quarter of it is 0.25: 0.25 + 1 of 3 epochs
+    assert pruning.channel_budget()["epochs_per_step"] == (0.25, 1)
 
 
 def test_epochs_per_step_takes_one_number_or_one_per_step():
     assert _epochs_per_step(2, 3) == [2, 2, 2]
     assert _epochs_per_step((1, 2), 2) == [1, 2]
-    for bad in ((1, 2, 3), (0, 2), 0):
+    assert _epochs_per_step((0.5, 2.0), 2) == [0.5, 2]  # a whole 2.0 stays the int 2
+    for bad in ((1, 2, 3), (0, 2), 0, (-0.5, 2), ("one", 2)):
         with pytest.raises(ValueError, match="epochs_per_step"):
             _epochs_per_step(bad, 2)

@@ -110,6 +110,20 @@ def test_per_layer_fractions_and_keep_highest():
         pruning.keep_highest(np.array([np.nan, 1.0]), 1)
 
 
+def test_fine_tune_takes_a_fraction_of_an_epoch_in_whole_batches():
+    from utils.pruning.surgery import fine_tune
+
+    ds = labelled(random_images(16))  # 16 images in batches of 4: 4 batches an epoch
+    half = fine_tune(course_shaped_model(), ds, 0.5, seed=0)
+    assert int(half.optimizer.iterations) == 2  # 0.5 x 4 batches
+    more = fine_tune(course_shaped_model(), ds, 1.5, seed=0)
+    assert int(more.optimizer.iterations) == 6  # 1.5 x 4: one pass and half of the next
+    tiny = fine_tune(course_shaped_model(), ds, 0.1, seed=0)
+    assert int(tiny.optimizer.iterations) == 1  # 0.1 x 4 = 0.4 rounds to 0: at least one step
+    whole = fine_tune(course_shaped_model(), ds, 2, seed=0)
+    assert int(whole.optimizer.iterations) == 8  # 2 x 4
+
+
 def test_prune_channels_reaches_the_target_in_steps_and_uses_a_given_score():
     model = course_shaped_model()
     ds = labelled(random_images(8))

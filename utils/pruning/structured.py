@@ -27,8 +27,8 @@ def prune_channels(
     """Remove ``fraction`` of each layer's channels (a number or ``{layer: fraction}``) in
     ``steps`` equal steps, scoring the channels with ``criterion`` on the current model before
     each step and fine-tuning ``epochs_per_step`` epochs after it: one number for every step, or
-    one per step (``(1, 2)``: one epoch at the intermediate width, two at the final one); the
-    budget is their sum. ``criterion`` is a name from :data:`CRITERIA` or a function of the
+    one per step (``(0.5, 2)``: half an epoch at the intermediate width, two at the final one);
+    the budget is their sum. ``criterion`` is a name from :data:`CRITERIA` or a function of the
     model giving the scores (a student's own); ``scores``, when given, replaces the first step's
     scoring. Returns the smaller, fine-tuned model."""
     widths = {relu: layer.output_shape[-1] for relu, (layer, _) in channel_layers(model).items()}
@@ -54,17 +54,22 @@ def prune_channels(
     return current
 
 
-def _epochs_per_step(epochs_per_step, steps: int) -> list[int]:
-    """The fine-tuning epochs after each of ``steps`` steps, from one number or one per step."""
-    epochs = (
+def _epochs_per_step(epochs_per_step, steps: int) -> list:
+    """The fine-tuning epochs after each of ``steps`` steps, from one number or one per step
+    (whole numbers stay ``int``; a fraction of an epoch is allowed)."""
+    values = (
         [epochs_per_step] * steps
-        if isinstance(epochs_per_step, int)
-        else [int(e) for e in epochs_per_step]
+        if isinstance(epochs_per_step, (int, float))
+        else list(epochs_per_step)
     )
-    if len(epochs) != steps or any(e < 1 for e in epochs):
+    try:
+        epochs = [int(e) if float(e).is_integer() else float(e) for e in values]
+    except (TypeError, ValueError):
+        epochs = []
+    if len(epochs) != steps or any(e <= 0 for e in epochs):
         raise ValueError(
-            f"epochs_per_step={epochs_per_step!r}: give a whole number of epochs (at least 1) for "
-            f"every step, or one number for all {steps} steps."
+            f"epochs_per_step={epochs_per_step!r}: give a positive number of epochs (e.g. 2, or "
+            f"0.5 for half an epoch) for every step, or one number for all {steps} steps."
         )
     return epochs
 

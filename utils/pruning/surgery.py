@@ -196,13 +196,19 @@ def batches(ds: tf.data.Dataset) -> int:
     return known if known >= 0 else sum(1 for _ in ds)
 
 
-def fine_tune(model: keras.Model, train_ds, epochs: int, seed: int | None = None) -> keras.Model:
+def fine_tune(model: keras.Model, train_ds, epochs, seed: int | None = None) -> keras.Model:
     """Fine-tune ``model`` in place (after filters were removed), with cosine decay from
-    :data:`REMOVAL_FINETUNE_LEARNING_RATE` over the real number of steps; return it. ``seed``
-    (default: the profile's) seeds Keras's random state (dropout, the data order)."""
+    :data:`REMOVAL_FINETUNE_LEARNING_RATE` over the real number of steps; return it. ``epochs``
+    may be a fraction (0.5: the first half of one shuffled pass, rounded to whole batches, at
+    least one). ``seed`` (default: the profile's) seeds Keras's random state (dropout, the data
+    order)."""
     keras.utils.set_random_seed(config.settings().seed if seed is None else seed)
-    steps = epochs * batches(train_ds)
+    whole = float(epochs).is_integer()
+    steps = int(epochs) * batches(train_ds) if whole else max(1, round(epochs * batches(train_ds)))
     schedule = keras.optimizers.schedules.CosineDecay(REMOVAL_FINETUNE_LEARNING_RATE, steps)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy")
-    model.fit(train_ds, epochs=epochs, verbose=0)
+    if whole:
+        model.fit(train_ds, epochs=int(epochs), verbose=0)
+    else:  # one pass over the first ``steps`` batches (reshuffled on every repetition)
+        model.fit(train_ds.repeat().take(steps), epochs=1, verbose=0)
     return model
