@@ -276,11 +276,11 @@ def _check(settings: Settings) -> None:
 def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Settings) -> View:
     """Everything the explorer shows for ``settings``: a plain function of its three arguments.
 
-    Edge: the variant's latency measured here (median and p95) scaled to the device
-    (:func:`device_ms`), spread into request latencies by :func:`latency.simulate_edge`. Cloud:
-    the same variant on the server (:func:`device_ms`, with its per-request floor), reached over
-    the network with one ``payload_bytes`` upload per request (:func:`latency.cloud_breakdown`,
-    :func:`latency.simulate_cloud`). The budget reads
+    Edge: the variant's latency measured here (median and p95) scaled to the device, or measured
+    on the student's own device (:func:`device_ms`), spread into request latencies by
+    :func:`latency.simulate_edge`. Cloud: the same variant on the server (:func:`device_ms`,
+    with its per-request floor), reached over the network with one ``payload_bytes`` upload per
+    request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`). The budget reads
     each variant's device bytes (file + peak activations) and validation accuracy.
     """
     validate.positive(fps=settings.fps)
@@ -394,7 +394,11 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         network=net,
         edge=edge,
         cloud=cloud,
-        edge_stages={f"inference on {edge_device.name}": device_ms(edge_device, chosen, grid)[0]},
+        edge_stages={
+            f"inference on {edge_device.name} ({edge_device.origin})": device_ms(
+                edge_device, chosen, grid
+            )[0]
+        },
         cloud_stages=latency.cloud_breakdown(payload, net, device_ms(server, chosen, grid)[0]),
         edge_feet=latency.feet_travelled(edge.p99_ms, MPH),
         cloud_feet=latency.feet_travelled(cloud.p99_ms, MPH),

@@ -88,8 +88,11 @@ def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[floa
     below the device's per-request floor nor the roofline of the variant's ``flops``
     (:meth:`latency.Device.time_ms`, the same prediction notebooks 06 and 07 make). int8 is
     scaled by an int8 reference; a device without one (no published int8 figure) is credited
-    with no int8 gain: its int8 variant takes the float32 variant's time there.
+    with no int8 gain: its int8 variant takes the float32 variant's time there. A device the
+    student measured (``device.measured``) gives the variant's own p50 and p95 measured there.
     """
+    if device.measured:
+        return device.measured_ms(row, "p50"), device.measured_ms(row, "p95")
     if "flops" not in row:
         raise ValueError(
             f"The row of {row.get('variant', 'this variant')!r} has no 'flops': read the grid "
