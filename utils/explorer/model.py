@@ -24,7 +24,7 @@ from utils.explorer.variants import (
     accuracy_se,
     device_bytes,
     device_ms,
-    int8_only_reason,
+    not_offered_reason,
     number,
     offered,
     pareto_front,
@@ -299,7 +299,8 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     edge_device = pick_device(devices, settings.device, EDGE)
     if chosen not in offered(grid, edge_device):
         raise ValueError(
-            f"{int8_only_reason(chosen['format'], edge_device.name)}: choose format='int8'."
+            f"{not_offered_reason(chosen, edge_device)}: choose "
+            + ("a measured variant." if edge_device.measured else "format='int8'.")
         )
     server = pick_device(devices, settings.server, "server")
     net = network_of(settings)
@@ -332,7 +333,7 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         else:  # an int8-only device cannot run it at all
             edge = {"p50": math.inf, "p99": math.inf}
             edge_reasons = (
-                int8_only_reason(row["format"], edge_device.name),
+                not_offered_reason(row, edge_device),
                 *budget_reasons(size, 0.0, accuracy, **limits),
             )
         server_p50, server_p95 = device_ms(server, row, grid)

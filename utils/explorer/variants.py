@@ -70,10 +70,20 @@ def int8_only(device) -> bool:
 
 def offered(grid: list[dict], device) -> list[dict]:
     """The variants ``device`` can run: only the full-int8 ones on an int8-only device (float16 and
-    dynamic-range models still compute in float), every variant elsewhere."""
+    dynamic-range models still compute in float), only the measured ones on a device the student
+    measured, every variant elsewhere."""
+    if device.measured:  # a device the student measured runs what was measured there
+        return [row for row in grid if row["variant"] in device.measured]
     return (
         [row for row in grid if row["format"] == INT8_FORMAT] if int8_only(device) else list(grid)
     )
+
+
+def not_offered_reason(row: dict, device) -> str:
+    """Why ``device`` does not run the variant of ``row`` (:func:`offered`)."""
+    if device.measured:
+        return f"{row['variant']} was not measured on {device.name}"
+    return int8_only_reason(row["format"], device.name)
 
 
 def int8_only_reason(fmt: str, place: str) -> str:
