@@ -1,4 +1,4 @@
-"""Tooling: two runs of the device bundle's script compared, output by output (tools/arm64_check.sh).
+"""Tooling: two runs of the device bundle's script compared, output by output (arm64_check.sh).
 
     python tools/arm64_compare.py X86_BUNDLE ARM64_BUNDLE
 
@@ -33,9 +33,8 @@ def compare(first: Path, second: Path) -> list[str]:
         same_class = int(np.sum(x.argmax(axis=1) == y.argmax(axis=1)))
         if x.dtype == np.int8:
             steps = np.abs(x.astype(int) - y.astype(int))
-            text = (
-                f"int8, {int(np.sum(steps > 0))} of {x.size} values differ"
-                + (f" (at most {int(steps.max())} step)" if steps.any() else ": bit-exact")
+            text = f"int8, {int(np.sum(steps > 0))} of {x.size} values differ" + (
+                f" (at most {int(steps.max())} step)" if steps.any() else ": bit-exact"
             )
         else:
             gap = float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
