@@ -12,7 +12,8 @@
 #    default here), runs its script once on x86 in the clean venv (tools/device_venv.py) and once
 #    in the arm64 root under qemu (chroot), one thread each;
 # 5. compares every model's raw outputs (tools/arm64_compare.py): int8 bit for bit, float by the
-#    largest difference. Timings under emulation mean nothing; the script says so.
+#    largest difference; then the int8 models once more with LiteRT's reference kernels on both
+#    sides. Timings under emulation mean nothing; the script says so.
 # Each step is skipped when already done (the root file system and its venv are reused).
 set -euo pipefail
 ROOTFS=${1:-/work/arm64-root}
@@ -63,3 +64,18 @@ chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/bin:/bin /opt/bench/bin/python \
     /root/bundle/course_device_benchmark.py --runs "$RUNS" --threads 1
 cp -r "$ROOTFS/root/bundle" "$OUT/arm64"
 "$CLEAN" "$REPO/tools/arm64_compare.py" "$OUT/x86" "$OUT/arm64" | tee "$OUT/comparison.txt"
+
+# The int8 models again with LiteRT's portable reference kernels on both sides (no XNNPACK, no
+# architecture-specific code): where these agree bit for bit, the differences above come from
+# the optimized kernels (their rounding), not from the models or the wheels.
+mapfile -t INT8 < <("$CLEAN" -c "import json, sys; [print(v['variant']) for v in
+    json.load(open(sys.argv[1]))['variants'] if v['format'] == 'int8']" "$OUT/bundle/bundle.json")
+REF=(--runs 2 --warmup 0 --threads 1 --kernels reference --variants "${INT8[@]}")
+mkdir -p "$OUT/x86-ref" "$ROOTFS/root/ref"
+env -i PATH="$PATH" "$CLEAN" "$OUT/x86/course_device_benchmark.py" "${REF[@]}" \
+    --out "$OUT/x86-ref/results.json"
+chroot "$ROOTFS" /usr/bin/env -i PATH=/usr/bin:/bin /opt/bench/bin/python \
+    /root/bundle/course_device_benchmark.py "${REF[@]}" --out /root/ref/results.json
+cp -r "$ROOTFS/root/ref" "$OUT/arm64-ref"
+"$CLEAN" "$REPO/tools/arm64_compare.py" "$OUT/x86-ref" "$OUT/arm64-ref" |
+    tee "$OUT/comparison-reference-kernels.txt"

@@ -76,10 +76,27 @@ def thread_counts(cpus: int) -> list[int]:
     return counts + [max(cpus, 1)]
 
 
-def interpreter(path: Path, threads: int):
-    from ai_edge_litert.interpreter import Interpreter
+KERNELS = ("default", "builtin", "reference")  # as utils.quantization.litert names them
 
-    model = Interpreter(model_path=str(path), num_threads=threads)
+
+def interpreter(path: Path, threads: int, kernels: str = "default"):
+    """The model in LiteRT: ``default`` (XNNPACK where it applies), ``builtin`` (LiteRT's own
+    optimized kernels) or ``reference`` (its portable reference kernels, slow)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    resolver = dict(
+        zip(
+            KERNELS,
+            (
+                OpResolverType.AUTO,
+                OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+                OpResolverType.BUILTIN_REF,
+            ),
+        )
+    )[kernels]
+    model = Interpreter(
+        model_path=str(path), num_threads=threads, experimental_op_resolver_type=resolver
+    )
     model.allocate_tensors()
     return model
 
@@ -98,11 +115,11 @@ def model_input(model, image):
     return x.astype(detail["dtype"])
 
 
-def outputs(path: Path, images) -> "object":
+def outputs(path: Path, images, kernels: str = "default") -> "object":
     """The model's raw output for every image, one thread (int8 models: int8 values)."""
     import numpy as np
 
-    model = interpreter(path, 1)
+    model = interpreter(path, 1, kernels)
     source, sink = model.get_input_details()[0]["index"], model.get_output_details()[0]["index"]
     rows = []
     for image in images:
@@ -112,9 +129,9 @@ def outputs(path: Path, images) -> "object":
     return np.stack(rows)
 
 
-def timing(path: Path, image, threads: int, runs: int, warmup: int) -> dict:
+def timing(path: Path, image, threads: int, runs: int, warmup: int, kernels="default") -> dict:
     """p50 and p95 (ms) of one image's inference at ``threads`` threads, after ``warmup`` runs."""
-    model = interpreter(path, threads)
+    model = interpreter(path, threads, kernels)
     model.set_tensor(model.get_input_details()[0]["index"], model_input(model, image))
     for _ in range(warmup):
         model.invoke()
@@ -160,6 +177,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, nargs="*", help="thread counts (default: 1, 2, 4…)")
     parser.add_argument("--variants", nargs="*", help="only these variants (default: all)")
     parser.add_argument("--out", help="the results file (default: results.json in the bundle)")
+    parser.add_argument("--kernels", choices=KERNELS, default="default", help="LiteRT's kernels")
     args = parser.parse_args(argv)
     try:
         import numpy as np
@@ -189,17 +207,20 @@ def main(argv=None) -> int:
         "images": int(len(labels)),
         "threads": counts,
         "runs": args.runs,
+        "kernels": args.kernels,
         "variants": {},
     }
     raw = {}
     for entry in chosen:
         path = bundle / entry["file"]
-        out = outputs(path, images)
+        out = outputs(path, images, args.kernels)
         raw[entry["variant"]] = out
         correct = int(np.sum(out.argmax(axis=1) == labels))
         timings = {}
         for threads in counts:
-            timings[str(threads)] = timing(path, images[0], threads, args.runs, args.warmup)
+            timings[str(threads)] = timing(
+                path, images[0], threads, args.runs, args.warmup, args.kernels
+            )
         results["variants"][entry["variant"]] = {
             "format": entry["format"],
             "correct": correct,

@@ -52,6 +52,11 @@ def problem(results) -> str | None:
             f"it was measured under emulation ({machine.get('emulation')}), whose times say "
             "nothing about a device"
         )
+    if results.get("kernels", "default") != "default":
+        return (
+            f"it was measured with LiteRT's {results['kernels']} kernels, not the default ones "
+            "an app runs"
+        )
     variants = results.get("variants")
     if not isinstance(variants, dict) or not variants:
         return "it holds no variant's timings"
