@@ -82,7 +82,10 @@ def read(path: Path) -> dict:
     try:
         results = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise ValueError(f"{path} cannot be read ({error.strerror or error}): {fix}.") from None
+        raise ValueError(
+            f"{path} cannot be read ({error.strerror or error}): give the path of the "
+            "results.json the device's script wrote."
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise ValueError(f"{path} is not JSON (damaged or cut short): {fix}.") from None
     wrong = problem(results)
