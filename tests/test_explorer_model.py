@@ -86,7 +86,7 @@ def test_latency_breakdown_agrees_with_utils_latency(grid, devices):
     assert view.network == net
     server_ms, edge_ms = row["p50_ms_1t"] * server.factor, row["p50_ms_1t"] * edge_device.factor
     assert view.cloud_stages == latency.cloud_breakdown(50_000, net, server_ms)
-    assert view.edge_stages == {f"inference on {edge_device.name}": edge_ms}
+    assert view.edge_stages == {f"inference on {edge_device.name} ({edge_device.origin})": edge_ms}
     cloud = latency.percentiles(
         latency.simulate_cloud(
             50_000,

@@ -21,6 +21,8 @@
                                   --teachers: build/book-teachers/, solutions and the guide
     python -m utils bundle        pack the built artifacts into one class bundle (--out FILE);
                                   --unpack PATH-OR-URL unpacks one into build/, verified
+    python -m utils device-bundle the models, images and one script to time them on your device
+    python -m utils device-import FILE   that script's results.json as a measured device
     python -m utils clean         delete build/ (everything generated; .venv stays)
 
 Any Python 3.11-3.13 can run these: when it is not already the course's environment (a virtual
@@ -264,6 +266,14 @@ def command_bundle(run: Runner, py: str, args) -> int:
     return run([py, "-m", "utils.bundle", *options])
 
 
+def command_device(run: Runner, py: str, args) -> int:
+    """The device bundle (utils.device.bundle) or its results brought back (.imported)."""
+    if args.command == "device-bundle":
+        return run([py, "-m", "utils.device.bundle", *(["--out", args.out] if args.out else [])])
+    named = ["--name", args.name] if args.name else []
+    return run([py, "-m", "utils.device.imported", Path(args.file).resolve(), *named])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m utils",
@@ -359,6 +369,14 @@ def parser() -> argparse.ArgumentParser:
         or config.DEFAULT_PROFILE,
         choices=sorted(config.PROFILES),
     )
+    add(
+        "device-bundle", "the models, images and a script to time them on your device"
+    ).add_argument(
+        "--out", help="the folder (a .zip beside it; default: build/device-bundle-<profile>)"
+    )
+    device = add("device-import", "the device script's results.json as a measured device")
+    device.add_argument("file", help="the results.json written on the device")
+    device.add_argument("--name", help="the device's name (default: its machine and CPUs)")
     add("clean", "delete build/ (everything generated; .venv stays)").add_argument(
         "--build-dir", help="the folder to delete (default: build/ in the course folder)"
     )
@@ -439,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         "assignments": command_assignments,
         "grade": command_grade,
         "bundle": command_bundle,
+        "device-bundle": command_device,
+        "device-import": command_device,
     }
     return handlers[args.command](run, py, args)
 

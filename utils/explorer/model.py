@@ -24,7 +24,7 @@ from utils.explorer.variants import (
     accuracy_se,
     device_bytes,
     device_ms,
-    int8_only_reason,
+    not_offered_reason,
     number,
     offered,
     pareto_front,
@@ -276,11 +276,11 @@ def _check(settings: Settings) -> None:
 def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Settings) -> View:
     """Everything the explorer shows for ``settings``: a plain function of its three arguments.
 
-    Edge: the variant's latency measured here (median and p95) scaled to the device
-    (:func:`device_ms`), spread into request latencies by :func:`latency.simulate_edge`. Cloud:
-    the same variant on the server (:func:`device_ms`, with its per-request floor), reached over
-    the network with one ``payload_bytes`` upload per request (:func:`latency.cloud_breakdown`,
-    :func:`latency.simulate_cloud`). The budget reads
+    Edge: the variant's latency measured here (median and p95) scaled to the device, or measured
+    on the student's own device (:func:`device_ms`), spread into request latencies by
+    :func:`latency.simulate_edge`. Cloud: the same variant on the server (:func:`device_ms`,
+    with its per-request floor), reached over the network with one ``payload_bytes`` upload per
+    request (:func:`latency.cloud_breakdown`, :func:`latency.simulate_cloud`). The budget reads
     each variant's device bytes (file + peak activations) and validation accuracy.
     """
     validate.positive(fps=settings.fps)
@@ -299,7 +299,8 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
     edge_device = pick_device(devices, settings.device, EDGE)
     if chosen not in offered(grid, edge_device):
         raise ValueError(
-            f"{int8_only_reason(chosen['format'], edge_device.name)}: choose format='int8'."
+            f"{not_offered_reason(chosen, edge_device)}: choose "
+            + ("a measured variant." if edge_device.measured else "format='int8'.")
         )
     server = pick_device(devices, settings.server, "server")
     net = network_of(settings)
@@ -332,7 +333,7 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         else:  # an int8-only device cannot run it at all
             edge = {"p50": math.inf, "p99": math.inf}
             edge_reasons = (
-                int8_only_reason(row["format"], edge_device.name),
+                not_offered_reason(row, edge_device),
                 *budget_reasons(size, 0.0, accuracy, **limits),
             )
         server_p50, server_p95 = device_ms(server, row, grid)
@@ -394,7 +395,11 @@ def compute(grid: list[dict], devices: dict[str, latency.Device], settings: Sett
         network=net,
         edge=edge,
         cloud=cloud,
-        edge_stages={f"inference on {edge_device.name}": device_ms(edge_device, chosen, grid)[0]},
+        edge_stages={
+            f"inference on {edge_device.name} ({edge_device.origin})": device_ms(
+                edge_device, chosen, grid
+            )[0]
+        },
         cloud_stages=latency.cloud_breakdown(payload, net, device_ms(server, chosen, grid)[0]),
         edge_feet=latency.feet_travelled(edge.p99_ms, MPH),
         cloud_feet=latency.feet_travelled(cloud.p99_ms, MPH),

@@ -73,10 +73,20 @@ def int8_only(device) -> bool:
 
 def offered(grid: list[dict], device) -> list[dict]:
     """The variants ``device`` can run: only the full-int8 ones on an int8-only device (float16 and
-    dynamic-range models still compute in float), every variant elsewhere."""
+    dynamic-range models still compute in float), only the measured ones on a device the student
+    measured, every variant elsewhere."""
+    if device.measured:  # a device the student measured runs what was measured there
+        return [row for row in grid if row["variant"] in device.measured]
     return (
         [row for row in grid if row["format"] == INT8_FORMAT] if int8_only(device) else list(grid)
     )
+
+
+def not_offered_reason(row: dict, device) -> str:
+    """Why ``device`` does not run the variant of ``row`` (:func:`offered`)."""
+    if device.measured:
+        return f"{row['variant']} was not measured on {device.name}"
+    return int8_only_reason(row["format"], device.name)
 
 
 def int8_only_reason(fmt: str, place: str) -> str:
@@ -91,8 +101,11 @@ def device_ms(device: latency.Device, row: dict, grid: list[dict]) -> tuple[floa
     below the device's per-request floor nor the roofline of the variant's ``flops``
     (:meth:`latency.Device.time_ms`, the same prediction notebooks 06 and 07 make). int8 is
     scaled by an int8 reference; a device without one (no published int8 figure) is credited
-    with no int8 gain: its int8 variant takes the float32 variant's time there.
+    with no int8 gain: its int8 variant takes the float32 variant's time there. A device the
+    student measured (``device.measured``) gives the variant's own p50 and p95 measured there.
     """
+    if device.measured:
+        return device.measured_ms(row, "p50"), device.measured_ms(row, "p95")
     if "flops" not in row:
         raise ValueError(
             f"The row of {row.get('variant', 'this variant')!r} has no 'flops': read the grid "

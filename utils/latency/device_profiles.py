@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from utils import config
+from utils.device import imported
 from utils.latency.costs import inference_joules
 from utils.latency.tables import read_table
 
@@ -26,6 +27,7 @@ DEVICES_CSV = config.DATA_DIR / "device_profiles.csv"
 ACCEPTS_INT8_ONLY = "int8 only"
 #: What sets a device's time (:meth:`Device.bound`): its floor, the scaled time, or the roofline.
 BOUNDS = ("floor", "scaled", "roofline")
+MEASURED, SCALED = "measured on your device", "scaled from a published figure"  # Device.origin
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Device:
     (:meth:`joules`), None where no source gives one; ``source`` says whether it is a measured
     draw or a rating. ``gflops`` maps a precision to the GFLOP/s the device reached on its
     reference network (the roofline's rate; absent where the table gives no FLOP count).
+    ``measured``: a device the student measured with the device bundle
+    (:mod:`utils.device.imported`): ``{variant: (p50 ms, p95 ms)}`` at ``threads`` threads there,
+    used as they are instead of any scaling (:meth:`variant_ms`).
     """
 
     name: str
@@ -57,6 +62,25 @@ class Device:
     int8_only: bool = False
     power_w: float | None = None
     gflops: dict = dataclasses.field(default_factory=dict)
+    measured: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        """Where its times come from, in words: measured on the student's device, or this
+        machine's time scaled (by a published figure, or factor 1 by assumption)."""
+        if self.measured:
+            return MEASURED
+        return SCALED if self.threads or self.gflops or self.floor_ms else "this machine's time"
+
+    def measured_ms(self, row: dict, key: str = "p50") -> float:
+        """A variant's ``key`` ("p50" or "p95") time measured on this device itself."""
+        times = self.measured.get(row["variant"])
+        if times is None:
+            raise ValueError(
+                f"{self.name} has no measurement of {row['variant']!r}: run the device "
+                "bundle's script there again with that variant (python -m utils device-bundle)."
+            )
+        return times[0 if key == "p50" else 1]
 
     def roofline_ms(self, flops: float | None, precision: str = "float32") -> float:
         """The time ``flops`` take at the FLOP/s this device reached on its reference network in
@@ -73,6 +97,11 @@ class Device:
     ) -> dict[str, float]:
         """The three candidates for this device's time (ms), by name (:data:`BOUNDS`): its
         floor, ``here_ms`` scaled by the factor, and the roofline of ``flops``."""
+        if self.measured:
+            raise ValueError(
+                f"{self.name} was {MEASURED} per variant, not scaled from a time here: take a "
+                "variant's time with variant_ms (or Device.measured_ms)."
+            )
         if not here_ms >= 0:
             raise ValueError(f"here_ms={here_ms!r}: give the model's time here, 0 ms or more.")
         if self.int8_only and precision != "int8":
@@ -119,7 +148,10 @@ class Device:
         """A model variant's time on this device, from its row of notebook 05's grid (its LiteRT
         ``key`` time here, e.g. ``p50_ms_2t``, at this device's ``here_threads``), scaled by
         :meth:`time_ms` (with the roofline of ``flops``, the variant's FLOPs, where given).
-        Notebooks 06 and 07 time the course model on each device with it."""
+        Notebooks 06 and 07 time the course model on each device with it. A measured device
+        gives the variant's time measured there (:meth:`measured_ms`)."""
+        if self.measured:
+            return self.measured_ms(row, key)
         return self.time_ms(row[f"{key}_ms_{self.here_threads}t"], precision, flops)
 
     def joules(self, device_ms: float) -> float:
@@ -250,7 +282,7 @@ def devices(
                 f"{DEVICES_CSV.name}: {name} accepts only int8 models but has a "
                 f"{others} row; remove it."
             )
-    return {
+    found = {
         name: Device(
             name,
             e["kind"],
@@ -266,6 +298,19 @@ def devices(
         )
         for name, e in grouped.items()
     }
+    for m in imported.measured():  # the student's own devices (python -m utils device-import)
+        machine = m["machine"]
+        found[m["name"]] = Device(
+            m["name"],
+            "edge",
+            0.0,
+            f"Measured on your device: {machine['machine']}, {machine.get('cpu_count')} CPUs, "
+            f"Python {machine.get('python')}, ai-edge-litert {machine.get('ai_edge_litert')}, "
+            f"{m['threads']} thread(s), each variant's own p50 and p95 ({m['measured']}).",
+            threads=m["threads"],
+            measured=dict(m["times"]),
+        )
+    return found
 
 
 def reference_ms(rows: list[dict], fmt: str = "float32", threads: int = 1) -> dict[str, float]:
