@@ -206,3 +206,12 @@ def test_a_folder_that_is_not_a_bundle_is_never_overwritten(tmp_path):
     with pytest.raises(ValueError, match="is not a device bundle"):
         bundle.write(tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+def test_the_bundle_finds_every_grid_file_by_the_grids_own_name():
+    from utils.quantization import variants
+
+    # the grid writes "<file_stem>.tflite"; the quantizer's variants have brackets in their name
+    for name in ("dense int8", "50% pruned float16", "80% pruned int8 (quantizer)"):
+        assert bundle.model_file(name) == f"{variants.file_stem(name)}.tflite"
+    assert bundle.model_file("dense int8 (quantizer)") == "dense_int8_quantizer.tflite"

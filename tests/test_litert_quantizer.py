@@ -214,7 +214,7 @@ def test_the_grid_has_the_quantizers_variant():
     assert quantization.QUANTIZER_FORMAT in settings["formats"]
     assert settings["recipe"] == "grid/5"  # changed: a grid built before it is rebuilt
     # its file name: spaces to underscores, no parentheses
-    assert variants._file_stem("dense int8 (quantizer)") == "dense_int8_quantizer"
+    assert variants.file_stem("dense int8 (quantizer)") == "dense_int8_quantizer"
 
 
 def test_grid_row_finds_the_quantizers_variant():

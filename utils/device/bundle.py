@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from utils import artifacts, config
+from utils.quantization import variants
 
 SCRIPT = Path(__file__).with_name("course_device_benchmark.py")
 IMAGES = 100  # enough for an accuracy within about ±5 points (one standard error), small to carry
@@ -28,8 +29,8 @@ GRID_FILE = "grid.json"  # the grid artifact's table (utils.quantization.variant
 
 def model_file(variant: str) -> str:
     """The ``.tflite`` file name the grid's build gives a variant (``dense int8`` →
-    ``dense_int8.tflite``, ``50% pruned float16`` → ``50pc_pruned_float16.tflite``)."""
-    return f"{variant.replace(' ', '_').replace('%', 'pc')}.tflite"
+    ``dense_int8.tflite``, ``dense int8 (quantizer)`` → ``dense_int8_quantizer.tflite``)."""
+    return f"{variants.file_stem(variant)}.tflite"
 
 
 def default_out() -> Path:

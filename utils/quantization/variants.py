@@ -49,8 +49,10 @@ def _label(method: str, sparsity: float, fmt: str) -> str:
     return f"dense {fmt}" if sparsity == 0 else f"{sparsity:.0%} pruned {fmt}"
 
 
-def _file_stem(name: str) -> str:
-    """A variant's file name: ``dense int8 (quantizer)`` → ``dense_int8_quantizer``."""
+def file_stem(name: str) -> str:
+    """A variant's file name without ``.tflite`` (the grid's folder holds ``<stem>.tflite``):
+    ``dense int8 (quantizer)`` → ``dense_int8_quantizer``, ``50% pruned float16`` →
+    ``50pc_pruned_float16``."""
     stem = name.replace(" ", "_").replace("%", "pc")
     return stem.replace("(", "").replace(")", "")
 
@@ -122,7 +124,7 @@ def _build_grid(folder: Path, settings: dict) -> None:
                     )
                 else:
                     content = convert(model, fmt, representative)
-                (folder / f"{_file_stem(name)}.tflite").write_bytes(content)
+                (folder / f"{file_stem(name)}.tflite").write_bytes(content)
                 rows.append(
                     {
                         "variant": name,
