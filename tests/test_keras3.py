@@ -57,3 +57,14 @@ def test_the_litert_export_with_calibration_is_full_int8(keras3_model, tmp_path)
     assert interpreter.get_output_details()[0]["dtype"] == np.int8
     # full integer: every tensor int8, but the biases (int32) and no float32 tensor at all
     assert {d["dtype"] for d in interpreter.get_tensor_details()} <= {np.int8, np.int32}
+
+
+def test_the_keras3_network_is_the_recipes_own_code():
+    import keras
+
+    ours, theirs = keras3.small_cnn(3, 32), recipe.small_cnn(3, 32)
+    assert isinstance(ours, keras.Model) and not isinstance(ours, type(theirs))
+    assert [type(layer).__name__ for layer in ours.layers] == [
+        type(layer).__name__ for layer in theirs.layers
+    ]
+    assert ours.count_params() == theirs.count_params()

@@ -13,6 +13,7 @@ the pruning path nothing.
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
 
 import numpy as np
@@ -53,22 +54,24 @@ def preflight_tfmot(model) -> None:
 
 
 def small_cnn(num_classes: int, image_size: int, filters=(32, 64, 128)):
-    """The course's network (``utils.recipe.small_cnn``) layer for layer in Keras 3:
-    Conv-BatchNorm-ReLU-MaxPool blocks, global average pooling, dropout, softmax."""
+    """The course's network in Keras 3: notebook 02's own ``small_cnn`` (``utils.recipe``, one
+    source for both), its code run with Keras 3 where the recipe imports tf_keras as ``keras``.
+    The layer calls it makes (Conv2D, BatchNormalization, ReLU, MaxPooling2D, Dense) are the
+    same in both Keras versions."""
     import keras
 
-    layers = keras.layers
-    inputs = keras.Input((image_size, image_size, 3), name="image")
-    x = inputs
-    for width in filters:
-        x = layers.Conv2D(width, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
-        x = layers.ReLU()(x)
-        x = layers.MaxPooling2D()(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="small_cnn_keras3")
+    from utils import recipe
+
+    recipe_code = recipe.small_cnn
+    in_keras3 = types.FunctionType(
+        recipe_code.__code__,
+        {**recipe_code.__globals__, "keras": keras},
+        recipe_code.__name__,
+        recipe_code.__defaults__,
+    )
+    model = in_keras3(num_classes, image_size, tuple(filters))
+    model.name = "small_cnn_keras3"
+    return model
 
 
 def train_briefly(model, images, labels, epochs: int, batch_size: int, seed: int) -> dict:
