@@ -5,20 +5,14 @@ import numpy as np
 import pytest
 import tf_keras as keras
 
+from calibration_models import conv_model
 from utils import quantization
 
 
 @pytest.fixture(scope="module")
 def int8_content():
-    """A small convolutional network (conv, BN, ReLU, pooling, softmax) converted to full int8."""
-    keras.utils.set_random_seed(0)
-    inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Conv2D(4, 3, padding="same", use_bias=False)(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.ReLU()(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    outputs = keras.layers.Dense(3, activation="softmax")(x)
-    model = keras.Model(inputs, outputs)
+    """The shared tiny convolutional network (tests/calibration_models.py) in full int8."""
+    model = conv_model()
     calibration = np.random.default_rng(1).random((16, 8, 8, 3), np.float32)
     return quantization.convert(model, "int8", calibration)
 

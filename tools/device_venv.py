@@ -11,11 +11,12 @@ half-made one is rebuilt), as the Colab-like venv is (``tools/colab.py``).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tools.colab import python_version, venv_python
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "device-venv"
@@ -23,18 +24,9 @@ READY = ".device-ready"
 PACKAGES = ("numpy", "ai-edge-litert")
 
 
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-
-
 def build(python: str = sys.executable, work: Path = WORK) -> Path:
     """The clean venv's Python (the venv built first when missing or half-made)."""
-    version = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    version = ".".join(python_version(Path(python)).split(".")[:2])
     venv = work / f"venv-{version}"
     if (venv / READY).is_file() and venv_python(venv).is_file():
         return venv_python(venv)
