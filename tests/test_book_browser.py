@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.test_explorer_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_explorer_browser import chromium_page
 from tools import book, runner, series
 from utils import config
 
@@ -70,25 +70,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def page(site, tmp_path_factory):
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"No Chromium at {CHROMIUM}: `make test` installs Debian's chromium package; elsewhere "
-            "install Chromium and set CHROMIUM=/path/to/chromium."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1600},
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with chromium_page(tmp_path_factory.mktemp("chromium-profile"), 1600) as page:
+        yield page
 
 
 def plain(text: str) -> str:

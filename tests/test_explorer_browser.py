@@ -8,6 +8,7 @@ after nbval, so Voilà finds the dataset, model, sweep and grid that nbval cache
 clean checkout it builds them first (minutes).
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -99,9 +100,10 @@ def server(environment, tmp_path_factory):
             app.wait()
 
 
-@pytest.fixture(scope="module")
-def page(server, tmp_path_factory):
-    """Chromium with a fresh profile, on the app's page, once its widgets are there."""
+@contextlib.contextmanager
+def chromium_page(profile: Path, height: int):
+    """A page of headless Chromium with a fresh profile (``profile``, an empty folder), 1280 px
+    wide; fails in one sentence when there is no Chromium. The book's test opens it too."""
     if not CHROMIUM.is_file():
         pytest.fail(
             f"No Chromium at {CHROMIUM}: `make test` installs Debian's chromium package; elsewhere "
@@ -111,23 +113,29 @@ def page(server, tmp_path_factory):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
+            str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 1800},
+            viewport={"width": 1280, "height": height},
         )
         try:
-            page = browser.new_page()
-            page.goto(server, wait_until="commit")
-            page.wait_for_selector(".explorer-chosen", state="visible", timeout=WIDGETS_S * 1000)
-            page.wait_for_function(
-                "document.querySelector('.explorer-chosen').innerText.includes('kB on the device')",
-                timeout=CHANGE_S * 1000,
-            )
-            yield page
+            yield browser.new_page()
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    """Chromium with a fresh profile, on the app's page, once its widgets are there."""
+    with chromium_page(tmp_path_factory.mktemp("chromium-profile"), 1800) as page:
+        page.goto(server, wait_until="commit")
+        page.wait_for_selector(".explorer-chosen", state="visible", timeout=WIDGETS_S * 1000)
+        page.wait_for_function(
+            "document.querySelector('.explorer-chosen').innerText.includes('kB on the device')",
+            timeout=CHANGE_S * 1000,
+        )
+        yield page
 
 
 @pytest.fixture(scope="module")
